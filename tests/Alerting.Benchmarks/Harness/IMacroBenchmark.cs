@@ -1,0 +1,25 @@
+namespace Akka.Alerting.Benchmarks.Harness;
+
+/// <summary>
+/// One macro benchmark of <c>./build.sh bench</c>: it measures a part of the service and the baseline it is
+/// compared with in the same run, and returns numeric result keys (see README's benchmark section).
+/// Implementations have a public parameterless constructor and are found by reflection.
+/// </summary>
+public interface IMacroBenchmark
+{
+    /// <summary>Short name, used by <c>--filter</c> and in the table.</summary>
+    string Name { get; }
+
+    /// <summary>Runs the benchmark and returns its result keys (e.g. <c>decode_events_per_sec</c>).</summary>
+    Task<IReadOnlyDictionary<string, double>> RunAsync(BenchContext context, CancellationToken cancellationToken);
+}
+
+/// <summary>What a macro benchmark may use.</summary>
+/// <param name="Quick">Tiny sizes for a smoke run (<c>--quick</c>): seconds, not minutes.</param>
+/// <param name="PostgresConnectionString">Connection string of the PostgreSQL that <c>build.sh bench</c> started, if any.</param>
+/// <param name="Log">Progress output (stderr).</param>
+public sealed record BenchContext(bool Quick, string? PostgresConnectionString, TextWriter Log)
+{
+    /// <summary>Picks the full or the quick size.</summary>
+    public int Size(int full, int quick) => Quick ? quick : full;
+}
