@@ -40,8 +40,11 @@ public sealed partial class PostgresEventStore
                 id = lastId;
             }
             lastId = id;
-            var e = new PersistentEvent(id, reader.GetInt64(1), reader.GetString(3), reader.GetFieldValue<byte[]>(4),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)));
+            // Sequential access: columns are read in order.
+            var sequenceNr = reader.GetInt64(1);
+            var writtenAt = reader.GetInt64(2);
+            var manifest = reader.GetString(3);
+            var e = new PersistentEvent(id, sequenceNr, manifest, reader.GetFieldValue<byte[]>(4), DateTimeOffset.FromUnixTimeMilliseconds(writtenAt));
             if (assembler.Add(e) is { } entity)
             {
                 yield return entity;
@@ -51,6 +54,6 @@ public sealed partial class PostgresEventStore
         {
             yield return entity;
         }
-        await tx.CommitAsync(cancellationToken);
+        // Read only: the transaction is rolled back on dispose, after the reader.
     }
 }
