@@ -16,6 +16,9 @@ public sealed partial class PostgresEventStore
         // Both queries in one round trip and one snapshot of the data (repeatable read), read one after the other.
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
         await using var batch = new NpgsqlBatch(connection, tx);
+        // The partition index yields the events already ordered by (persistence id, sequence number); keep the planner
+        // from choosing a full sort instead, which spills to disk for large partitions.
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(Q["recover_plan"]));
         batch.BatchCommands.Add(BatchCommand("recover_snapshots", P(partitionKey)));
         batch.BatchCommands.Add(BatchCommand("recover_events", P(partitionKey)));
         await using var reader = await batch.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);

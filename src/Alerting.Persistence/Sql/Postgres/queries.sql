@@ -57,6 +57,9 @@ LIMIT 1
 DELETE FROM snapshot
 WHERE persistence_id = $1 AND sequence_nr <= $2 AND created_at <= $3 AND sequence_nr >= $4 AND created_at >= $5
 
+-- name: recover_plan
+SET LOCAL enable_sort = off
+
 -- name: recover_snapshots
 SELECT DISTINCT ON (persistence_id) persistence_id, sequence_nr, created_at, manifest, payload
 FROM snapshot
