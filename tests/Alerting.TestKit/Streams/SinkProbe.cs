@@ -93,6 +93,23 @@ public sealed class SinkProbe<T>
         return e.Error!;
     }
 
+    /// <summary>Skips elements until a failure arrives, and returns it; fails on completion.</summary>
+    public async Task<Exception> ExpectErrorIgnoringElementsAsync(TimeSpan? timeout = null)
+    {
+        while (true)
+        {
+            var e = await NextEventAsync(timeout, "a failure");
+            if (e.Kind == EventKind.Error)
+            {
+                return e.Error!;
+            }
+            if (e.Kind == EventKind.Complete)
+            {
+                Assert.Fail("SinkProbe: expected a failure, got completion");
+            }
+        }
+    }
+
     /// <summary>Expects no signal at all during <paramref name="within"/> (real time; keep it short).</summary>
     public async Task ExpectNoMessageAsync(TimeSpan? within = null)
     {
