@@ -20,7 +20,7 @@ public sealed class HoconErrorLocationSpec
         var error = ParseError("a = 1\nkafka linger 5ms\n");
 
         Assert.Equal(new HoconPosition("alerting.conf", 2, 17), error.Position);
-        Assert.Contains("expected ':', '=' or '{' after the key 'kafka linger 5ms', but found a new line", error.Message, StringComparison.Ordinal);
+        Assert.Contains("expected ':', '=' or '{' after the key '\"kafka linger 5ms\"', but found a new line", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
