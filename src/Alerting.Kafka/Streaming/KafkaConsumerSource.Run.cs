@@ -223,6 +223,13 @@ public sealed partial class KafkaConsumerSource
                 if (state.Stash.Count == 0)
                 {
                     consumer.Resume([state.Public.TopicPartition]);
+                    if (state.Expected >= 0)
+                    {
+                        // librdkafka 2.0.2 can leave a resumed partition without fetching; an explicit seek to the
+                        // next offset restarts its fetcher.
+                        consumer.Seek(new TopicPartitionOffset(state.Public.TopicPartition, state.Expected));
+                    }
+
                     state.Public.IsPaused = false;
                     _paused--;
                     Interlocked.Increment(ref _counters._resumes);
