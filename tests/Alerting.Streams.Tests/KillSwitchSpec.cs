@@ -56,19 +56,32 @@ public sealed class KillSwitchSpec : StreamSpec
     public async Task A_graceful_drain_must_stop_taking_input_and_finish_what_is_in_flight()
     {
         var source = new SourceProbe<int>();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = 0;
         var processed = new List<int>();
         var handle = source.Source
             .SelectAsync(2, async (x, ct) =>
             {
-                await Task.Yield();
+                Interlocked.Increment(ref started);
+                await gate.Task.WaitAsync(ct);
                 return x * 10;
             })
             .Async(8)
-            .RunWith(Sink.ForEach<int>(x => processed.Add(x)), Materializer);
+            .RunWith(Sink.ForEach<int>(processed.Add), Materializer);
         source.SendNext(1, 2, 3);
-        await source.ExpectPullsAsync(4);
+        await source.ExpectPullsAsync(2);
+        while (Volatile.Read(ref started) < 2)
+        {
+            await Task.Yield();
+        }
+        handle.Shutdown();
+        await Task.Delay(50);
+        Assert.False(handle.Completion.IsCompleted);
+        gate.SetResult();
         await handle.DrainAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(3));
-        Assert.Equal([10, 20, 30], processed);
+        // the two elements in flight were finished; the third, not yet taken, never was
+        Assert.Equal([10, 20], processed);
+        Assert.Equal(2, source.Delivered);
         Assert.True(source.IsCancelled);
         await AllStagesStopped(handle);
     }
