@@ -21,7 +21,7 @@ public sealed partial class PostgresEventStore
         batch.BatchCommands.Add(new NpgsqlBatchCommand(Q["recover_plan"]));
         batch.BatchCommands.Add(BatchCommand("recover_snapshots", P(partitionKey)));
         batch.BatchCommands.Add(BatchCommand("recover_events", P(partitionKey)));
-        await using var reader = await batch.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
 
         var snapshots = new Dictionary<string, SelectedSnapshot>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken))
@@ -33,21 +33,12 @@ public sealed partial class PostgresEventStore
         await reader.NextResultAsync(cancellationToken);
 
         var assembler = new RecoveryAssembler(snapshots);
-        string? lastId = null;
+        var ids = new StringReuse();
+        var manifests = new StringReuse();
         while (await reader.ReadAsync(cancellationToken))
         {
-            var id = reader.GetString(0);
-            // Intern consecutive ids: one string per entity rather than per event.
-            if (lastId is not null && string.Equals(lastId, id, StringComparison.Ordinal))
-            {
-                id = lastId;
-            }
-            lastId = id;
-            // Sequential access: columns are read in order.
-            var sequenceNr = reader.GetInt64(1);
-            var writtenAt = reader.GetInt64(2);
-            var manifest = reader.GetString(3);
-            var e = new PersistentEvent(id, sequenceNr, manifest, reader.GetFieldValue<byte[]>(4), DateTimeOffset.FromUnixTimeMilliseconds(writtenAt));
+            var e = new PersistentEvent(ids.Read(reader, 0), reader.GetInt64(1), manifests.Read(reader, 3), reader.GetFieldValue<byte[]>(4),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)));
             if (assembler.Add(e) is { } entity)
             {
                 yield return entity;
