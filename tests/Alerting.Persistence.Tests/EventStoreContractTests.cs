@@ -252,6 +252,43 @@ public abstract class EventStoreContractTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(100)]
+    public async Task A_journal_must_fail_one_of_two_concurrent_writers_whose_batches_cross(int perId)
+    {
+        // The same keys in opposite orders: whichever way the two transactions interleave, one wins whole.
+        var ids = Enumerable.Range(0, 4).Select(_ => NewId()).ToList();
+        var other = CreateStore(Clock);
+        var a = ids.SelectMany(id => Enumerable.Range(1, perId).Select(i => Event(id, i, body: "a"))).ToList();
+        var b = Enumerable.Reverse(ids).SelectMany(id => Enumerable.Range(1, perId).Select(i => Event(id, i, body: "b"))).ToList();
+
+        var results = await Task.WhenAll(Attempt(Store, a), Attempt(other, b));
+
+        Assert.Single(results, r => r is null);
+        Assert.Single(results, r => r is JournalConcurrencyException);
+        var winner = results[0] is null ? "a" : "b";
+        foreach (var id in ids)
+        {
+            var events = await ReplayAllAsync(id);
+            Assert.Equal(perId, events.Count);
+            Assert.All(events, e => Assert.Equal(winner, Encoding.UTF8.GetString(e.Payload)));
+        }
+
+        async Task<Exception?> Attempt(IEventStore store, List<JournalWrite> batch)
+        {
+            try
+            {
+                await store.WriteAsync(batch, [], Ct);
+                return null;
+            }
+            catch (JournalConcurrencyException ex)
+            {
+                return ex;
+            }
+        }
+    }
+
     // ---- consumer offsets ----
 
     [Theory]
