@@ -480,6 +480,33 @@ public abstract class EventStoreContractTests
     }
 
     [Fact]
+    public async Task A_partition_recovery_must_stream_every_entity_of_a_partition_without_snapshots()
+    {
+        var partition = NewId("alerts");
+        var ids = Enumerable.Range(0, 5).Select(_ => NewId()).ToList();
+        // Interleaved across batches, as a dispatcher writes them.
+        for (var round = 1; round <= 3; round++)
+        {
+            await Store.WriteAsync([.. ids.Select(id => Event(id, round, partition))], [], Ct);
+        }
+        await Store.DeleteEventsToAsync(ids[0], 1, Ct);
+
+        var recovered = new List<RecoveredEntity>();
+        await foreach (var entity in Store.RecoverPartitionAsync(partition, Ct))
+        {
+            recovered.Add(entity);
+        }
+
+        Assert.Equal(ids.Order(StringComparer.Ordinal), recovered.Select(r => r.PersistenceId).Order(StringComparer.Ordinal));
+        Assert.All(recovered, r => Assert.Null(r.Snapshot));
+        Assert.Equal([2L, 3], recovered.Single(r => r.PersistenceId == ids[0]).Events.Select(e => e.SequenceNr));
+        foreach (var id in ids.Skip(1))
+        {
+            Assert.Equal([$"{id}#1", $"{id}#2", $"{id}#3"], recovered.Single(r => r.PersistenceId == id).Events.Select(e => Encoding.UTF8.GetString(e.Payload)));
+        }
+    }
+
+    [Fact]
     public async Task A_partition_recovery_must_yield_nothing_for_an_empty_partition()
     {
         await WriteEventsAsync(2);

@@ -17,6 +17,11 @@ public sealed class PostgresEventStoreTests(PostgresFixture postgres) : EventSto
         await Store.ReadHighestSequenceNrAsync(x, Ct); // schema in place
         await using var rival = await postgres.DataSource.OpenConnectionAsync(Ct);
         await using var tx = await rival.BeginTransactionAsync(Ct);
+        // The rival checks for deadlocks late, so the store's session (1 s) is the one that finds the cycle and is aborted.
+        await using (var slow = new NpgsqlCommand("SET LOCAL deadlock_timeout = '60s'", rival, tx))
+        {
+            await slow.ExecuteNonQueryAsync(Ct);
+        }
         await InsertAsync(rival, tx, y);
 
         // The store's batch takes x, then waits for the rival's uncommitted y; the rival then asks for x.
