@@ -21,6 +21,7 @@ public sealed class EventDecoder
     private const int TimeTarget = -2;
     private const int KindTarget = -3;
     private const int IdTarget = -4;
+    private const int DeviceNumberCache = 65536;
     private static readonly JsonReaderOptions BaseOptions = new() { CommentHandling = JsonCommentHandling.Disallow };
 
     private readonly Node[] _nodes;
@@ -34,6 +35,7 @@ public sealed class EventDecoder
     private readonly int _maxBytes;
     private readonly long _maxFutureSkewMs;
     private readonly TimestampFormat _timeFormat;
+    private readonly string?[] _deviceNumbers = new string?[DeviceNumberCache];
 
     /// <summary>
     /// Compiles a decoder for <paramref name="source"/>. <paramref name="schema"/> (default: the source's own)
@@ -284,7 +286,7 @@ public sealed class EventDecoder
                     return WrongJsonType(ref acc, target, token);
                 }
 
-                var device = token == JsonTokenType.Number ? Encoding.UTF8.GetString(reader.ValueSpan) : reader.GetString()!;
+                var device = token == JsonTokenType.Number ? DeviceNumber(reader.ValueSpan) : reader.GetString()!;
                 acc.Device = device.Length == 0 ? null : device;
                 return true;
             case TimeTarget:
@@ -335,6 +337,18 @@ public sealed class EventDecoder
             default:
                 return AssignField(ref reader, target, ref acc);
         }
+    }
+
+    /// <summary>The text of a numeric device key; small non-negative integers come from a cache filled on first use.</summary>
+    private string DeviceNumber(ReadOnlySpan<byte> digits)
+    {
+        if (digits.Length <= 5 && digits[0] != (byte)'-' && Utf8Parser.TryParse(digits, out int n, out var consumed) && consumed == digits.Length
+            && (uint)n < (uint)_deviceNumbers.Length)
+        {
+            return _deviceNumbers[n] ??= Encoding.UTF8.GetString(digits);
+        }
+
+        return Encoding.UTF8.GetString(digits);
     }
 
     private bool AssignField(ref Utf8JsonReader reader, int slot, ref Accumulator acc)
@@ -431,7 +445,17 @@ public sealed class EventDecoder
             return Utf8Parser.TryParse(reader.ValueSpan, out ms, out var consumed) && consumed == reader.ValueSpan.Length && InRange(ms);
         }
 
-        if (format == TimestampFormat.EpochMs || !reader.TryGetDateTime(out var dt))
+        if (format == TimestampFormat.EpochMs)
+        {
+            return false;
+        }
+
+        if (!reader.ValueIsEscaped && Iso8601.TryParseUtc(reader.ValueSpan, out ms))
+        {
+            return true;
+        }
+
+        if (!reader.TryGetDateTime(out var dt))
         {
             return false;
         }
