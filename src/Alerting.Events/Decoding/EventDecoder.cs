@@ -35,6 +35,7 @@ public sealed class EventDecoder
     private readonly int _maxBytes;
     private readonly long _maxFutureSkewMs;
     private readonly TimestampFormat _timeFormat;
+    private long _lastNowMs = long.MinValue / 2;
     private readonly string?[] _deviceNumbers = new string?[DeviceNumberCache];
 
     /// <summary>
@@ -151,8 +152,7 @@ public sealed class EventDecoder
             return DecodeResult.Fail(DecodeError.MissingTimestamp, $"no event time at {Source.EventTimePath}");
         }
 
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (acc.Time - now > _maxFutureSkewMs)
+        if (TooFarAhead(acc.Time))
         {
             return DecodeResult.Fail(DecodeError.FutureTimestamp,
                 $"event time {DateTimeOffset.FromUnixTimeMilliseconds(acc.Time):O} is more than max-future-skew {Source.MaxFutureSkew} ahead of now");
@@ -170,6 +170,22 @@ public sealed class EventDecoder
             Partition = origin.Partition,
             Offset = origin.Offset,
         });
+    }
+
+    /// <summary>
+    /// The max-future-skew check. The clock only moves forward, so an older reading is the stricter one: the
+    /// clock is read again only when the event would be rejected against the last reading.
+    /// </summary>
+    private bool TooFarAhead(long eventTime)
+    {
+        if (eventTime - Volatile.Read(ref _lastNowMs) <= _maxFutureSkewMs)
+        {
+            return false;
+        }
+
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        Volatile.Write(ref _lastNowMs, now);
+        return eventTime - now > _maxFutureSkewMs;
     }
 
     private bool Walk(ReadOnlySpan<byte> data, ref Accumulator acc)
