@@ -163,7 +163,7 @@ public sealed class EventDecoder
             DeviceId = acc.Device,
             Kind = acc.Kind,
             EventTime = acc.Time,
-            EventId = acc.Id ?? origin.ToString(),
+            EventId = acc.Id is { Length: > 0 } id ? id : origin.ToString(),
             Fields = acc.Fields,
             Payload = copy ? data.ToArray() : payload,
             Topic = origin.Topic,
