@@ -143,7 +143,7 @@ public sealed partial class RuleTemplate
         {
             text2 = render(sample);
         }
-        catch (HandlebarsException ex)
+        catch (Exception ex) when (ex is HandlebarsException or HandlebarsDotNet.Compiler.HandlebarsUndefinedBindingException)
         {
             throw Fail(0, 0, $"rendering failed (is every {{{{name}}}} a declared parameter?): {ex.Message}");
         }
