@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Text;
+
+namespace Akka.Alerting.Events;
+
+/// <summary>What <see cref="SeedEventGenerator"/> produces.</summary>
+public sealed record SeedEventOptions
+{
+    /// <summary>Device numbers are drawn from 1 .. Devices.</summary>
+    public int Devices { get; init; } = 1000;
+
+    /// <summary>Kinds drawn uniformly (the seed's Message values).</summary>
+    public IReadOnlyList<string> Kinds { get; init; } = ["Fault", "Recover", "Alarm", "Run"];
+
+    /// <summary>Error codes drawn uniformly.</summary>
+    public IReadOnlyList<int> ErrorCodes { get; init; } = [101, 102, 103, 104, 105, 201, 202, 301];
+
+    /// <summary>Event time of the first record.</summary>
+    public DateTimeOffset Start { get; init; } = new(2026, 11, 22, 8, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Event time advances by this much per record (before disorder).</summary>
+    public TimeSpan Step { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Each event time is moved back by a random amount up to this (out-of-order arrival).</summary>
+    public TimeSpan MaxDisorder { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Share (0..1) of records that are malformed, each with a known <see cref="DecodeError"/>.</summary>
+    public double MalformedShare { get; init; }
+
+    /// <summary>Write the timestamp as epoch milliseconds (a JSON number) instead of ISO-8601.</summary>
+    public bool EpochMillis { get; init; }
+}
+
+/// <summary>One generated record: Kafka key and value, and what a decoder should make of it.</summary>
+/// <param name="Key">The device number as UTF-8 text (the Kafka key).</param>
+/// <param name="Value">The record value: seed-shaped JSON, or a malformed variant.</param>
+/// <param name="DeviceNumber">The device the record is about.</param>
+/// <param name="EventTime">The event time written into the record (Unix ms).</param>
+/// <param name="Malformation">Null for a good record; otherwise the reason the default source's decoder gives.</param>
+public sealed record SeedRecord(byte[] Key, byte[] Value, int DeviceNumber, long EventTime, DecodeError? Malformation);
+
+/// <summary>
+/// A reproducible source of seed-shaped device events —
+/// <c>{"Message":"Fault","Param":{"ErrCode":101,"Timestamp":"2026-11-22T08:00:00.000Z","ID":"…"},"DeviceNumber":42}</c>,
+/// about 140 bytes — for the demo, tests and benchmarks. The same seed and options give the same records.
+/// Optionally a share of records is malformed, cycling through reasons the default <see cref="SourceDefinition"/>
+/// must reject (not JSON, truncated, empty, binary, wrong type, missing device, missing or bad timestamp,
+/// bad number, too deep). Not thread-safe.
+/// </summary>
+public sealed class SeedEventGenerator
+{
+    private static readonly DecodeError[] Malformations =
+    [
+        DecodeError.NotJson, DecodeError.Truncated, DecodeError.Empty, DecodeError.InvalidUtf8, DecodeError.WrongType,
+        DecodeError.MissingDeviceId, DecodeError.MissingTimestamp, DecodeError.BadTimestamp, DecodeError.BadNumber,
+        DecodeError.TooDeep,
+    ];
+
+    private readonly Random _random;
+    private readonly SeedEventOptions _options;
+    private readonly byte[] _guid = new byte[16];
+    private long _sequence;
+    private int _malformed;
+
+    public SeedEventGenerator(int seed, SeedEventOptions? options = null)
+    {
+        _random = new Random(seed);
+        _options = options ?? new SeedEventOptions();
+        if (_options.Devices < 1 || _options.Kinds.Count == 0 || _options.ErrorCodes.Count == 0)
+        {
+            throw new ArgumentException("devices, kinds and error codes must not be empty", nameof(options));
+        }
+    }
+
+    /// <summary>The next record.</summary>
+    public SeedRecord Next()
+    {
+        var device = _random.Next(1, _options.Devices + 1);
+        var kind = _options.Kinds[_random.Next(_options.Kinds.Count)];
+        var code = _options.ErrorCodes[_random.Next(_options.ErrorCodes.Count)];
+        var disorder = _options.MaxDisorder > TimeSpan.Zero ? (long)(_random.NextDouble() * _options.MaxDisorder.TotalMilliseconds) : 0;
+        var time = _options.Start.ToUnixTimeMilliseconds() + (long)(_sequence++ * _options.Step.TotalMilliseconds) - disorder;
+        _random.NextBytes(_guid);
+        var id = new Guid(_guid).ToString();
+        var malformed = _options.MalformedShare > 0 && _random.NextDouble() < _options.MalformedShare;
+        var key = Encoding.UTF8.GetBytes(device.ToString(CultureInfo.InvariantCulture));
+        if (!malformed)
+        {
+            return new SeedRecord(key, Json(kind, code, Timestamp(time), id, device.ToString(CultureInfo.InvariantCulture)), device, time, null);
+        }
+
+        var reason = Malformations[_malformed++ % Malformations.Length];
+        var ts = Timestamp(time);
+        var dev = device.ToString(CultureInfo.InvariantCulture);
+        var value = reason switch
+        {
+            DecodeError.NotJson => Encoding.UTF8.GetBytes($"Fault {code} on device {device}"),
+            DecodeError.Truncated => Json(kind, code, ts, id, dev)[..60],
+            DecodeError.Empty => [],
+            DecodeError.InvalidUtf8 => Binary(),
+            DecodeError.WrongType => Json(kind, "\"E" + code + "\"", ts, id, dev),
+            DecodeError.MissingDeviceId => Json(kind, code, ts, id, null),
+            DecodeError.MissingTimestamp => Json(kind, code, null, id, dev),
+            DecodeError.BadTimestamp => Json(kind, code, "\"yesterday at noon\"", id, dev),
+            DecodeError.BadNumber => Json(kind, "1e400", ts, id, dev),
+            DecodeError.TooDeep => Encoding.UTF8.GetBytes(
+                $"{{\"Message\":\"{kind}\",\"Param\":{{\"ErrCode\":{code},\"Timestamp\":{ts},\"Extra\":{new string('[', 40)}{new string(']', 40)}}},\"DeviceNumber\":{dev}}}"),
+            _ => throw new InvalidOperationException(reason.ToString()),
+        };
+        return new SeedRecord(key, value, device, time, reason);
+    }
+
+    /// <summary>The next <paramref name="count"/> records.</summary>
+    public IEnumerable<SeedRecord> Take(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            yield return Next();
+        }
+    }
+
+    private string Timestamp(long ms) => _options.EpochMillis
+        ? ms.ToString(CultureInfo.InvariantCulture)
+        : "\"" + DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture) + "\"";
+
+    private static byte[] Json(string kind, object code, string? timestamp, string id, string? device)
+    {
+        var sb = new StringBuilder(160);
+        sb.Append("{\"Message\":\"").Append(kind).Append("\",\"Param\":{\"ErrCode\":")
+            .Append(Convert.ToString(code, CultureInfo.InvariantCulture));
+        if (timestamp is not null)
+        {
+            sb.Append(",\"Timestamp\":").Append(timestamp);
+        }
+
+        sb.Append(",\"ID\":\"").Append(id).Append("\"}");
+        if (device is not null)
+        {
+            sb.Append(",\"DeviceNumber\":").Append(device);
+        }
+
+        return Encoding.UTF8.GetBytes(sb.Append('}').ToString());
+    }
+
+    private byte[] Binary()
+    {
+        var bytes = new byte[32];
+        _random.NextBytes(bytes);
+        bytes[0] = 0xFF; // never valid in UTF-8
+        return bytes;
+    }
+}

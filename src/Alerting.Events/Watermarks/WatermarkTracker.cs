@@ -1,0 +1,253 @@
+namespace Akka.Alerting.Events;
+
+/// <summary>Where an event falls relative to the watermark when it arrives.</summary>
+public enum Lateness : byte
+{
+    /// <summary>At or after the watermark.</summary>
+    OnTime = 0,
+    /// <summary>Behind the watermark but within the allowed lateness: processed, flagged <see cref="DeviceEvent.IsLate"/>.</summary>
+    Late,
+    /// <summary>Behind the watermark by more than the allowed lateness: routed to the late topic, counted.</summary>
+    TooLate,
+}
+
+/// <summary>
+/// Event-time watermarks of one stage under bounded disorder, as DESIGN.md defines them. Each partition's
+/// watermark is the largest event time it has shown minus max-out-of-orderness; the stage's watermark is the
+/// minimum over the active partitions. A partition that has had no event for idle-timeout (wall clock of the
+/// injected <see cref="TimeProvider"/>, evaluated by <see cref="Refresh"/>) stops holding it back, and is active
+/// again with its next event. When every partition is idle, nothing holds the watermark back and it moves to
+/// the largest partition watermark. The stage watermark never decreases — not even when an idle partition wakes
+/// up behind it; that partition's events are then late or too late, and it holds the watermark back until it
+/// catches up. An event is late when its time is before the watermark, too late when it is before the
+/// watermark minus allowed-lateness. Pure and single-threaded (one tracker per stage); counters may be read
+/// from any thread.
+/// </summary>
+public sealed class WatermarkTracker
+{
+    /// <summary>The watermark before any partition has shown an event.</summary>
+    public const long NoWatermark = long.MinValue;
+
+    private readonly Dictionary<(string Topic, int Partition), PartitionState> _byKey = [];
+    private readonly List<PartitionState> _partitions = [];
+    private readonly TimeProvider _time;
+    private readonly long _outOfOrdernessMs;
+    private readonly long _allowedLatenessMs;
+    private readonly long _idleMs;
+    private PartitionState? _last;
+    private long _watermark = NoWatermark;
+    private long _late;
+    private long _tooLate;
+
+    /// <param name="maxOutOfOrderness">How far behind its newest event a partition's events may still arrive.</param>
+    /// <param name="allowedLateness">How far behind the watermark an event is still processed (flagged late).</param>
+    /// <param name="idleTimeout">Wall-clock time without events after which a partition is idle; zero disables idleness.</param>
+    /// <param name="time">The wall clock (default: the system clock).</param>
+    public WatermarkTracker(TimeSpan maxOutOfOrderness, TimeSpan allowedLateness, TimeSpan idleTimeout, TimeProvider? time = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxOutOfOrderness, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(allowedLateness, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(idleTimeout, TimeSpan.Zero);
+        _outOfOrdernessMs = (long)maxOutOfOrderness.TotalMilliseconds;
+        _allowedLatenessMs = (long)allowedLateness.TotalMilliseconds;
+        _idleMs = (long)idleTimeout.TotalMilliseconds;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>A tracker with the watermark settings of a source definition.</summary>
+    public static WatermarkTracker For(SourceDefinition source, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return new WatermarkTracker(source.MaxOutOfOrderness, source.AllowedLateness, source.IdleTimeout, time);
+    }
+
+    /// <summary>The stage watermark in Unix ms, or <see cref="NoWatermark"/>.</summary>
+    public long Watermark => _watermark;
+
+    /// <summary>Events classified late so far.</summary>
+    public long LateEvents => Interlocked.Read(ref _late);
+
+    /// <summary>Events classified too late so far.</summary>
+    public long TooLateEvents => Interlocked.Read(ref _tooLate);
+
+    /// <summary>Partitions currently holding the watermark back.</summary>
+    public int ActivePartitions => _partitions.Count(p => !p.Idle);
+
+    /// <summary>Partitions currently idle.</summary>
+    public int IdlePartitions => _partitions.Count(p => p.Idle);
+
+    /// <summary>
+    /// The earliest wall-clock time at which an active partition may become idle (when <see cref="Refresh"/>
+    /// should run next), or null when none can (no active partition, or idleness disabled).
+    /// </summary>
+    public DateTimeOffset? NextIdleCheck
+    {
+        get
+        {
+            if (_idleMs <= 0)
+            {
+                return null;
+            }
+
+            var next = long.MaxValue;
+            foreach (var p in _partitions)
+            {
+                if (!p.Idle && p.LastActivityMs < next)
+                {
+                    next = p.LastActivityMs;
+                }
+            }
+
+            return next == long.MaxValue ? null : DateTimeOffset.FromUnixTimeMilliseconds(next + _idleMs);
+        }
+    }
+
+    /// <summary>Classifies an event against the current watermark, then lets it advance its partition.</summary>
+    public Lateness Observe(DeviceEvent ev)
+    {
+        ArgumentNullException.ThrowIfNull(ev);
+        return Observe(ev.Topic, ev.Partition, ev.EventTime);
+    }
+
+    /// <summary>Classifies an event time against the current watermark, then lets it advance its partition.</summary>
+    public Lateness Observe(string topic, int partition, long eventTime)
+    {
+        var p = Get(topic, partition);
+        var wm = _watermark;
+        Lateness lateness;
+        if (wm == NoWatermark || eventTime >= wm)
+        {
+            lateness = Lateness.OnTime;
+        }
+        else if (eventTime >= wm - _allowedLatenessMs)
+        {
+            lateness = Lateness.Late;
+            Interlocked.Increment(ref _late);
+        }
+        else
+        {
+            lateness = Lateness.TooLate;
+            Interlocked.Increment(ref _tooLate);
+        }
+
+        p.LastActivityMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var changed = false;
+        if (p.Idle)
+        {
+            p.Idle = false;
+            changed = true;
+        }
+
+        if (eventTime > p.MaxEventTime)
+        {
+            p.MaxEventTime = eventTime;
+            changed = true;
+        }
+
+        if (changed)
+        {
+            Recompute();
+        }
+
+        return lateness;
+    }
+
+    /// <summary>
+    /// Declares a partition (e.g. just assigned) before it has any event: it holds the watermark back until
+    /// its first event or until it is idle.
+    /// </summary>
+    public void Register(string topic, int partition)
+    {
+        var p = Get(topic, partition);
+        p.LastActivityMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+    }
+
+    /// <summary>Forgets a partition (e.g. revoked); the watermark may advance as a result. True when it was known.</summary>
+    public bool Remove(string topic, int partition)
+    {
+        if (!_byKey.Remove((topic, partition), out var p))
+        {
+            return false;
+        }
+
+        _partitions.Remove(p);
+        _last = null;
+        Recompute();
+        return true;
+    }
+
+    /// <summary>Marks partitions idle by the wall clock and recomputes; true when the watermark advanced.</summary>
+    public bool Refresh()
+    {
+        var before = _watermark;
+        if (_idleMs > 0)
+        {
+            var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            foreach (var p in _partitions)
+            {
+                if (!p.Idle && now - p.LastActivityMs >= _idleMs)
+                {
+                    p.Idle = true;
+                }
+            }
+        }
+
+        Recompute();
+        return _watermark > before;
+    }
+
+    /// <summary>Whether a partition is currently idle (false when unknown).</summary>
+    public bool IsIdle(string topic, int partition) => _byKey.TryGetValue((topic, partition), out var p) && p.Idle;
+
+    private PartitionState Get(string topic, int partition)
+    {
+        var last = _last;
+        if (last is not null && last.Partition == partition && ReferenceEquals(last.Topic, topic))
+        {
+            return last;
+        }
+
+        if (!_byKey.TryGetValue((topic, partition), out var p))
+        {
+            p = new PartitionState(topic, partition) { LastActivityMs = _time.GetUtcNow().ToUnixTimeMilliseconds() };
+            _byKey.Add((topic, partition), p);
+            _partitions.Add(p);
+        }
+
+        _last = p;
+        return p;
+    }
+
+    private void Recompute()
+    {
+        var minActive = long.MaxValue;
+        var maxAll = NoWatermark;
+        var anyActive = false;
+        foreach (var p in _partitions)
+        {
+            var pw = p.MaxEventTime == NoWatermark ? NoWatermark : p.MaxEventTime - _outOfOrdernessMs;
+            if (!p.Idle)
+            {
+                anyActive = true;
+                minActive = Math.Min(minActive, pw);
+            }
+
+            maxAll = Math.Max(maxAll, pw);
+        }
+
+        var candidate = anyActive ? minActive : maxAll;
+        if (candidate > _watermark)
+        {
+            _watermark = candidate;
+        }
+    }
+
+    private sealed class PartitionState(string topic, int partition)
+    {
+        public string Topic { get; } = topic;
+        public int Partition { get; } = partition;
+        public long MaxEventTime { get; set; } = NoWatermark;
+        public long LastActivityMs { get; set; }
+        public bool Idle { get; set; }
+    }
+}

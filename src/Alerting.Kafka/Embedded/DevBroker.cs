@@ -1,0 +1,50 @@
+namespace Akka.Alerting.Kafka.Embedded;
+
+/// <summary>
+/// A long-lived embedded broker for development and demos: starts an <see cref="EmbeddedKafkaCluster"/>,
+/// creates the requested topics, announces its address and serves until cancelled.
+/// </summary>
+public static class DevBroker
+{
+    /// <summary>The prefix of the single line <see cref="RunAsync"/> writes: <c>bootstrap.servers=&lt;address&gt;</c>.</summary>
+    public const string BootstrapLinePrefix = "bootstrap.servers=";
+
+    /// <summary>
+    /// Starts a cluster of <paramref name="brokers"/> brokers, creates <paramref name="topics"/>, writes exactly
+    /// one line <c>bootstrap.servers=&lt;address&gt;</c> to <paramref name="output"/> (flushed), and keeps the
+    /// cluster up until <paramref name="cancellationToken"/> is cancelled; then destroys it and completes
+    /// normally. Fails if the cluster or a topic cannot be created.
+    /// </summary>
+    public static async Task RunAsync(
+        int brokers,
+        IEnumerable<(string Topic, int Partitions)> topics,
+        TextWriter output,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(topics);
+        ArgumentNullException.ThrowIfNull(output);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var cluster = EmbeddedKafkaCluster.Start(brokers);
+        await using (cluster.ConfigureAwait(false))
+        {
+            foreach (var (topic, partitions) in topics)
+            {
+                cluster.CreateTopic(topic, partitions, Math.Min(brokers, 3));
+            }
+
+            await output.WriteLineAsync((BootstrapLinePrefix + cluster.BootstrapServers).AsMemory(), cancellationToken)
+                .ConfigureAwait(false);
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Cancellation is the normal way to stop the broker.
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Globalization;
+using Akka.Alerting.Kafka.Embedded;
+using Akka.Alerting.Service.Pipeline;
+using Akka.Alerting.Service.Settings;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Akka.Alerting.Service.Demo;
+
+/// <summary>
+/// The demo: starts the embedded broker, creates the topics, runs the device-event generator and the
+/// pipeline, prints a live status line every <c>status-interval</c> and, on exit, the summary line.
+/// Stops after <c>alerting.demo.duration</c> (or <c>--duration</c>), or on Ctrl-C / SIGTERM: the generator
+/// stops first, then the pipeline drains what was produced, commits and closes.
+/// </summary>
+public sealed partial class DemoService(
+    AlertingSettings settings,
+    PipelineCounters counters,
+    StatusOutput output,
+    TimeProvider time,
+    IHostApplicationLifetime lifetime,
+    ILoggerFactory loggerFactory) : BackgroundService
+{
+    private readonly ILogger _log = loggerFactory.CreateLogger<DemoService>();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var demo = settings.Demo;
+        await using var cluster = EmbeddedKafkaCluster.Start(demo.Brokers);
+        foreach (var topic in settings.Kafka.Topics.All)
+        {
+            cluster.CreateTopic(topic, demo.Partitions);
+        }
+
+        var kafka = settings.Kafka with { BootstrapServers = cluster.BootstrapServers };
+        LogStarted(cluster.BootstrapServers, demo.Devices, demo.EventsPerSecond);
+
+        using var generatorStop = new CancellationTokenSource();
+        using var pipelineStop = new CancellationTokenSource();
+        var pipeline = new AlertPipeline(settings with { Kafka = kafka }, counters, time, loggerFactory);
+        var pipelineTask = pipeline.RunAsync(pipelineStop.Token);
+        var generator = new DemoTraffic(demo, kafka, time);
+        var generatorTask = generator.RunAsync(generatorStop.Token);
+
+        var started = Stopwatch.StartNew();
+        using (var ticker = new PeriodicTimer(demo.StatusInterval, time))
+        {
+            try
+            {
+                while (await ticker.WaitForNextTickAsync(stoppingToken))
+                {
+                    await WriteStatusAsync(started.Elapsed, generator.Produced, stoppingToken);
+                    if (demo.Duration > TimeSpan.Zero && started.Elapsed >= demo.Duration)
+                    {
+                        lifetime.StopApplication();
+                        break;
+                    }
+
+                    if (pipelineTask.IsCompleted || generatorTask.IsCompleted)
+                    {
+                        break;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                // Ctrl-C / SIGTERM: fall through to the drain.
+            }
+        }
+
+        // Drain: stop producing, let the pipeline take what was produced (bounded wait), then stop it.
+        await generatorStop.CancelAsync();
+        await AwaitQuietly(generatorTask);
+        await pipeline.WaitForCatchUpAsync(generator.Produced, TimeSpan.FromSeconds(10), CancellationToken.None);
+        await pipelineStop.CancelAsync();
+        await AwaitQuietly(pipelineTask);
+
+        await output.Writer.WriteLineAsync(counters.SummaryLine().AsMemory(), CancellationToken.None);
+        await output.Writer.FlushAsync(CancellationToken.None);
+        if (pipelineTask.IsFaulted || generatorTask.IsFaulted)
+        {
+            Environment.ExitCode = 1;
+        }
+
+        lifetime.StopApplication();
+    }
+
+    private async Task WriteStatusAsync(TimeSpan elapsed, long produced, CancellationToken cancellationToken)
+    {
+        var line = string.Create(
+            CultureInfo.InvariantCulture,
+            $"status t={elapsed.TotalSeconds:F0}s produced={produced} events_in={counters.EventsIn} alerts_out={counters.AlertsOut} revokes_out={counters.RevokesOut} dispatched={counters.Dispatched} dead_letter={counters.DeadLetter} late={counters.Late}");
+        await output.Writer.WriteLineAsync(line.AsMemory(), cancellationToken);
+        await output.Writer.FlushAsync(cancellationToken);
+    }
+
+    private async Task AwaitQuietly(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+#pragma warning disable CA1031 // the demo reports a failed part and still prints its summary
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogPartFailed(ex);
+        }
+    }
+
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "demo: embedded broker at {Bootstrap}, {Devices} devices, {Rate} events/s")]
+    private partial void LogStarted(string bootstrap, int devices, int rate);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Error, Message = "demo: a part of the pipeline failed")]
+    private partial void LogPartFailed(Exception ex);
+}

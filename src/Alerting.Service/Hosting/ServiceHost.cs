@@ -1,0 +1,82 @@
+using System.Runtime.InteropServices;
+using Akka.Alerting.Kafka.Embedded;
+using Akka.Alerting.Service.Demo;
+using Akka.Alerting.Service.Pipeline;
+using Akka.Alerting.Service.Settings;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Akka.Alerting.Service.Hosting;
+
+/// <summary>
+/// Builds and runs the generic host for a verb. The host owns start and stop: SIGTERM or Ctrl-C stops the
+/// application, and the hosted services drain (stop taking input, finish what is in flight, commit) before exit.
+/// </summary>
+public static class ServiceHost
+{
+    public static async Task<int> RunAsync(CommandLine cmd, TextWriter output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(cmd);
+        ArgumentNullException.ThrowIfNull(output);
+        var configuration = ServiceConfiguration.Build(cmd.ConfigFile, cmd.Verb, cmd.ConfigurationArgs);
+        var settings = AlertingSettings.Bind(configuration);
+        if (cmd.Duration is not null)
+        {
+            settings = settings with { Demo = settings.Demo with { Duration = Akka.Alerting.Configuration.HoconDuration.Parse(cmd.Duration) } };
+        }
+
+        return cmd.Verb switch
+        {
+            "dev-broker" => await RunDevBrokerAsync(settings, output, cancellationToken),
+            "demo" => await RunHostAsync(configuration, settings, output, demo: true, cancellationToken),
+            _ => await RunHostAsync(configuration, settings, output, demo: false, cancellationToken),
+        };
+    }
+
+    private static async Task<int> RunDevBrokerAsync(AlertingSettings settings, TextWriter output, CancellationToken cancellationToken)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; cts.Cancel(); });
+        var topics = settings.Kafka.Topics.All.Select(t => (t, settings.Demo.Partitions));
+        await DevBroker.RunAsync(settings.Demo.Brokers, topics, output, cts.Token);
+        return 0;
+    }
+
+    private static async Task<int> RunHostAsync(
+        IConfiguration configuration, AlertingSettings settings, TextWriter output, bool demo, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddConfiguration(configuration);
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        // Logs go to stderr: stdout carries the status and summary lines that scripts read.
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
+        builder.Logging.SetMinimumLevel(demo ? LogLevel.Warning : LogLevel.Information);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<PipelineCounters>();
+        builder.Services.AddSingleton(new StatusOutput(output));
+        if (demo)
+        {
+            builder.Services.AddHostedService<DemoService>();
+        }
+        else
+        {
+            builder.Services.AddHostedService<AlertApplicationService>();
+        }
+
+        using var host = builder.Build();
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; lifetime.StopApplication(); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; lifetime.StopApplication(); });
+        await host.RunAsync(cancellationToken);
+        return Environment.ExitCode;
+    }
+}
+
+/// <summary>Where the live status and summary lines go (stdout by default; a writer in tests).</summary>
+public sealed record StatusOutput(TextWriter Writer);

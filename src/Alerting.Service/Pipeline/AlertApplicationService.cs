@@ -1,0 +1,54 @@
+using Akka.Alerting.Service.Settings;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Akka.Alerting.Service.Pipeline;
+
+/// <summary>
+/// The <c>run</c> verb's hosted service: runs the alert pipeline against the configured Kafka cluster until
+/// the host stops, then drains (stop taking input, finish in-flight work, flush, commit).
+/// </summary>
+public sealed partial class AlertApplicationService(
+    AlertingSettings settings,
+    PipelineCounters counters,
+    TimeProvider time,
+    ILoggerFactory loggerFactory) : BackgroundService
+{
+    private readonly ILogger _log = loggerFactory.CreateLogger<AlertApplicationService>();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (string.IsNullOrWhiteSpace(settings.Kafka.BootstrapServers))
+        {
+            throw new InvalidOperationException(
+                "alerting:kafka:bootstrap-servers is empty: set it in the config file, KAFKA_BOOTSTRAP_SERVERS or alerting__kafka__bootstrap-servers");
+        }
+
+        if (!settings.Applications.Contains("alert"))
+        {
+            LogNotRunning();
+            return;
+        }
+
+        LogStarting(settings.InstanceName, settings.Kafka.BootstrapServers);
+        var pipeline = new AlertPipeline(settings, counters, time, loggerFactory);
+        try
+        {
+            await pipeline.RunAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+
+        LogStopped(counters.SummaryLine());
+    }
+
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "instance {Instance}: alert application joining {Bootstrap}")]
+    private partial void LogStarting(string instance, string bootstrap);
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "alert application stopped: {Summary}")]
+    private partial void LogStopped(string summary);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "alert application not configured on this instance (alerting.applications)")]
+    private partial void LogNotRunning();
+}

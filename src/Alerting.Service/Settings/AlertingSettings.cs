@@ -1,0 +1,140 @@
+using Akka.Alerting.Configuration;
+using Microsoft.Extensions.Configuration;
+
+namespace Akka.Alerting.Service.Settings;
+
+/// <summary>Names of the topics the service reads and writes (<c>alerting.kafka.topics</c>).</summary>
+public sealed record TopicSettings(
+    string Events, string Alerts, string DeadLetter, string Late, string Dispatch, string WorkOrders, string Control)
+{
+    public static TopicSettings Bind(IConfiguration c) => new(
+        c.GetRequiredString("alerting:kafka:topics:events"),
+        c.GetRequiredString("alerting:kafka:topics:alerts"),
+        c.GetRequiredString("alerting:kafka:topics:dead-letter"),
+        c.GetRequiredString("alerting:kafka:topics:late"),
+        c.GetRequiredString("alerting:kafka:topics:dispatch"),
+        c.GetRequiredString("alerting:kafka:topics:work-orders"),
+        c.GetRequiredString("alerting:kafka:topics:control"));
+
+    /// <summary>Every topic, for creating them on the embedded broker.</summary>
+    public IEnumerable<string> All => [Events, Alerts, DeadLetter, Late, Dispatch, WorkOrders, Control];
+}
+
+/// <summary>Kafka client settings (<c>alerting.kafka</c>).</summary>
+public sealed record KafkaSettings(
+    string BootstrapServers,
+    string ClientId,
+    TimeSpan SessionTimeout,
+    TimeSpan HeartbeatInterval,
+    TimeSpan FetchMaxWait,
+    TimeSpan Linger,
+    string Compression,
+    int ProducerQueueMaxMessages,
+    IReadOnlyDictionary<string, string> Properties,
+    TopicSettings Topics)
+{
+    private static readonly string[] Compressions = ["none", "gzip", "snappy", "lz4", "zstd"];
+
+    public static KafkaSettings Bind(IConfiguration c)
+    {
+        var compression = c.GetRequiredString("alerting:kafka:compression");
+        if (!Compressions.Contains(compression, StringComparer.Ordinal))
+        {
+            throw new ConfigurationValueException("alerting:kafka:compression", compression, "one of " + string.Join(", ", Compressions));
+        }
+
+        var session = c.GetDuration("alerting:kafka:session-timeout", TimeSpan.FromSeconds(10));
+        var heartbeat = c.GetDuration("alerting:kafka:heartbeat-interval", TimeSpan.FromSeconds(3));
+        if (heartbeat >= session)
+        {
+            throw new ConfigurationValueException("alerting:kafka:heartbeat-interval", heartbeat.ToString(), "shorter than alerting:kafka:session-timeout");
+        }
+
+        return new KafkaSettings(
+            c["alerting:kafka:bootstrap-servers"] ?? "",
+            c.GetRequiredString("alerting:kafka:client-id"),
+            session,
+            heartbeat,
+            c.GetDuration("alerting:kafka:fetch-max-wait", TimeSpan.FromMilliseconds(100)),
+            c.GetDuration("alerting:kafka:linger", TimeSpan.FromMilliseconds(5)),
+            compression,
+            c.GetInt("alerting:kafka:producer-queue-max-messages", 1_000_000, 1, 10_000_000),
+            c.GetSection("alerting:kafka:properties").AsEnumerable(makePathsRelative: true)
+                .Where(kv => kv.Value is not null)
+                .ToDictionary(kv => kv.Key.Replace(':', '.'), kv => kv.Value!, StringComparer.Ordinal),
+            TopicSettings.Bind(c));
+    }
+}
+
+/// <summary>Settings of the demo (<c>alerting.demo</c>).</summary>
+public sealed record DemoSettings(
+    TimeSpan Duration,
+    int Devices,
+    int EventsPerSecond,
+    int Partitions,
+    int Brokers,
+    TimeSpan MaxDisorder,
+    double LateShare,
+    double MalformedShare,
+    int Seed,
+    TimeSpan StatusInterval)
+{
+    public static DemoSettings Bind(IConfiguration c) => new(
+        c.GetDuration("alerting:demo:duration", TimeSpan.Zero),
+        c.GetInt("alerting:demo:devices", 5000, 1, 10_000_000),
+        c.GetInt("alerting:demo:events-per-second", 20_000, 1, 10_000_000),
+        c.GetInt("alerting:demo:partitions", 8, 1, 1024),
+        c.GetInt("alerting:demo:brokers", 1, 1, 9),
+        c.GetDuration("alerting:demo:max-disorder", TimeSpan.FromSeconds(4)),
+        Share(c, "alerting:demo:late-share", 0.002),
+        Share(c, "alerting:demo:malformed-share", 0.001),
+        c.GetInt("alerting:demo:seed", 42, int.MinValue, int.MaxValue),
+        c.GetDuration("alerting:demo:status-interval", TimeSpan.FromSeconds(1)));
+
+    private static double Share(IConfiguration c, string key, double fallback)
+    {
+        var v = c.GetDouble(key, fallback);
+        return v is >= 0 and <= 1 ? v : throw new ConfigurationValueException(key, v.ToString(System.Globalization.CultureInfo.InvariantCulture), "a share between 0 and 1");
+    }
+}
+
+/// <summary>
+/// Everything the service reads, bound once at start-up into immutable values. An invalid value stops
+/// start-up with a <see cref="ConfigurationValueException"/> naming the key.
+/// </summary>
+public sealed record AlertingSettings(
+    IReadOnlyList<string> Applications,
+    string InstanceName,
+    KafkaSettings Kafka,
+    string AlertGroupId,
+    int AlertBatchSize,
+    string DispatchGroupId,
+    TimeSpan DispatchDefaultDelay,
+    DemoSettings Demo)
+{
+    private static readonly string[] KnownApplications = ["alert", "dispatch"];
+
+    public static AlertingSettings Bind(IConfiguration c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        var apps = c.GetSection("alerting:applications").GetChildren().Select(s => s.Value ?? "").ToArray();
+        foreach (var app in apps)
+        {
+            if (!KnownApplications.Contains(app, StringComparer.Ordinal))
+            {
+                throw new ConfigurationValueException("alerting:applications", app, "alert or dispatch");
+            }
+        }
+
+        var name = c["alerting:instance-name"];
+        return new AlertingSettings(
+            apps,
+            string.IsNullOrEmpty(name) ? Environment.MachineName : name,
+            KafkaSettings.Bind(c),
+            c.GetRequiredString("alerting:alert:group-id"),
+            c.GetInt("alerting:alert:batch-size", 2000, 1, 1_000_000),
+            c.GetRequiredString("alerting:dispatch:group-id"),
+            c.GetDuration("alerting:dispatch:default-delay", TimeSpan.FromSeconds(30)),
+            DemoSettings.Bind(c));
+    }
+}
