@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Akka.Alerting.Kafka.Embedded;
+using Akka.Alerting.Service.Hosting;
 using Akka.Alerting.Service.Pipeline;
 using Akka.Alerting.Service.Settings;
 using Microsoft.Extensions.Hosting;

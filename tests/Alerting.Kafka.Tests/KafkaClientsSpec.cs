@@ -1,0 +1,52 @@
+using Confluent.Kafka;
+
+namespace Akka.Alerting.Kafka.Tests;
+
+public sealed class KafkaClientsSpec
+{
+    [Fact]
+    public async Task Loading_the_native_library_must_be_idempotent_from_many_threads_and_give_librdkafka_2()
+    {
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(KafkaNative.EnsureLoaded)));
+        KafkaNative.EnsureLoaded();
+
+        Assert.NotNull(KafkaNative.LoadedFrom);
+        Assert.True(Library.IsLoaded);
+        Assert.True(Library.Version >= 0x02000000, $"librdkafka {Library.VersionString}");
+    }
+
+    [Fact]
+    public void A_producer_config_must_be_idempotent_compressed_and_allow_a_deep_queue()
+    {
+        var config = KafkaClients.ProducerConfig("127.0.0.1:9092");
+
+        Assert.Equal("127.0.0.1:9092", config.BootstrapServers);
+        Assert.True(config.EnableIdempotence);
+        Assert.Equal(Acks.All, config.Acks);
+        Assert.Equal(CompressionType.Lz4, config.CompressionType);
+        Assert.True(config.QueueBufferingMaxMessages > 100_000);
+    }
+
+    [Fact]
+    public void A_consumer_config_must_use_cooperative_sticky_assignment_and_commit_nothing_on_its_own()
+    {
+        var defaults = KafkaClients.ConsumerConfig("127.0.0.1:9092", "g");
+        var tuned = KafkaClients.ConsumerConfig("127.0.0.1:9092", "g", TimeSpan.FromSeconds(6), TimeSpan.FromSeconds(1));
+
+        Assert.Equal(PartitionAssignmentStrategy.CooperativeSticky, defaults.PartitionAssignmentStrategy);
+        Assert.False(defaults.EnableAutoCommit);
+        Assert.False(defaults.EnableAutoOffsetStore);
+        Assert.Equal(AutoOffsetReset.Earliest, defaults.AutoOffsetReset);
+        Assert.Equal(45_000, defaults.SessionTimeoutMs);
+        Assert.Equal(3_000, defaults.HeartbeatIntervalMs);
+        Assert.Equal(6_000, tuned.SessionTimeoutMs);
+        Assert.Equal(1_000, tuned.HeartbeatIntervalMs);
+    }
+
+    [Fact]
+    public void A_consumer_config_must_refuse_a_heartbeat_no_shorter_than_the_session()
+    {
+        Assert.Throws<ArgumentException>(() =>
+            KafkaClients.ConsumerConfig("127.0.0.1:9092", "g", TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(3)));
+    }
+}
