@@ -54,28 +54,36 @@ public static class AlertIds
         ArgumentNullException.ThrowIfNull(ruleId);
         ArgumentNullException.ThrowIfNull(deviceId);
         ArgumentNullException.ThrowIfNull(eventIds);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Add(hash, ruleId);
-        Span<byte> len = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(len, ruleVersion);
-        hash.AppendData(len);
-        Add(hash, deviceId);
+        var size = 4 + 4 + 4 + Encoding.UTF8.GetByteCount(ruleId) + Encoding.UTF8.GetByteCount(deviceId);
         foreach (var id in eventIds)
         {
-            Add(hash, id);
+            size += 4 + Encoding.UTF8.GetByteCount(id);
+        }
+
+        var rented = size <= 512 ? null : System.Buffers.ArrayPool<byte>.Shared.Rent(size);
+        var buffer = rented is null ? stackalloc byte[512] : rented.AsSpan();
+        var at = Put(buffer, 0, ruleId);
+        BinaryPrimitives.WriteInt32LittleEndian(buffer[at..], ruleVersion);
+        at = Put(buffer, at + 4, deviceId);
+        foreach (var id in eventIds)
+        {
+            at = Put(buffer, at, id);
         }
 
         Span<byte> digest = stackalloc byte[32];
-        hash.GetHashAndReset(digest);
+        SHA256.HashData(buffer[..at], digest);
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+
         return Convert.ToHexStringLower(digest[..16]);
     }
 
-    private static void Add(IncrementalHash hash, string s)
+    private static int Put(Span<byte> buffer, int at, string s)
     {
-        Span<byte> len = stackalloc byte[4];
-        var bytes = Encoding.UTF8.GetBytes(s);
-        BinaryPrimitives.WriteInt32LittleEndian(len, bytes.Length);
-        hash.AppendData(len);
-        hash.AppendData(bytes);
+        var n = Encoding.UTF8.GetBytes(s, buffer[(at + 4)..]);
+        BinaryPrimitives.WriteInt32LittleEndian(buffer[at..], n);
+        return at + 4 + n;
     }
 }

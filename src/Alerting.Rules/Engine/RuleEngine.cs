@@ -132,18 +132,14 @@ public sealed class RuleEngine
 
     private void Process(DeviceEvent e, ICollection<AlertEvent> output)
     {
-        Rules.Index.Lookup(e, out var unkeyed, out var keyed, out var anyKind);
-        if (unkeyed.Length + keyed.Length + anyKind.Length == 0)
-        {
-            return;
-        }
-
         _devices.TryGetValue(e.DeviceId, out var dev);
         if (dev is not null)
         {
             FireAbsent(dev, e.EventTime - 1, output);
+            Revise(dev, e, output);
         }
 
+        Rules.Index.Lookup(e, out var unkeyed, out var keyed, out var anyKind);
         foreach (var r in unkeyed)
         {
             Evaluate(r, ref dev, e, output);
@@ -162,6 +158,43 @@ public sealed class RuleEngine
         if (dev is not null)
         {
             Settle(dev);
+        }
+    }
+
+    // What an event does to the state a device already holds: revokes its open alerts (first, so the event
+    // that completes a new match does not revoke the alert it raises) and voids partial matches (unless).
+    private void Revise(DeviceState dev, DeviceEvent e, ICollection<AlertEvent> output)
+    {
+        for (var i = 0; i < dev.RuleCount; i++)
+        {
+            var s = dev.Rules[i];
+            var rule = Rules.Rules[s.RuleIndex];
+            if (s.OpenCount > 0 && EventMatcher.Any(rule.Revoke, e))
+            {
+                for (var k = 0; k < s.OpenCount; k++)
+                {
+                    var open = s.Open![k];
+                    output.Add(new AlertEvent(
+                        AlertKind.Revoke, open.AlertId, rule.Id, rule.Version, rule.AlertType, rule.Priority, rule.Delay, rule.Info,
+                        e.DeviceId, e.EventTime, open.FaultTime, [e.EventId]));
+                }
+
+                s.Open = null;
+                s.OpenCount = 0;
+            }
+
+            if (s.VoidBefore != long.MinValue && e.EventTime > s.VoidBefore)
+            {
+                s.RemoveBefore(s.VoidBefore);
+                s.VoidBefore = long.MinValue;
+            }
+
+            if (s.Count > 0 && rule.Unless.Length > 0 && EventMatcher.Any(rule.Unless, e))
+            {
+                // voids every partial match whose first event is strictly before this one (applied once a later
+                // event comes, so a match ending at this very time is not voided)
+                s.VoidBefore = e.EventTime;
+            }
         }
     }
 
@@ -274,39 +307,10 @@ public sealed class RuleEngine
     {
         var rule = Rules.Rules[ruleIndex];
         var s = dev?.Find(ruleIndex);
-
-        // revoke first, so the event that completes a new match does not revoke the alert it raises
-        if (s is not null && s.OpenCount > 0 && EventMatcher.Any(rule.Revoke, e))
-        {
-            for (var k = 0; k < s.OpenCount; k++)
-            {
-                var open = s.Open![k];
-                output.Add(new AlertEvent(
-                    AlertKind.Revoke, open.AlertId, rule.Id, rule.Version, rule.AlertType, rule.Priority, rule.Delay, rule.Info,
-                    e.DeviceId, e.EventTime, open.FaultTime, [e.EventId]));
-            }
-
-            s.Open = null;
-            s.OpenCount = 0;
-        }
-
         if (rule.Operator == PatternOperator.Absent)
         {
             EvaluateAbsent(rule, ruleIndex, ref dev, ref s, e);
             return;
-        }
-
-        if (s is not null && s.VoidBefore != long.MinValue && e.EventTime > s.VoidBefore)
-        {
-            s.RemoveBefore(s.VoidBefore);
-            s.VoidBefore = long.MinValue;
-        }
-
-        if (s is not null && s.Count > 0 && rule.Unless.Length > 0 && EventMatcher.Any(rule.Unless, e))
-        {
-            // voids every partial match whose first event is strictly before this one (applied once a later
-            // event comes, so a match ending at this very time is not voided)
-            s.VoidBefore = e.EventTime;
         }
 
         var steps = rule.Steps;

@@ -47,8 +47,9 @@ public sealed class RuleSet
 }
 
 /// <summary>
-/// Maps an event to the rules that test its kind: per kind, rules keyed by the value of one mapped field
-/// (e.g. the fault code) and rules that take every event of the kind; plus rules that take any kind.
+/// Maps an event to the rules whose pattern steps test its kind: per kind, rules keyed by the value of one
+/// mapped field (e.g. the fault code) and rules that take every event of the kind; plus rules that take any
+/// kind. <c>unless</c> and <c>revoke when</c> are not indexed: they only concern a device's existing state.
 /// </summary>
 internal sealed class RuleIndex
 {
@@ -61,7 +62,7 @@ internal sealed class RuleIndex
         var perKind = new Dictionary<string, List<(int Rule, int Slot, FieldValue[] Values)>>(StringComparer.Ordinal);
         for (var r = 0; r < rules.Count; r++)
         {
-            var matchers = rules[r].AllMatchers.ToList();
+            var matchers = rules[r].Steps.ToList();
             if (matchers.Any(m => m.Kind is null))
             {
                 any.Add(r);

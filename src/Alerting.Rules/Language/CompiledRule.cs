@@ -62,7 +62,6 @@ public sealed class CompiledRule
 
     internal EventMatcher[] Revoke { get; }
 
-    internal IEnumerable<EventMatcher> AllMatchers => Steps.Concat(Unless).Concat(Revoke);
 
     /// <summary>Compiles one rule written in the rule language; throws <see cref="RuleSyntaxException"/> with line and column.</summary>
     public static CompiledRule Compile(string id, int version, string text, EventSchema schema, string? template = null, TimeSpan? regexTimeout = null)
