@@ -92,4 +92,21 @@ public sealed class MergeSpec : StreamSpec
         await b.ExpectCancellationAsync();
         await AllStagesStopped(handle);
     }
+
+    [Fact]
+    public async Task A_drained_stream_must_stop_taking_input_from_every_merged_source()
+    {
+        var main = new SourceProbe<int>();
+        var sink = new SinkProbe<int>();
+        var handle = Run(main.Source.Via(Flow.Merge(Source.Tick(TimeSpan.Zero, TimeSpan.FromSeconds(1), -1))), sink);
+        main.SendNext(1);
+        sink.Request(2);
+        var first = new[] { await sink.ExpectNextAsync(), await sink.ExpectNextAsync() };
+        Assert.Equal([-1, 1], first.Order());
+        sink.Request(10);
+        await handle.DrainAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(3));
+        await sink.ExpectCompleteAsync();
+        await main.ExpectCancellationAsync();
+        await AllStagesStopped(handle);
+    }
 }

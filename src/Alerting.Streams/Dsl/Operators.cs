@@ -105,7 +105,8 @@ public static partial class Source
     {
         ArgumentNullException.ThrowIfNull(sources);
         var copy = sources.ToArray();
-        return new(ctx => new MergeStage<T>(copy, ctx));
+        // not an input itself: each merged source is guarded by the graph's kill switch
+        return new(ctx => new MergeStage<T>(copy, ctx), isRoot: false);
     }
 
     /// <summary>Emits <paramref name="value"/> on a clock (see <see cref="TickSource{T}"/>).</summary>

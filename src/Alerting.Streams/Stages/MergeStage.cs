@@ -102,7 +102,7 @@ internal sealed class MergeStage<T>(IReadOnlyList<Source<T>> sources, StreamCont
             var token = cts.Token;
             try
             {
-                await foreach (var element in source.OpenUnguarded(context).WithCancellation(token))
+                await foreach (var element in source.Open(context).WithCancellation(token))
                 {
                     if (!writer.TryWrite(element))
                     {
