@@ -36,6 +36,12 @@ public sealed record KafkaConsumerSettings
     /// <summary>How long a synchronous read of the committed offsets (at assignment) may take before it is given up.</summary>
     public TimeSpan CommittedLookupTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a stopping member keeps retrying a final commit the group rejected (during a rebalance), polling so the
+    /// rebalance can finish, before it closes anyway (what was not committed is read again by the next owner).
+    /// </summary>
+    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The clock of the commit interval and of drain deadlines.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

@@ -111,7 +111,22 @@ public sealed partial class KafkaConsumerSource
                     }
                 }
 
-                CommitAll(consumer);
+                // A final commit can be rejected while a rebalance is in progress: keep polling (taking no input) so
+                // the rebalance completes, and retry until the stop timeout.
+                StopTakingInput(consumer);
+                var stopDeadline = clock.GetUtcNow() + _settings.StopTimeout;
+                while (!CommitAll(consumer) && clock.GetUtcNow() < stopDeadline && _fatal is null)
+                {
+                    try
+                    {
+                        consumer.Consume(_settings.PollTimeout);
+                    }
+                    catch (ConsumeException e) when (!e.Error.IsFatal)
+                    {
+                        Interlocked.Increment(ref _counters._consumeErrors);
+                    }
+                }
+
                 // Close leaves the group at once; the revoke callback commits again and completes the substreams.
                 consumer.Close();
             }
@@ -363,7 +378,8 @@ public sealed partial class KafkaConsumerSource
             }
         }
 
-        private void CommitAll(IConsumer<byte[]?, byte[]?> consumer)
+        /// <summary>Commits every partition's committable offset that is ahead of its last commit; false when the commit was rejected.</summary>
+        private bool CommitAll(IConsumer<byte[]?, byte[]?> consumer)
         {
             var offsets = new List<TopicPartitionOffset>();
             var states = new List<PartitionState>();
@@ -377,14 +393,14 @@ public sealed partial class KafkaConsumerSource
                 }
             }
 
-            Commit(consumer, offsets, states);
+            return Commit(consumer, offsets, states);
         }
 
-        private void Commit(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> offsets, List<PartitionState> states)
+        private bool Commit(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> offsets, List<PartitionState> states)
         {
             if (offsets.Count == 0)
             {
-                return;
+                return true;
             }
 
             try
@@ -395,12 +411,15 @@ public sealed partial class KafkaConsumerSource
                 {
                     states.Find(s => s.Public.TopicPartition == tpo.TopicPartition)?.Tracker.Committed(tpo.Offset.Value);
                 }
+
+                return true;
             }
             catch (KafkaException e) when (!e.Error.IsFatal)
             {
                 // Rejected (e.g. IllegalGeneration during a rebalance): a later commit or the next owner covers it.
                 Interlocked.Increment(ref _counters._commitFailures);
                 LogCommitFailed(owner._log, offsets.Count, e.Error.Reason);
+                return false;
             }
         }
     }
