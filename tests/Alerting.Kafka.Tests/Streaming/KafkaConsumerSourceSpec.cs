@@ -182,4 +182,38 @@ public sealed class KafkaConsumerSourceSpec(EmbeddedKafkaFixture kafka) : IClass
         await second.StopAsync(ct);
         Assert.Equal(10, StreamingTestClients.Committed(kafka, group, topic, 1)[0]);
     }
+
+    [Fact]
+    public async Task A_partitioned_source_must_count_offsets_skipped_by_an_offset_reset_as_data_loss()
+    {
+        var ct = TestContext.Token;
+        var topic = kafka.CreateTopic("retention", 1);
+        var group = EmbeddedKafkaFixture.NewGroupId("retention");
+        await kafka.ProduceAsync(topic, KafkaTestClients.Numbered(10), ct);
+        using (var committer = kafka.CreateConsumer(group))
+        {
+            committer.Commit([new TopicPartitionOffset(topic, 0, 1)]);
+        }
+
+        // Push the log start past the committed offset: the embedded broker keeps about 5 MiB per partition.
+        var random = new Random(7);
+        var big = Enumerable.Range(0, 800).Select(i =>
+        {
+            var bytes = new byte[6_000];
+            random.NextBytes(bytes);
+            return new Message<string, string> { Key = "k", Value = Convert.ToBase64String(bytes) };
+        });
+        await kafka.ProduceAsync(topic, big, ct);
+
+        var source = new KafkaConsumerSource(StreamingTestClients.Settings(kafka, group), [topic]);
+        var collector = new PartitionCollector(source, markDone: true);
+        await Eventually.True(() => collector.AllRecords.Any(), Settle, "records arrive", ct);
+        var first = collector.AllRecords.First().Offset;
+        await source.StopAsync(ct);
+
+        Assert.True(first > 1, $"the log still starts at {first}");
+        Assert.Equal(1, collector.Partitions.Single().Partition.Tracker.CommittedAtAssignment);
+        Assert.Equal(1, source.Counters.OffsetGaps);
+        Assert.Equal(first - 1, source.Counters.SkippedOffsets);
+    }
 }
