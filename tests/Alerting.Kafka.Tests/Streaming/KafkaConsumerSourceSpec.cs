@@ -215,5 +215,6 @@ public sealed class KafkaConsumerSourceSpec(EmbeddedKafkaFixture kafka) : IClass
         Assert.Equal(1, collector.Partitions.Single().Partition.Tracker.CommittedAtAssignment);
         Assert.Equal(1, source.Counters.OffsetGaps);
         Assert.Equal(first - 1, source.Counters.SkippedOffsets);
+        Assert.Equal(1, source.Counters.OffsetResets);
     }
 }
