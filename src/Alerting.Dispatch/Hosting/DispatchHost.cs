@@ -642,7 +642,11 @@ public sealed class DispatchHost : IAsyncDisposable
             }
         }
         _inflight.RemoveAll(r => !_shards.ContainsKey(r.Partition.Value));
-        if (!Killed)
+        if (Killed)
+        {
+            UpdateOwned();
+        }
+        else
         {
             AssignWorkOrders();
         }
@@ -657,12 +661,17 @@ public sealed class DispatchHost : IAsyncDisposable
     /// <summary>Assigns the work-order partitions of the owned shards at their next offsets (manual assignment, no group).</summary>
     private void AssignWorkOrders()
     {
+        UpdateOwned();
+        _workOrders?.Assign(_shards.Values.Select(s => new TopicPartitionOffset(_settings.WorkOrdersTopic, s.Partition,
+            s.NextWorkOrderOffset > 0 ? new Offset(s.NextWorkOrderOffset) : Offset.Beginning)));
+    }
+
+    private void UpdateOwned()
+    {
         lock (_ownedGate)
         {
             _owned = [.. _shards.Keys.Order()];
         }
-        _workOrders?.Assign(_shards.Values.Select(s => new TopicPartitionOffset(_settings.WorkOrdersTopic, s.Partition,
-            s.NextWorkOrderOffset > 0 ? new Offset(s.NextWorkOrderOffset) : Offset.Beginning)));
     }
 
     private void Fence()
