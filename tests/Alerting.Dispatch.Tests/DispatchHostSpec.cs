@@ -116,6 +116,32 @@ public sealed class DispatchHostSpec(EmbeddedKafkaFixture kafka, PostgresFixture
         Assert.Equal(1, next.Counters.Recovered);
     }
 
+    [Fact]
+    public async Task A_stale_owner_must_be_fenced_by_the_journal_and_stop()
+    {
+        var settings = Settings("fenced");
+        var device = settings.GroupId + "-d1";
+        var store = new PostgresEventStore(postgres.DataSource);
+        await using var host = new DispatchHost(settings, store, new ManualTimeProvider());
+        host.Start();
+        await ProduceAsync(settings.AlertsTopic, AlertRecord(Alerts.Generate(device, "a1", "JAM", 1, 0, [])));
+        var persistenceId = "dispatch-device-" + device;
+        await Eventually.TrueAsync(() => store.ReadHighestSequenceNrAsync(persistenceId, CancellationToken.None).GetAwaiter().GetResult() == 2,
+            Wait, () => Describe(host));
+
+        // Another owner of the device's partition appends its next event first.
+        var write = DeviceEventSerialization.Create().ToJournalWrite(persistenceId, "elsewhere", 3, new WorkOrderOpened("a1"));
+        await store.WriteAsync([write], [], CancellationToken.None);
+        await ProduceAsync(settings.AlertsTopic, AlertRecord(Alerts.Revoke(device, "a1")));
+
+        await host.Completion.WaitAsync(Wait);
+        Assert.True(host.IsFenced);
+        Assert.Equal(1, host.Counters.Fenced);
+        Assert.Empty(host.OwnedPartitions);
+        Assert.Equal(3, await store.ReadHighestSequenceNrAsync(persistenceId, CancellationToken.None));
+        Assert.Equal(1, host.Counters.Produced); // the revoke decided by the stale owner was never sent
+    }
+
     private static string Describe(DispatchHost host) =>
         $"owned [{string.Join(',', host.OwnedPartitions)}], " + string.Join(", ", host.Counters.Snapshot().Where(kv => kv.Value != 0).Select(kv => $"{kv.Key}={kv.Value}"));
 }
