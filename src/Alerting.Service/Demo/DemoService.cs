@@ -17,6 +17,7 @@ namespace Akka.Alerting.Service.Demo;
 /// </summary>
 public sealed partial class DemoService(
     AlertingSettings settings,
+    Akka.Alerting.Rules.RuleSet rules,
     PipelineCounters counters,
     StatusOutput output,
     ServiceExit exit,
@@ -40,7 +41,7 @@ public sealed partial class DemoService(
 
         using var generatorStop = new CancellationTokenSource();
         using var pipelineStop = new CancellationTokenSource();
-        var pipeline = new AlertPipeline(settings with { Kafka = kafka }, counters, time, loggerFactory);
+        var pipeline = new AlertPipeline(settings with { Kafka = kafka }, rules, counters, time, loggerFactory);
         var pipelineTask = pipeline.RunAsync(pipelineStop.Token);
         var generator = new DemoTraffic(demo, kafka, time);
         var generatorTask = generator.RunAsync(generatorStop.Token);
