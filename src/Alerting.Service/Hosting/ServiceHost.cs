@@ -70,6 +70,7 @@ public static class ServiceHost
         else
         {
             builder.Services.AddHostedService<AlertApplicationService>();
+            builder.Services.AddHostedService<DispatchApplicationService>();
         }
 
         using var host = builder.Build();
