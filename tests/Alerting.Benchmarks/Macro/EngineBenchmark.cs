@@ -30,7 +30,8 @@ public sealed class EngineBenchmark : IMacroBenchmark
             Devices = devices,
             Step = TimeSpan.FromMilliseconds(1),
             MaxDisorder = TimeSpan.FromSeconds(2),
-            Kinds = ["Fault", "Fault", "Recover", "Alarm", "Run"],
+            // devices mostly send heartbeats; faults, recoveries, alarms and runs are the minority
+            Kinds = ["Heartbeat", "Heartbeat", "Heartbeat", "Heartbeat", "Heartbeat", "Heartbeat", "Fault", "Fault", "Recover", "Alarm", "Run"],
         }).Take(count).Select(r => (ReadOnlyMemory<byte>)r.Value).ToArray();
         var rules = Rules(source.Schema());
         context.Log.WriteLine($"engine: {count} records, {devices} devices, {rules.Rules.Count} rules");
@@ -192,7 +193,7 @@ public sealed class EngineBenchmark : IMacroBenchmark
 
         for (var i = 0; i < 5; i++)
         {
-            instances.Add(new RuleInstance($"absent-{i}", "heartbeat-missing", P(("trigger", "Run"), ("expected", "Alarm"), ("window", $"{10 + i}m"), ("alertType", "NO_ALARM"), ("priority", 5))));
+            instances.Add(new RuleInstance($"absent-{i}", "heartbeat-missing", P(("trigger", "Heartbeat"), ("expected", "Heartbeat"), ("window", $"{10 + i}m"), ("alertType", "NO_ALARM"), ("priority", 5))));
         }
 
         var templates = TemplateLibrary.LoadDirectory(TemplatesDirectory());
