@@ -2,5 +2,5 @@ namespace Akka.Alerting.Cli;
 
 internal static class Program
 {
-    public static int Main(string[] args) => 0;
+    public static int Main(string[] args) => AlertCtl.Run(args, Console.Out, Console.Error);
 }

@@ -30,11 +30,22 @@ internal static class Program
         {
             return await ServiceHost.RunAsync(cmd, Console.Out, CancellationToken.None);
         }
-        catch (Exception ex) when (ex is HoconParseException or ConfigurationValueException)
+        catch (Exception ex) when (ConfigurationError(ex) is { } error)
         {
             // A bad configuration stops start-up with the file, line and column, or the key.
-            await Console.Error.WriteLineAsync("configuration error: " + ex.Message);
+            await Console.Error.WriteLineAsync("configuration error: " + error.Message);
             return 2;
         }
     }
+
+    /// <summary>
+    /// The configuration error behind <paramref name="ex"/>, if it is one: a HOCON syntax error (which the file
+    /// provider wraps in <see cref="InvalidDataException"/>), a bad value, or a bad source definition.
+    /// </summary>
+    private static Exception? ConfigurationError(Exception ex) => ex switch
+    {
+        HoconException or ConfigurationValueException or Akka.Alerting.Events.SourceConfigurationException => ex,
+        InvalidDataException { InnerException: HoconException inner } => inner,
+        _ => null,
+    };
 }

@@ -104,6 +104,16 @@ public sealed class EventDecoderSpec
     }
 
     [Fact]
+    public void A_decoder_must_fall_back_to_topic_partition_offset_when_the_id_is_absent_empty_or_null_and_read_numeric_ids()
+    {
+        Assert.Equal("device-events/3/1234", Ok(Seed.Replace("\"e-1\"", "\"\"", StringComparison.Ordinal)).EventId);
+        Assert.Equal("device-events/3/1234", Ok(Seed.Replace("\"e-1\"", "null", StringComparison.Ordinal)).EventId);
+        Assert.Equal("device-events/3/1234", Ok(Seed.Replace(",\"ID\":\"e-1\"", "", StringComparison.Ordinal)).EventId);
+        Assert.Equal("9001", Ok(Seed.Replace("\"e-1\"", "9001", StringComparison.Ordinal)).EventId);
+        Assert.Equal("device-events/3/1234", Ok(Seed, new SourceDefinition { IdPath = null }).EventId);
+    }
+
+    [Fact]
     public void A_decoder_must_intern_kinds()
     {
         var decoder = new EventDecoder(new SourceDefinition(), _clock);

@@ -252,6 +252,43 @@ public abstract class EventStoreContractTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(100)]
+    public async Task A_journal_must_fail_one_of_two_concurrent_writers_whose_batches_cross(int perId)
+    {
+        // The same keys in opposite orders: whichever way the two transactions interleave, one wins whole.
+        var ids = Enumerable.Range(0, 4).Select(_ => NewId()).ToList();
+        var other = CreateStore(Clock);
+        var a = ids.SelectMany(id => Enumerable.Range(1, perId).Select(i => Event(id, i, body: "a"))).ToList();
+        var b = Enumerable.Reverse(ids).SelectMany(id => Enumerable.Range(1, perId).Select(i => Event(id, i, body: "b"))).ToList();
+
+        var results = await Task.WhenAll(Attempt(Store, a), Attempt(other, b));
+
+        Assert.Single(results, r => r is null);
+        Assert.Single(results, r => r is JournalConcurrencyException);
+        var winner = results[0] is null ? "a" : "b";
+        foreach (var id in ids)
+        {
+            var events = await ReplayAllAsync(id);
+            Assert.Equal(perId, events.Count);
+            Assert.All(events, e => Assert.Equal(winner, Encoding.UTF8.GetString(e.Payload)));
+        }
+
+        async Task<Exception?> Attempt(IEventStore store, List<JournalWrite> batch)
+        {
+            try
+            {
+                await store.WriteAsync(batch, [], Ct);
+                return null;
+            }
+            catch (JournalConcurrencyException ex)
+            {
+                return ex;
+            }
+        }
+    }
+
     // ---- consumer offsets ----
 
     [Theory]
@@ -401,7 +438,8 @@ public abstract class EventStoreContractTests
         for (var i = 0; i < ids.Count; i++)
         {
             // Entity i has i + 1 events; snapshot-only entity 11 has its events deleted.
-            batch.AddRange(Enumerable.Range(1, i + 1).Select(s => Event(ids[i], s, partition)));
+            // Manifests vary (more kinds than a reader might cache) and must come back per event.
+            batch.AddRange(Enumerable.Range(1, i + 1).Select(s => Event(ids[i], s, partition) with { Manifest = $"Kind{(i * 7 + s) % 23}:1" }));
         }
         batch.AddRange(Enumerable.Range(1, 4).Select(s => Event(NewId(), s, noise)));
         await Store.WriteAsync(batch, [], Ct);
@@ -439,6 +477,33 @@ public abstract class EventStoreContractTests
         Assert.Equal([10L], recovered.Single(r => r.PersistenceId == ids[9]).Events.Select(e => e.SequenceNr));
         Assert.Equal([3L, 4, 5], recovered.Single(r => r.PersistenceId == ids[4]).Events.Select(e => e.SequenceNr));
         Assert.Empty(recovered.Single(r => r.PersistenceId == ids[11]).Events);
+    }
+
+    [Fact]
+    public async Task A_partition_recovery_must_stream_every_entity_of_a_partition_without_snapshots()
+    {
+        var partition = NewId("alerts");
+        var ids = Enumerable.Range(0, 5).Select(_ => NewId()).ToList();
+        // Interleaved across batches, as a dispatcher writes them.
+        for (var round = 1; round <= 3; round++)
+        {
+            await Store.WriteAsync([.. ids.Select(id => Event(id, round, partition))], [], Ct);
+        }
+        await Store.DeleteEventsToAsync(ids[0], 1, Ct);
+
+        var recovered = new List<RecoveredEntity>();
+        await foreach (var entity in Store.RecoverPartitionAsync(partition, Ct))
+        {
+            recovered.Add(entity);
+        }
+
+        Assert.Equal(ids.Order(StringComparer.Ordinal), recovered.Select(r => r.PersistenceId).Order(StringComparer.Ordinal));
+        Assert.All(recovered, r => Assert.Null(r.Snapshot));
+        Assert.Equal([2L, 3], recovered.Single(r => r.PersistenceId == ids[0]).Events.Select(e => e.SequenceNr));
+        foreach (var id in ids.Skip(1))
+        {
+            Assert.Equal([$"{id}#1", $"{id}#2", $"{id}#3"], recovered.Single(r => r.PersistenceId == id).Events.Select(e => Encoding.UTF8.GetString(e.Payload)));
+        }
     }
 
     [Fact]

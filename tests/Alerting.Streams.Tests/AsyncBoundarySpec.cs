@@ -67,4 +67,47 @@ public sealed class AsyncBoundarySpec : StreamSpec
         await source.ExpectCancellationAsync();
         await AllStagesStopped(handle);
     }
+
+    [Fact]
+    public async Task A_chunked_Async_boundary_must_pass_many_elements_in_order_and_complete()
+    {
+        var (source, sink, handle) = Probe(Flow.Create<string>().Async(64));
+        source.SendNext(Enumerable.Range(1, 5000).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        source.SendComplete();
+        Assert.Equal(Enumerable.Range(1, 5000).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), await sink.ToListAsync());
+        await AllStagesStopped(handle);
+    }
+
+    [Fact]
+    public async Task A_chunked_Async_boundary_must_pull_upstream_at_most_buffer_size_ahead_of_a_sink_that_requests_one()
+    {
+        const int size = 64;
+        var (source, sink, handle) = Probe(Flow.Create<int>().Async(size));
+        source.SendNext(Enumerable.Range(1, 1000));
+        await sink.RequestNextAsync(1);
+        await source.ExpectPullsAsync(size / 2);
+        await sink.ExpectNoMessageAsync(TimeSpan.FromMilliseconds(100));
+        Assert.InRange(source.Pulls, size / 2, 1 + size + 1);
+        sink.Request(10);
+        await sink.ExpectNextNAsync(Enumerable.Range(2, 10));
+        await sink.ExpectNoMessageAsync(TimeSpan.FromMilliseconds(50));
+        Assert.InRange(source.Pulls, size / 2, 11 + size + 1);
+        sink.Cancel();
+        await source.ExpectCancellationAsync();
+        await AllStagesStopped(handle);
+    }
+
+    [Fact]
+    public async Task A_chunked_Async_boundary_must_hand_over_a_partial_chunk_as_soon_as_upstream_waits()
+    {
+        var (source, sink, handle) = Probe(Flow.Create<int>().Async(256));
+        sink.Request(10);
+        source.SendNext(1, 2, 3);
+        await sink.ExpectNextNAsync([1, 2, 3]);
+        source.SendNext(4);
+        await sink.ExpectNextAsync(4);
+        source.SendError(new TestException("upstream"));
+        Assert.Equal("upstream", (await sink.ExpectErrorAsync()).Message);
+        await AllStagesStopped(handle);
+    }
 }

@@ -21,6 +21,7 @@ public sealed class EventDecoder
     private const int TimeTarget = -2;
     private const int KindTarget = -3;
     private const int IdTarget = -4;
+    private const int DeviceNumberCache = 65536;
     private static readonly JsonReaderOptions BaseOptions = new() { CommentHandling = JsonCommentHandling.Disallow };
 
     private readonly Node[] _nodes;
@@ -34,6 +35,8 @@ public sealed class EventDecoder
     private readonly int _maxBytes;
     private readonly long _maxFutureSkewMs;
     private readonly TimestampFormat _timeFormat;
+    private long _lastNowMs = long.MinValue / 2;
+    private readonly string?[] _deviceNumbers = new string?[DeviceNumberCache];
 
     /// <summary>
     /// Compiles a decoder for <paramref name="source"/>. <paramref name="schema"/> (default: the source's own)
@@ -149,8 +152,7 @@ public sealed class EventDecoder
             return DecodeResult.Fail(DecodeError.MissingTimestamp, $"no event time at {Source.EventTimePath}");
         }
 
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (acc.Time - now > _maxFutureSkewMs)
+        if (TooFarAhead(acc.Time))
         {
             return DecodeResult.Fail(DecodeError.FutureTimestamp,
                 $"event time {DateTimeOffset.FromUnixTimeMilliseconds(acc.Time):O} is more than max-future-skew {Source.MaxFutureSkew} ahead of now");
@@ -161,13 +163,29 @@ public sealed class EventDecoder
             DeviceId = acc.Device,
             Kind = acc.Kind,
             EventTime = acc.Time,
-            EventId = acc.Id ?? origin.ToString(),
+            EventId = acc.Id is { Length: > 0 } id ? id : origin.ToString(),
             Fields = acc.Fields,
             Payload = copy ? data.ToArray() : payload,
             Topic = origin.Topic,
             Partition = origin.Partition,
             Offset = origin.Offset,
         });
+    }
+
+    /// <summary>
+    /// The max-future-skew check. The clock only moves forward, so an older reading is the stricter one: the
+    /// clock is read again only when the event would be rejected against the last reading.
+    /// </summary>
+    private bool TooFarAhead(long eventTime)
+    {
+        if (eventTime - Volatile.Read(ref _lastNowMs) <= _maxFutureSkewMs)
+        {
+            return false;
+        }
+
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        Volatile.Write(ref _lastNowMs, now);
+        return eventTime - now > _maxFutureSkewMs;
     }
 
     private bool Walk(ReadOnlySpan<byte> data, ref Accumulator acc)
@@ -284,7 +302,7 @@ public sealed class EventDecoder
                     return WrongJsonType(ref acc, target, token);
                 }
 
-                var device = token == JsonTokenType.Number ? Encoding.UTF8.GetString(reader.ValueSpan) : reader.GetString()!;
+                var device = token == JsonTokenType.Number ? DeviceNumber(reader.ValueSpan) : reader.GetString()!;
                 acc.Device = device.Length == 0 ? null : device;
                 return true;
             case TimeTarget:
@@ -335,6 +353,18 @@ public sealed class EventDecoder
             default:
                 return AssignField(ref reader, target, ref acc);
         }
+    }
+
+    /// <summary>The text of a numeric device key; small non-negative integers come from a cache filled on first use.</summary>
+    private string DeviceNumber(ReadOnlySpan<byte> digits)
+    {
+        if (digits.Length <= 5 && digits[0] != (byte)'-' && Utf8Parser.TryParse(digits, out int n, out var consumed) && consumed == digits.Length
+            && (uint)n < (uint)_deviceNumbers.Length)
+        {
+            return _deviceNumbers[n] ??= Encoding.UTF8.GetString(digits);
+        }
+
+        return Encoding.UTF8.GetString(digits);
     }
 
     private bool AssignField(ref Utf8JsonReader reader, int slot, ref Accumulator acc)
@@ -431,7 +461,17 @@ public sealed class EventDecoder
             return Utf8Parser.TryParse(reader.ValueSpan, out ms, out var consumed) && consumed == reader.ValueSpan.Length && InRange(ms);
         }
 
-        if (format == TimestampFormat.EpochMs || !reader.TryGetDateTime(out var dt))
+        if (format == TimestampFormat.EpochMs)
+        {
+            return false;
+        }
+
+        if (!reader.ValueIsEscaped && Iso8601.TryParseUtc(reader.ValueSpan, out ms))
+        {
+            return true;
+        }
+
+        if (!reader.TryGetDateTime(out var dt))
         {
             return false;
         }

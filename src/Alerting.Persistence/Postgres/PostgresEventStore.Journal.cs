@@ -34,6 +34,13 @@ public sealed partial class PostgresEventStore
                 "An event of the batch is already in the journal: another writer appended at the same persistence id and " +
                 $"sequence number ({ex.Detail}). Nothing of the batch was written, offsets included.", ex);
         }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DeadlockDetected)
+        {
+            // Two writers inserting the same keys in different orders wait on each other; PostgreSQL aborts one.
+            throw new JournalConcurrencyException(
+                "Another writer was appending the same persistence ids and sequence numbers at the same time (deadlock " +
+                "detected); this batch was aborted. Nothing of it was written, offsets included.", ex);
+        }
     }
 
     private async Task WriteWithInsertAsync(IReadOnlyList<JournalWrite> events, IReadOnlyList<ConsumerOffset> offsets, long now, CancellationToken cancellationToken)

@@ -13,41 +13,36 @@ public sealed partial class PostgresEventStore
         ArgumentException.ThrowIfNullOrEmpty(partitionKey);
         await ReadyAsync(cancellationToken);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        // Both queries in one round trip and one snapshot of the data (repeatable read), read one after the other.
+        // Both queries see one snapshot of the data (repeatable read).
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
-        await using var batch = new NpgsqlBatch(connection, tx);
-        // The partition index yields the events already ordered by (persistence id, sequence number); keep the planner
-        // from choosing a full sort instead, which spills to disk for large partitions.
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(Q["recover_plan"]));
-        batch.BatchCommands.Add(BatchCommand("recover_snapshots", P(partitionKey)));
-        batch.BatchCommands.Add(BatchCommand("recover_events", P(partitionKey)));
-        await using var reader = await batch.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
-
         var snapshots = new Dictionary<string, SelectedSnapshot>(StringComparer.Ordinal);
-        while (await reader.ReadAsync(cancellationToken))
+        await using (var batch = new NpgsqlBatch(connection, tx))
         {
-            var id = reader.GetString(0);
-            var metadata = new SnapshotMetadata(id, reader.GetInt64(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)));
-            snapshots[id] = new SelectedSnapshot(metadata, reader.GetString(3), reader.GetFieldValue<byte[]>(4));
+            // The partition index yields the events already ordered by (persistence id, sequence number); keep the
+            // planner from choosing a full sort instead, which spills to disk for large partitions.
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(Q["recover_plan"]));
+            batch.BatchCommands.Add(BatchCommand("recover_snapshots", P(partitionKey)));
+            await using var snapshotReader = await batch.ExecuteReaderAsync(cancellationToken);
+            while (await snapshotReader.ReadAsync(cancellationToken))
+            {
+                var id = snapshotReader.GetString(0);
+                var metadata = new SnapshotMetadata(id, snapshotReader.GetInt64(1), DateTimeOffset.FromUnixTimeMilliseconds(snapshotReader.GetInt64(2)));
+                snapshots[id] = new SelectedSnapshot(metadata, snapshotReader.GetString(3), snapshotReader.GetFieldValue<byte[]>(4));
+            }
         }
-        await reader.NextResultAsync(cancellationToken);
+
+        // Second query: events after each snapshot; without snapshots, all events of the partition (no join).
+        await using var events = new NpgsqlCommand(Q[snapshots.Count > 0 ? "recover_events" : "recover_all_events"], connection, tx);
+        events.Parameters.Add(P(partitionKey));
+        await using var reader = await events.ExecuteReaderAsync(cancellationToken);
 
         var assembler = new RecoveryAssembler(snapshots);
-        string? lastId = null;
+        var ids = new StringReuse();
+        var manifests = new StringReuse();
         while (await reader.ReadAsync(cancellationToken))
         {
-            var id = reader.GetString(0);
-            // Intern consecutive ids: one string per entity rather than per event.
-            if (lastId is not null && string.Equals(lastId, id, StringComparison.Ordinal))
-            {
-                id = lastId;
-            }
-            lastId = id;
-            // Sequential access: columns are read in order.
-            var sequenceNr = reader.GetInt64(1);
-            var writtenAt = reader.GetInt64(2);
-            var manifest = reader.GetString(3);
-            var e = new PersistentEvent(id, sequenceNr, manifest, reader.GetFieldValue<byte[]>(4), DateTimeOffset.FromUnixTimeMilliseconds(writtenAt));
+            var e = new PersistentEvent(ids.Read(reader, 0), reader.GetInt64(1), manifests.Read(reader, 3), reader.GetFieldValue<byte[]>(4),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)));
             if (assembler.Add(e) is { } entity)
             {
                 yield return entity;

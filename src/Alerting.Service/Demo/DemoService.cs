@@ -19,6 +19,7 @@ public sealed partial class DemoService(
     AlertingSettings settings,
     PipelineCounters counters,
     StatusOutput output,
+    ServiceExit exit,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILoggerFactory loggerFactory) : BackgroundService
@@ -81,7 +82,7 @@ public sealed partial class DemoService(
         await output.Writer.FlushAsync(CancellationToken.None);
         if (pipelineTask.IsFaulted || generatorTask.IsFaulted)
         {
-            Environment.ExitCode = 1;
+            exit.Fail();
         }
 
         lifetime.StopApplication();

@@ -60,6 +60,8 @@ public static class ServiceHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<PipelineCounters>();
         builder.Services.AddSingleton(new StatusOutput(output));
+        var exit = new ServiceExit();
+        builder.Services.AddSingleton(exit);
         if (demo)
         {
             builder.Services.AddHostedService<DemoService>();
@@ -74,9 +76,20 @@ public static class ServiceHost
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; lifetime.StopApplication(); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; lifetime.StopApplication(); });
         await host.RunAsync(cancellationToken);
-        return Environment.ExitCode;
+        return exit.Code;
     }
 }
 
 /// <summary>Where the live status and summary lines go (stdout by default; a writer in tests).</summary>
 public sealed record StatusOutput(TextWriter Writer);
+
+/// <summary>The process exit code the hosted services decide: 0 unless a part failed.</summary>
+public sealed class ServiceExit
+{
+    private int _code;
+
+    public int Code => Volatile.Read(ref _code);
+
+    /// <summary>Marks the run failed (exit code 1).</summary>
+    public void Fail() => Volatile.Write(ref _code, 1);
+}

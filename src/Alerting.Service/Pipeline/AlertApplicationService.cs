@@ -1,3 +1,4 @@
+using Akka.Alerting.Service.Hosting;
 using Akka.Alerting.Service.Settings;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,6 +13,8 @@ public sealed partial class AlertApplicationService(
     AlertingSettings settings,
     PipelineCounters counters,
     TimeProvider time,
+    ServiceExit exit,
+    IHostApplicationLifetime lifetime,
     ILoggerFactory loggerFactory) : BackgroundService
 {
     private readonly ILogger _log = loggerFactory.CreateLogger<AlertApplicationService>();
@@ -20,8 +23,10 @@ public sealed partial class AlertApplicationService(
     {
         if (string.IsNullOrWhiteSpace(settings.Kafka.BootstrapServers))
         {
-            throw new InvalidOperationException(
-                "alerting:kafka:bootstrap-servers is empty: set it in the config file, KAFKA_BOOTSTRAP_SERVERS or alerting__kafka__bootstrap-servers");
+            LogNoBootstrap();
+            exit.Fail();
+            lifetime.StopApplication();
+            return;
         }
 
         if (!settings.Applications.Contains("alert"))
@@ -39,6 +44,15 @@ public sealed partial class AlertApplicationService(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+#pragma warning disable CA1031 // any failure of the pipeline stops the instance with exit code 1; Kubernetes restarts it
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogFailed(ex);
+            exit.Fail();
+            lifetime.StopApplication();
+            return;
+        }
 
         LogStopped(counters.SummaryLine());
     }
@@ -48,6 +62,12 @@ public sealed partial class AlertApplicationService(
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "alert application stopped: {Summary}")]
     private partial void LogStopped(string summary);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Critical, Message = "alert application failed; stopping the instance")]
+    private partial void LogFailed(Exception ex);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Critical, Message = "alerting:kafka:bootstrap-servers is empty: set it in the config file, KAFKA_BOOTSTRAP_SERVERS or alerting__kafka__bootstrap-servers")]
+    private partial void LogNoBootstrap();
 
     [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "alert application not configured on this instance (alerting.applications)")]
     private partial void LogNotRunning();

@@ -50,8 +50,8 @@ public sealed partial class AlertPipeline
     private void Run(CancellationToken cancellationToken)
     {
         var kafka = _settings.Kafka;
-        var sources = new[] { new SourceDefinition { Topic = kafka.Topics.Events } };
-        var decoder = new EventDecoder(sources[0], _time);
+        var source = _settings.Sources[0];
+        var decoder = new EventDecoder(source, _time);
 
         var consumerConfig = KafkaClients.ConsumerConfig(kafka.BootstrapServers, _settings.AlertGroupId, kafka.SessionTimeout, kafka.HeartbeatInterval);
         consumerConfig.ClientId = kafka.ClientId + "-alert";
@@ -62,7 +62,7 @@ public sealed partial class AlertPipeline
 
         using var producer = KafkaClients.ProducerBuilder<byte[]?, byte[]>(producerConfig).Build();
         using var consumer = KafkaClients.ConsumerBuilder<byte[]?, byte[]>(consumerConfig).Build();
-        consumer.Subscribe(kafka.Topics.Events);
+        consumer.Subscribe(source.Topic);
         var batch = new List<ConsumeResult<byte[]?, byte[]>>(_settings.AlertBatchSize);
         try
         {

@@ -1,4 +1,5 @@
 using Akka.Alerting.Configuration;
+using Akka.Alerting.Events;
 using Microsoft.Extensions.Configuration;
 
 namespace Akka.Alerting.Service.Settings;
@@ -110,6 +111,7 @@ public sealed record AlertingSettings(
     int AlertBatchSize,
     string DispatchGroupId,
     TimeSpan DispatchDefaultDelay,
+    IReadOnlyList<SourceDefinition> Sources,
     DemoSettings Demo)
 {
     private static readonly string[] KnownApplications = ["alert", "dispatch"];
@@ -135,6 +137,7 @@ public sealed record AlertingSettings(
             c.GetInt("alerting:alert:batch-size", 2000, 1, 1_000_000),
             c.GetRequiredString("alerting:dispatch:group-id"),
             c.GetDuration("alerting:dispatch:default-delay", TimeSpan.FromSeconds(30)),
+            SourceDefinition.BindAll(c),
             DemoSettings.Bind(c));
     }
 }

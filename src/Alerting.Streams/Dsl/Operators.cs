@@ -5,18 +5,18 @@ namespace Akka.Alerting.Streams;
 /// <summary>Factories of the operator flows; each stage's behaviour is documented on its stage type.</summary>
 public static partial class Flow
 {
-    /// <summary>Maps each element (see <see cref="SelectStage{TIn,TOut}"/>).</summary>
+    /// <summary>Maps each element (see <see cref="SelectStage"/>).</summary>
     public static Flow<TIn, TOut> Select<TIn, TOut>(Func<TIn, TOut> selector, SupervisionStrategy? supervision = null)
     {
         ArgumentNullException.ThrowIfNull(selector);
-        return new((up, ctx) => new SelectStage<TIn, TOut>(up, selector, supervision ?? ctx.Supervision, ctx));
+        return new((up, ctx) => SelectStage.Create(up, selector, supervision ?? ctx.Supervision, ctx));
     }
 
-    /// <summary>Keeps the elements that satisfy the predicate (see <see cref="WhereStage{T}"/>).</summary>
+    /// <summary>Keeps the elements that satisfy the predicate (see <see cref="WhereStage"/>).</summary>
     public static Flow<T, T> Where<T>(Func<T, bool> predicate, SupervisionStrategy? supervision = null)
     {
         ArgumentNullException.ThrowIfNull(predicate);
-        return new((up, ctx) => new WhereStage<T>(up, predicate, supervision ?? ctx.Supervision, ctx));
+        return new((up, ctx) => WhereStage.Create(up, predicate, supervision ?? ctx.Supervision, ctx));
     }
 
     /// <summary>Emits the running aggregate (see <see cref="ScanStage{TIn,TAcc}"/>).</summary>
@@ -94,7 +94,7 @@ public static partial class Flow
     public static Flow<T, T> Merge<T>(Source<T> other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        return new((up, ctx) => new MergeStage<T>([Source.FromAsyncEnumerable(up), other], ctx));
+        return new((up, ctx) => new MergeStage<T>([Source.Inner(up), other], ctx));
     }
 }
 
@@ -105,7 +105,8 @@ public static partial class Source
     {
         ArgumentNullException.ThrowIfNull(sources);
         var copy = sources.ToArray();
-        return new(ctx => new MergeStage<T>(copy, ctx));
+        // not an input itself: each merged source is guarded by the graph's kill switch
+        return new(ctx => new MergeStage<T>(copy, ctx), isRoot: false);
     }
 
     /// <summary>Emits <paramref name="value"/> on a clock (see <see cref="TickSource{T}"/>).</summary>

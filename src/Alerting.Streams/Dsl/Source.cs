@@ -8,25 +8,42 @@ namespace Akka.Alerting.Streams;
 public sealed class Source<T>
 {
     private readonly Func<StreamContext, IAsyncEnumerable<T>> _open;
+    private readonly bool _isRoot;
 
-    /// <summary>Creates a source from a function that opens it in a stream.</summary>
-    public Source(Func<StreamContext, IAsyncEnumerable<T>> open) => _open = open ?? throw new ArgumentNullException(nameof(open));
+    /// <summary>
+    /// Creates a source from a function that opens it in a stream. When run as part of a graph, the graph's
+    /// kill switch sits right after it, so draining the graph stops taking input here.
+    /// </summary>
+    public Source(Func<StreamContext, IAsyncEnumerable<T>> open)
+        : this(open, isRoot: true)
+    {
+    }
+
+    internal Source(Func<StreamContext, IAsyncEnumerable<T>> open, bool isRoot)
+    {
+        _open = open ?? throw new ArgumentNullException(nameof(open));
+        _isRoot = isRoot;
+    }
 
     /// <summary>Opens the source inside a running stream.</summary>
-    public IAsyncEnumerable<T> Open(StreamContext context) => _open(context);
+    public IAsyncEnumerable<T> Open(StreamContext context) =>
+        _isRoot ? Stages.KillSwitchStage<T>.ForGraph(_open(context), context) : _open(context);
+
+    /// <summary>Opens the source as an input of a combinator (Merge, RestartSource) that is guarded itself.</summary>
+    internal IAsyncEnumerable<T> OpenUnguarded(StreamContext context) => _open(context);
 
     /// <summary>Attaches a flow.</summary>
     public Source<TOut> Via<TOut>(Flow<T, TOut> flow)
     {
         ArgumentNullException.ThrowIfNull(flow);
-        return new Source<TOut>(ctx => flow.Apply(_open(ctx), ctx));
+        return new Source<TOut>(ctx => flow.Apply(Open(ctx), ctx), isRoot: false);
     }
 
     /// <summary>Attaches a sink, giving a graph ready to run.</summary>
     public RunnableGraph<TResult> To<TResult>(Sink<T, TResult> sink)
     {
         ArgumentNullException.ThrowIfNull(sink);
-        return new RunnableGraph<TResult>(ctx => sink.Run(Stages.KillSwitchStage<T>.ForGraph(_open(ctx), ctx), ctx));
+        return new RunnableGraph<TResult>(ctx => sink.Run(Open(ctx), ctx));
     }
 
     /// <summary>Runs this source into <paramref name="sink"/>.</summary>
@@ -50,6 +67,9 @@ public static partial class Source
         ArgumentNullException.ThrowIfNull(items);
         return new Source<T>(_ => items);
     }
+
+    /// <summary>A stream already running inside the graph (not a new input), e.g. the upstream of a Merge flow.</summary>
+    internal static Source<T> Inner<T>(IAsyncEnumerable<T> upstream) => new(_ => upstream, isRoot: false);
 
     /// <summary>Emits one element, then completes.</summary>
     public static Source<T> Single<T>(T element) => From([element]);

@@ -2,16 +2,6 @@ using System.Threading.Channels;
 
 namespace Akka.Alerting.Streams.Stages;
 
-/// <summary>Thrown by GroupBy when an element would open more substreams than allowed.</summary>
-public sealed class TooManySubstreamsException : Exception
-{
-    public TooManySubstreamsException() : base("Too many substreams are open.") { }
-
-    public TooManySubstreamsException(string message) : base(message) { }
-
-    public TooManySubstreamsException(string message, Exception innerException) : base(message, innerException) { }
-}
-
 /// <summary>
 /// GroupBy + MergeSubstreams: routes each upstream element to the substream of its key (opening it, and the
 /// per-key flow over it, on the key's first element), runs every substream's flow on its own task and emits

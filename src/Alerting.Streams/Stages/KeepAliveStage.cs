@@ -49,8 +49,15 @@ internal sealed class KeepAliveStage<T>(IAsyncEnumerable<T> upstream, TimeSpan m
                     {
                         using var idleCts = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
                         var idle = Task.Delay(remaining, clock, idleCts.Token);
-                        await Task.WhenAny(pending, idle).WaitAsync(cancellationToken);
-                        await idleCts.CancelAsync();
+                        try
+                        {
+                            await Task.WhenAny(pending, idle).WaitAsync(cancellationToken);
+                        }
+                        finally
+                        {
+                            // cancelling (not just disposing) the token is what disposes the idle timer
+                            await idleCts.CancelAsync();
+                        }
                     }
                     if (!pending.IsCompleted)
                     {

@@ -21,7 +21,7 @@ internal sealed class RestartSourceStage<T>(RestartSettings settings, Func<Sourc
             {
                 var started = clock.GetTimestamp();
                 Exception? failure = null;
-                var e = factory().Open(context).GetAsyncEnumerator(cancellationToken);
+                var e = factory().OpenUnguarded(context).GetAsyncEnumerator(cancellationToken);
                 try
                 {
                     while (true)

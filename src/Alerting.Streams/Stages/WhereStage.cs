@@ -4,84 +4,26 @@ namespace Akka.Alerting.Streams.Stages;
 /// Where (filter): emits the upstream elements for which the predicate holds, in order. Pulls upstream until
 /// an element passes (one pull per downstream pull when all pass); never buffers. Completes when upstream
 /// completes. If the predicate throws, the supervision decides: Stop fails downstream and cancels upstream;
-/// Resume and Restart drop the element (to the dead letters). Runs synchronously on the caller's pull (fused).
+/// Resume and Restart drop the element to the dead letters. Runs synchronously on the caller's pull, fused
+/// with neighbouring Select and Where stages (<see cref="FusedStage{TIn,TOut}"/>).
 /// </summary>
-internal sealed class WhereStage<T>(
-    IAsyncEnumerable<T> upstream, Func<T, bool> predicate, SupervisionStrategy supervision, StreamContext context)
-    : IAsyncEnumerable<T>
+internal static class WhereStage
 {
-    public IAsyncEnumerator<T> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
-        new Enumerator(upstream.GetAsyncEnumerator(cancellationToken), predicate, supervision, context.Register("Where"));
-
-    private sealed class Enumerator(
-        IAsyncEnumerator<T> upstream, Func<T, bool> predicate, SupervisionStrategy supervision, StageLifetime lifetime)
-        : IAsyncEnumerator<T>
+    public static IAsyncEnumerable<T> Create<T>(
+        IAsyncEnumerable<T> upstream, Func<T, bool> predicate, SupervisionStrategy supervision, StreamContext context)
     {
-        public T Current { get; private set; } = default!;
-
-        public ValueTask<bool> MoveNextAsync()
+        Step<T, T> step = (T input, out T output) =>
         {
-            while (true)
-            {
-                var pull = upstream.MoveNextAsync();
-                if (!pull.IsCompletedSuccessfully)
-                {
-                    return Slow(pull);
-                }
-                if (!pull.Result)
-                {
-                    return new ValueTask<bool>(false);
-                }
-                if (Test(upstream.Current))
-                {
-                    return new ValueTask<bool>(true);
-                }
-            }
-        }
-
-        private async ValueTask<bool> Slow(ValueTask<bool> pull)
-        {
-            while (true)
-            {
-                if (!await pull)
-                {
-                    return false;
-                }
-                if (Test(upstream.Current))
-                {
-                    return true;
-                }
-                pull = upstream.MoveNextAsync();
-            }
-        }
-
-        private bool Test(T element)
-        {
+            output = input;
             try
             {
-                if (predicate(element))
-                {
-                    Current = element;
-                    return true;
-                }
-                return false;
+                return predicate(input);
             }
-            catch (Exception ex) when (supervision.Decide("Where", element, ex) != Directive.Stop)
+            catch (Exception ex) when (supervision.Decide("Where", input, ex) != Directive.Stop)
             {
                 return false;
             }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            try
-            {
-                await upstream.DisposeAsync();
-            }
-            finally
-            {
-                lifetime.Stop();
-            }
-        }
+        };
+        return Fusion.Attach(upstream, step, "Where", context);
     }
 }

@@ -29,7 +29,7 @@ public sealed class PostgresFixture : IAsyncLifetime
 
     /// <summary>Connection string of this fixture's own database.</summary>
     public string ConnectionString =>
-        new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = DatabaseName, IncludeErrorDetail = true }.ConnectionString;
+        new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = DatabaseName }.ConnectionString;
 
     /// <summary>The data source of this fixture's own database (one per fixture, disposed with it).</summary>
     public NpgsqlDataSource DataSource => _dataSource ?? throw new InvalidOperationException("The fixture is not initialized.");

@@ -74,3 +74,10 @@ LEFT JOIN (
 ) s ON s.persistence_id = j.persistence_id
 WHERE j.partition_key = $1 AND NOT j.deleted AND j.sequence_nr > COALESCE(s.snapshot_nr, 0)
 ORDER BY j.persistence_id, j.sequence_nr
+
+-- The same for a partition without snapshots: no join to evaluate per row.
+-- name: recover_all_events
+SELECT persistence_id, sequence_nr, written_at, manifest, payload
+FROM journal
+WHERE partition_key = $1 AND NOT deleted
+ORDER BY persistence_id, sequence_nr

@@ -1,0 +1,89 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Akka.Alerting.Rules;
+
+/// <summary>Whether an <see cref="AlertEvent"/> raises an alert or withdraws one raised earlier.</summary>
+public enum AlertKind
+{
+    Generate,
+    Revoke,
+}
+
+/// <summary>
+/// What the matcher emits: a Generate when a rule matched for a device, or a Revoke of an alert raised
+/// earlier. A Revoke repeats the alert's id, type, priority and fault time; its alert time is the revoking
+/// event's time and its <see cref="EventIds"/> hold the revoking event's id.
+/// </summary>
+/// <param name="Kind">Generate or Revoke.</param>
+/// <param name="AlertId">Deterministic id, see <see cref="AlertIds.Compute"/>.</param>
+/// <param name="RuleId">Id of the rule instance.</param>
+/// <param name="RuleVersion">Version of the rule instance.</param>
+/// <param name="AlertType">Alert type from the rule.</param>
+/// <param name="Priority">Priority from the rule.</param>
+/// <param name="Delay">How long the dispatcher holds the alert before sending it.</param>
+/// <param name="Info">Free text from the rule.</param>
+/// <param name="DeviceId">The device key.</param>
+/// <param name="AlertTime">Unix ms: event time of the last matched event (of the revoking event for a Revoke; the deadline for absent).</param>
+/// <param name="FaultTime">Unix ms: event time of the earliest matched event.</param>
+/// <param name="EventIds">Ids of the matched events in event-time order (of the revoking event for a Revoke).</param>
+public sealed record AlertEvent(
+    AlertKind Kind,
+    string AlertId,
+    string RuleId,
+    int RuleVersion,
+    string AlertType,
+    int Priority,
+    TimeSpan Delay,
+    string Info,
+    string DeviceId,
+    long AlertTime,
+    long FaultTime,
+    IReadOnlyList<string> EventIds);
+
+/// <summary>Deterministic alert ids: the same rule, version, device and matched events give the same id in any run.</summary>
+public static class AlertIds
+{
+    /// <summary>
+    /// SHA-256 over the length-prefixed UTF-8 of rule id, rule version, device id and each event id, truncated
+    /// to 16 bytes, as 32 lowercase hex characters.
+    /// </summary>
+    public static string Compute(string ruleId, int ruleVersion, string deviceId, IReadOnlyList<string> eventIds)
+    {
+        ArgumentNullException.ThrowIfNull(ruleId);
+        ArgumentNullException.ThrowIfNull(deviceId);
+        ArgumentNullException.ThrowIfNull(eventIds);
+        var size = 4 + 4 + 4 + Encoding.UTF8.GetByteCount(ruleId) + Encoding.UTF8.GetByteCount(deviceId);
+        foreach (var id in eventIds)
+        {
+            size += 4 + Encoding.UTF8.GetByteCount(id);
+        }
+
+        var rented = size <= 512 ? null : System.Buffers.ArrayPool<byte>.Shared.Rent(size);
+        var buffer = rented is null ? stackalloc byte[512] : rented.AsSpan();
+        var at = Put(buffer, 0, ruleId);
+        BinaryPrimitives.WriteInt32LittleEndian(buffer[at..], ruleVersion);
+        at = Put(buffer, at + 4, deviceId);
+        foreach (var id in eventIds)
+        {
+            at = Put(buffer, at, id);
+        }
+
+        Span<byte> digest = stackalloc byte[32];
+        SHA256.HashData(buffer[..at], digest);
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+
+        return Convert.ToHexStringLower(digest[..16]);
+    }
+
+    private static int Put(Span<byte> buffer, int at, string s)
+    {
+        var n = Encoding.UTF8.GetBytes(s, buffer[(at + 4)..]);
+        BinaryPrimitives.WriteInt32LittleEndian(buffer[at..], n);
+        return at + 4 + n;
+    }
+}

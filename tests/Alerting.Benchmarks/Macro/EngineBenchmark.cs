@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using System.Globalization;
+using Akka.Alerting.Benchmarks.Harness;
+using Akka.Alerting.Events;
+using Akka.Alerting.Rules;
+using Akka.Alerting.Rules.Templates;
+
+namespace Akka.Alerting.Benchmarks.Macro;
+
+/// <summary>
+/// The rule engine against its baseline, on one thread: seed-shaped records for 100k devices (2 s of disorder)
+/// decoded only (the baseline), then decoded + watermarked + matched by 50 rule instances of the shipped
+/// templates, and matched alone from already decoded events. Reports events/s of each, alerts raised, and
+/// bytes of rule state per active device (engine estimate and GC heap growth) and per idle device (after
+/// the watermark has passed every window).
+/// </summary>
+public sealed class EngineBenchmark : IMacroBenchmark
+{
+    /// <inheritdoc />
+    public string Name => "engine";
+
+    /// <inheritdoc />
+    public Task<IReadOnlyDictionary<string, double>> RunAsync(BenchContext context, CancellationToken cancellationToken)
+    {
+        var devices = context.Size(100_000, 5_000);
+        var count = context.Size(2_000_000, 50_000);
+        var source = new SourceDefinition();
+        var records = new SeedEventGenerator(11, new SeedEventOptions
+        {
+            Devices = devices,
+            Step = TimeSpan.FromMilliseconds(1),
+            MaxDisorder = TimeSpan.FromSeconds(2),
+            Kinds = ["Fault", "Fault", "Recover", "Alarm", "Run"],
+        }).Take(count).Select(r => (ReadOnlyMemory<byte>)r.Value).ToArray();
+        var rules = Rules(source.Schema());
+        context.Log.WriteLine($"engine: {count} records, {devices} devices, {rules.Rules.Count} rules");
+
+        var clock = new FixedClock();
+        var decoder = new EventDecoder(source, clock);
+
+        // warm-up on a slice
+        _ = DecodeOnly(decoder, records.AsSpan(0, Math.Min(records.Length, 20_000)));
+        _ = FullPath(decoder, source, rules, records.AsSpan(0, Math.Min(records.Length, 20_000)), out _);
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var decodeRate = Best(3, () => DecodeOnly(decoder, records));
+        cancellationToken.ThrowIfCancellationRequested();
+
+        GC.Collect();
+        var before = GC.GetTotalMemory(true);
+        var sw = Stopwatch.StartNew();
+        var engine = FullPathEngine(decoder, source, rules, records, out var alerts, out var decoded);
+        var fullRate = records.Length / sw.Elapsed.TotalSeconds;
+        decoded = null; // only the engine stays reachable
+        GC.Collect();
+        var heap = GC.GetTotalMemory(true) - before;
+        var active = Math.Max(1, engine.ActiveDevices);
+        var estimate = engine.EstimateStateBytes();
+        var buffered = engine.BufferedEvents;
+
+        // idle: the watermark passes every window and open-alert time to live
+        var output = new List<AlertEvent>();
+        engine.OnWatermark(engine.Watermark + (long)TimeSpan.FromDays(2).TotalMilliseconds, output);
+        var idleEstimate = engine.EstimateStateBytes();
+        GC.Collect();
+        var idleHeap = GC.GetTotalMemory(true) - before;
+        GC.KeepAlive(engine);
+
+        // match alone from decoded events
+        var events = records.Select(r => decoder.Decode(r, default).Event).Where(e => e is not null).Select(e => e!).ToArray();
+        var matchRate = Best(3, () => MatchOnly(rules, events));
+
+        context.Log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"engine: decode {decodeRate:N0}/s, decode+watermark+match {fullRate:N0}/s, match {matchRate:N0}/s, {alerts} alerts, {engine.ActiveDevices} active devices ({buffered} buffered events), {estimate / active} B/active device (heap {heap / active}), idle {idleEstimate} B (heap growth {idleHeap})"));
+        context.Log.WriteLine(string.Join(", ", Debug.Select(kv => $"{kv.Key}={kv.Value}")));
+        return Task.FromResult<IReadOnlyDictionary<string, double>>(new Dictionary<string, double>
+        {
+            ["engine_decode_only_events_per_sec"] = decodeRate,
+            ["engine_decode_watermark_match_events_per_sec"] = fullRate,
+            ["engine_match_only_events_per_sec"] = matchRate,
+            ["engine_rules"] = rules.Rules.Count,
+            ["engine_devices"] = devices,
+            ["engine_alerts"] = alerts,
+            ["engine_active_devices"] = engine.ActiveDevices,
+            ["engine_state_bytes_per_active_device_estimate"] = (double)estimate / active,
+            ["engine_state_bytes_per_active_device_heap"] = (double)heap / active,
+            ["engine_state_bytes_per_idle_device_estimate"] = (double)idleEstimate / devices,
+            ["engine_state_bytes_per_idle_device_heap"] = Math.Max(0, (double)idleHeap / devices),
+        });
+    }
+
+    private static double Best(int runs, Func<double> run)
+    {
+        var best = 0.0;
+        for (var i = 0; i < runs; i++)
+        {
+            best = Math.Max(best, run());
+        }
+
+        return best;
+    }
+
+    private static double DecodeOnly(EventDecoder decoder, ReadOnlySpan<ReadOnlyMemory<byte>> records)
+    {
+        var sw = Stopwatch.StartNew();
+        var ok = 0;
+        foreach (var r in records)
+        {
+            if (decoder.Decode(r, new RecordOrigin("devices", 0, ok)).IsOk)
+            {
+                ok++;
+            }
+        }
+
+        return records.Length / sw.Elapsed.TotalSeconds;
+    }
+
+    private static double FullPath(EventDecoder decoder, SourceDefinition source, RuleSet rules, ReadOnlySpan<ReadOnlyMemory<byte>> records, out int alerts)
+    {
+        var sw = Stopwatch.StartNew();
+        _ = FullPathEngine(decoder, source, rules, records, out alerts, out _);
+        return records.Length / sw.Elapsed.TotalSeconds;
+    }
+
+    private static RuleEngine FullPathEngine(EventDecoder decoder, SourceDefinition source, RuleSet rules, ReadOnlySpan<ReadOnlyMemory<byte>> records, out int alerts, out object? last)
+    {
+        var tracker = WatermarkTracker.For(source with { IdleTimeout = TimeSpan.Zero });
+        var engine = new RuleEngine(rules, new RuleEngineOptions { AllowedLateness = source.AllowedLateness });
+        var output = new List<AlertEvent>();
+        alerts = 0;
+        last = null;
+        long offset = 0;
+        foreach (var r in records)
+        {
+            var result = decoder.Decode(r, new RecordOrigin("devices", 0, offset++));
+            if (result.Event is not { } ev || tracker.Observe(ev) == Lateness.TooLate)
+            {
+                continue;
+            }
+
+            engine.OnEvent(ev, output);
+            engine.OnWatermark(tracker.Watermark, output);
+            if (output.Count > 0)
+            {
+                foreach (var a in output)
+                {
+                    var k = a.RuleId.Split('-')[0] + ":" + a.Kind;
+                    Debug.TryGetValue(k, out var n);
+                    Debug[k] = n + 1;
+                }
+
+                alerts += output.Count;
+                last = output[^1];
+                output.Clear();
+            }
+        }
+
+        return engine;
+    }
+
+    internal static readonly Dictionary<string, int> Debug = [];
+
+    private static double MatchOnly(RuleSet rules, DeviceEvent[] events)
+    {
+        var engine = new RuleEngine(rules);
+        var output = new List<AlertEvent>();
+        var sw = Stopwatch.StartNew();
+        var max = long.MinValue;
+        foreach (var e in events)
+        {
+            engine.OnEvent(e, output);
+            max = Math.Max(max, e.EventTime);
+            engine.OnWatermark(max - 5000, output);
+            output.Clear();
+        }
+
+        return events.Length / sw.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>50 instances of the shipped templates over the seed's error codes.</summary>
+    internal static RuleSet Rules(EventSchema schema)
+    {
+        var codes = new[] { 101, 102, 103, 104, 105, 201, 202, 301 };
+        var instances = new List<RuleInstance>();
+        Dictionary<string, object?> P(params (string, object?)[] p) => p.ToDictionary(x => x.Item1, x => x.Item2);
+        var pairs = from a in codes from b in codes where a < b select (a, b);
+        foreach (var (a, b) in pairs.Take(20))
+        {
+            instances.Add(new RuleInstance($"pair-{a}-{b}", "fault-pair", P(("codeA", a), ("codeB", b), ("window", "1m"), ("alertType", "FAULT_PAIR"), ("priority", 2))));
+        }
+
+        for (var i = 0; i < 10; i++)
+        {
+            instances.Add(new RuleInstance($"alarm-{i}", "fault-then-alarm", P(("code", codes[i % codes.Length]), ("window", $"{1 + (i / codes.Length)}m"), ("alertType", "FAULT_ALARM"), ("priority", 3))));
+        }
+
+        for (var i = 0; i < 15; i++)
+        {
+            instances.Add(new RuleInstance($"threshold-{i}", "threshold", P(("code", codes[i % codes.Length]), ("count", 2 + (i / codes.Length)), ("window", "5m"), ("alertType", "REPEATED"), ("priority", 4))));
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            instances.Add(new RuleInstance($"absent-{i}", "heartbeat-missing", P(("trigger", "Run"), ("expected", "Alarm"), ("window", $"{10 + i}m"), ("alertType", "NO_ALARM"), ("priority", 5))));
+        }
+
+        var templates = TemplateLibrary.LoadDirectory(TemplatesDirectory());
+        var result = RuleSetCompiler.Compile(1, instances, templates, schema);
+        return result.RuleSet ?? throw new InvalidOperationException(string.Join(Environment.NewLine, result.Errors));
+    }
+
+    // the repository's templates/ folder, found upwards from the benchmark's output folder
+    private static string TemplatesDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "templates");
+            if (File.Exists(Path.Combine(candidate, "fault-pair.hbs")))
+            {
+                return candidate;
+            }
+        }
+
+        throw new DirectoryNotFoundException("templates/ not found above " + AppContext.BaseDirectory);
+    }
+
+    private sealed class FixedClock : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    }
+}

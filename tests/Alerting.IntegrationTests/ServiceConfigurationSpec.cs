@@ -1,0 +1,111 @@
+using Akka.Alerting.Configuration;
+using Akka.Alerting.Service.Hosting;
+using Akka.Alerting.Service.Settings;
+
+namespace Akka.Alerting.IntegrationTests;
+
+/// <summary>The service's HOCON files, their layering, and start-up validation.</summary>
+public sealed class ServiceConfigurationSpec : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("alerting-config").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Theory]
+    [InlineData("run")]
+    [InlineData("demo")]
+    public void The_shipped_files_must_bind_to_valid_settings(string verb)
+    {
+        var settings = AlertingSettings.Bind(ServiceConfiguration.Build(null, verb, []));
+
+        Assert.Equal(["alert", "dispatch"], settings.Applications);
+        Assert.Equal("device-events", settings.Kafka.Topics.Events);
+        Assert.Equal(TimeSpan.FromSeconds(1), settings.Demo.StatusInterval);
+        Assert.True(settings.Kafka.HeartbeatInterval < settings.Kafka.SessionTimeout);
+    }
+
+    [Fact]
+    public void Every_setting_in_reference_conf_must_have_a_comment_on_the_line_before()
+    {
+        var lines = File.ReadAllLines(Path.Combine(ServiceConfiguration.HoconDirectory, "reference.conf"));
+        var uncommented = new List<string>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i].Trim();
+            var isSetting = line.Length > 0 && !line.StartsWith('#') && !line.StartsWith('}') && line.Contains('=', StringComparison.Ordinal);
+            if (isSetting && (i == 0 || !lines[i - 1].TrimStart().StartsWith('#')))
+            {
+                uncommented.Add($"{i + 1}: {line}");
+            }
+        }
+
+        Assert.Empty(uncommented);
+    }
+
+    [Fact]
+    public void Arguments_must_override_environment_variables_which_override_the_file()
+    {
+        var file = Write("a.conf", "alerting.kafka.client-id = from-file\nalerting.alert.group-id = from-file");
+        Environment.SetEnvironmentVariable("alerting__alert__group-id", "from-env");
+        Environment.SetEnvironmentVariable("alerting__kafka__client-id", "from-env");
+        try
+        {
+            var settings = AlertingSettings.Bind(ServiceConfiguration.Build(file, "run", ["--alerting:kafka:client-id=from-args"]));
+
+            Assert.Equal("from-args", settings.Kafka.ClientId);
+            Assert.Equal("from-env", settings.AlertGroupId);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("alerting__alert__group-id", null);
+            Environment.SetEnvironmentVariable("alerting__kafka__client-id", null);
+        }
+    }
+
+    [Fact]
+    public void A_syntax_error_must_name_the_file_line_and_column()
+    {
+        var file = Write("bad.conf", "alerting {\n  kafka {\n    linger = 5ms\n  \n}\n");
+
+        var ex = Assert.Throws<InvalidDataException>(() => ServiceConfiguration.Build(file, "run", []));
+
+        var inner = Assert.IsAssignableFrom<HoconException>(ex.InnerException);
+        Assert.EndsWith("bad.conf", inner.File, StringComparison.Ordinal);
+        Assert.True(inner.Line >= 5, inner.Message);
+        Assert.True(inner.Column >= 1, inner.Message);
+    }
+
+    [Theory]
+    [InlineData("alerting.kafka.linger = soon", "alerting:kafka:linger")]
+    [InlineData("alerting.kafka.compression = brotli", "alerting:kafka:compression")]
+    [InlineData("alerting.applications = [alert, paging]", "alerting:applications")]
+    [InlineData("alerting.demo.late-share = 1.5", "alerting:demo:late-share")]
+    [InlineData("alerting.kafka.heartbeat-interval = 20s", "alerting:kafka:heartbeat-interval")]
+    public void An_invalid_value_must_stop_start_up_naming_the_key(string hocon, string key)
+    {
+        var file = Write("value.conf", hocon);
+
+        var ex = Assert.Throws<ConfigurationValueException>(() => AlertingSettings.Bind(ServiceConfiguration.Build(file, "run", [])));
+
+        Assert.Contains(key, ex.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void The_command_line_must_split_verb_options_and_configuration_arguments()
+    {
+        var cmd = CommandLine.Parse(["demo", "--duration", "20s", "--config", "x.conf", "--alerting:demo:devices=10"]);
+
+        Assert.Equal("demo", cmd.Verb);
+        Assert.Equal("20s", cmd.Duration);
+        Assert.Equal("x.conf", cmd.ConfigFile);
+        Assert.Equal(["--alerting:demo:devices=10"], cmd.ConfigurationArgs);
+        Assert.Equal("run", CommandLine.Parse([]).Verb);
+    }
+}
