@@ -65,7 +65,7 @@ public sealed class DispatchClusterSpec(EmbeddedKafkaFixture kafka, PostgresFixt
             await KafkaTestClients.ProduceAsync(producer, settings.AlertsTopic, records.Take(third), CancellationToken.None);
             await Eventually.TrueAsync(() => hosts.Sum(h => h.Counters.Received) >= third / 2, TimeSpan.FromSeconds(60), () => Describe(hosts));
             var victimPartitions = string.Join(',', victim.OwnedPartitions);
-            await victim.Kill();
+            await victim.KillAsync();
             output.WriteLine($"killed the instance owning [{victimPartitions}] after {victim.Counters.Received} records");
             Assert.Empty(victim.OwnedPartitions);
 

@@ -142,6 +142,29 @@ public sealed class DispatchHostSpec(EmbeddedKafkaFixture kafka, PostgresFixture
         Assert.Equal(1, host.Counters.Produced); // the revoke decided by the stale owner was never sent
     }
 
+    [Fact]
+    public async Task An_idle_entity_must_be_passivated_and_reloaded_with_its_state_on_demand()
+    {
+        var settings = Settings("passivate") with { PassivateAfter = TimeSpan.FromMinutes(1) };
+        var device = settings.GroupId + "-d1";
+        var clock = new ManualTimeProvider();
+        await using var host = new DispatchHost(settings, new PostgresEventStore(postgres.DataSource), clock);
+        host.Start();
+        await ProduceAsync(settings.AlertsTopic, AlertRecord(Alerts.Generate(device, "a1", "JAM", 1, 0, [])));
+        await Eventually.TrueAsync(() => host.Counters is { Dispatched: 1, Acknowledged: 1, JournalEvents: 2 }, Wait, () => Describe(host));
+        Assert.Equal(0, host.Counters.Passivated);
+
+        clock.Advance(TimeSpan.FromMinutes(2));
+        await Eventually.TrueAsync(() => host.Counters.Passivated == 1, Wait, () => Describe(host));
+        await ProduceAsync(settings.AlertsTopic,
+            AlertRecord(Alerts.Generate(device, "a2", "JAM", 1, 0, [])),
+            AlertRecord(Alerts.Revoke(device, "a1")));
+
+        await Eventually.TrueAsync(() => host.Counters.Revoked == 1, Wait, () => Describe(host));
+        Assert.Equal(1, host.Counters.Reloaded);
+        Assert.Equal(1, host.Counters.Dropped(DropReason.AlreadyOpen));
+    }
+
     private static string Describe(DispatchHost host) =>
         $"owned [{string.Join(',', host.OwnedPartitions)}], " + string.Join(", ", host.Counters.Snapshot().Where(kv => kv.Value != 0).Select(kv => $"{kv.Key}={kv.Value}"));
 }

@@ -86,7 +86,7 @@ public sealed class DispatchHost : IAsyncDisposable
     /// <summary>Whether the host stopped because another owner had written to its entities' journal first.</summary>
     public bool IsFenced => _fenced;
 
-    /// <summary>Completes when the loop has stopped (after <see cref="StopAsync"/>, <see cref="Kill"/> or fencing); faults on a fatal error.</summary>
+    /// <summary>Completes when the loop has stopped (after <see cref="StopAsync"/>, <see cref="KillAsync"/> or fencing); faults on a fatal error.</summary>
     public Task Completion => _loop ?? Task.CompletedTask;
 
     /// <summary>Joins the consumer group and starts processing on a loop of its own.</summary>
@@ -116,7 +116,7 @@ public sealed class DispatchHost : IAsyncDisposable
     /// Stops as a crash would: no flush, no acknowledgements awaited, the group is not told (it rebalances after the
     /// session timeout). What was not committed is processed again by the next owner.
     /// </summary>
-    public async Task Kill()
+    public async Task KillAsync()
     {
         await _kill.CancelAsync();
         await _stop.CancelAsync();
@@ -216,7 +216,11 @@ public sealed class DispatchHost : IAsyncDisposable
             _consumer.Dispose();
             _producer.Dispose();
         }
-        if (_handlerError is { } error && !_fenced && !Killed)
+        if (_handlerError is JournalConcurrencyException && !_fenced)
+        {
+            Fence(); // another owner wrote first while this one was finishing a revoked partition
+        }
+        else if (_handlerError is { } error && !_fenced && !Killed)
         {
             throw new InvalidOperationException("The dispatcher stopped on an error in a rebalance.", error);
         }
@@ -613,8 +617,11 @@ public sealed class DispatchHost : IAsyncDisposable
         {
             try
             {
-                // Finish the batch in flight (all partitions: one write each) with as many acknowledgements as can be had.
+                // Finish the batch in flight (all partitions: one write each), send its outbox, and record every
+                // acknowledgement that can be had, so the next owner re-sends as little as possible.
                 _producer!.Flush(TimeSpan.FromSeconds(5));
+                ProcessAsync(_kill.Token).GetAwaiter().GetResult();
+                _producer.Flush(TimeSpan.FromSeconds(5));
                 ProcessAsync(_kill.Token).GetAwaiter().GetResult();
             }
             catch (Exception ex)
