@@ -215,6 +215,20 @@ public sealed class DeviceEntitySpec
     }
 
     [Fact]
+    public void Only_the_last_finished_alert_ids_must_be_remembered()
+    {
+        for (var i = 0; i <= DeviceEntityState.FinishedCapacity; i++)
+        {
+            Generate("a" + i, "T" + i);
+            Revoke("a" + i);
+        }
+
+        Assert.Equal(DropReason.Duplicate, Generate("a" + DeviceEntityState.FinishedCapacity, "T").Ignored);
+        Assert.Equal(DeviceEntityState.FinishedCapacity, _state.ToSnapshot().Finished.Count);
+        Assert.IsType<AlertHeld>(Assert.Single(Generate("a0", "T0").Events));
+    }
+
+    [Fact]
     public void An_outbox_message_must_stay_until_kafka_acknowledges_it()
     {
         Generate("a1", "A", delayMs: 0);

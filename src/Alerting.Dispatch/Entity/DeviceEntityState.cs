@@ -21,7 +21,7 @@ namespace Akka.Alerting.Dispatch.Entity;
 public sealed class DeviceEntityState
 {
     /// <summary>How many finished alert ids (dropped, cancelled, revoked, closed) are remembered to recognise repeats.</summary>
-    public const int FinishedCapacity = 64;
+    public const int FinishedCapacity = 16;
 
     private readonly Dictionary<string, PendingAlert> _pending = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OpenAlert> _open = new(StringComparer.Ordinal);
