@@ -43,7 +43,7 @@ public sealed class DeviceConfigLookup
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         _isTransient = isTransient ?? TransientFailures.IsTransient;
-        Cache = new DeviceConfigCache(Settings.CacheMaxRows, Settings.Ttl, _time);
+        Cache = new DeviceConfigCache(Settings.CacheMaxRows, Settings.CacheTtl, _time);
     }
 
     /// <summary>The settings in force.</summary>
@@ -122,7 +122,7 @@ public sealed class DeviceConfigLookup
     {
         ArgumentNullException.ThrowIfNull(deviceId);
         ArgumentNullException.ThrowIfNull(combine);
-        return Streams.Flow.GroupedWithin<TIn>(Settings.BatchSize, Settings.BatchWindow)
+        return Streams.Flow.GroupedWithin<TIn>(Settings.BatchSize, Settings.BatchTime)
             .SelectAsync(
                 Settings.Parallelism,
                 (batch, ct) => new ValueTask<IReadOnlyList<TOut>>(EnrichAsync(batch, deviceId, combine, ct)),

@@ -1,42 +1,38 @@
 namespace Akka.Alerting.Enrichment;
 
 /// <summary>
-/// Settings of the device-config lookup join, bound once from HOCON (section <c>alerting.enrichment.lookup</c>
-/// by the service) and immutable; copy with <c>with</c> or the <c>With*</c> methods. The defaults are the
-/// reference job's <c>lookup.cache.max-rows = 1000</c> and <c>lookup.cache.ttl = 60s</c>.
+/// Settings of the device-config lookup join, bound once from HOCON by the service (keys in parentheses, under
+/// its enrichment section) and immutable; copy with <c>with</c> or the <c>With*</c> methods. The cache defaults
+/// are the reference job's <c>lookup.cache.max-rows = 1000</c> and <c>lookup.cache.ttl = 60s</c>.
 /// </summary>
-/// <param name="CacheMaxRows">Rows kept in the cache (<c>cache.max-rows</c>); the least recently used row is evicted beyond it; 0 disables the cache.</param>
-/// <param name="CacheTtl">How long a loaded row (or a device's defaults) is served from the cache after it was loaded (<c>cache.ttl</c>).</param>
-/// <param name="BatchSize">Most elements resolved together (<c>batch.size</c>): their cache misses go out as one query.</param>
-/// <param name="BatchTime">Longest time the first element of a batch waits for the batch to fill (<c>batch.time</c>).</param>
-/// <param name="Parallelism">Batches resolved at once (<c>parallelism</c>); the output keeps the input order whatever it is.</param>
-/// <param name="BackoffMin">Wait before the first retry of a failed query (<c>backoff.min</c>).</param>
-/// <param name="BackoffMax">Cap of the wait between retries, which doubles after each failure (<c>backoff.max</c>).</param>
-/// <param name="BackoffRandomFactor">Each wait is stretched by up to this fraction, so instances do not retry in step (<c>backoff.random-factor</c>).</param>
-public sealed record DeviceLookupSettings(
-    int CacheMaxRows = 1000,
-    TimeSpan? CacheTtl = null,
-    int BatchSize = 256,
-    TimeSpan? BatchTime = null,
-    int Parallelism = 4,
-    TimeSpan? BackoffMin = null,
-    TimeSpan? BackoffMax = null,
-    double BackoffRandomFactor = 0.2)
+public sealed record DeviceLookupSettings
 {
     /// <summary>The defaults.</summary>
     public static DeviceLookupSettings Default { get; } = new();
 
-    /// <summary><see cref="CacheTtl"/> with its default (60 s) applied.</summary>
-    public TimeSpan Ttl => CacheTtl ?? TimeSpan.FromSeconds(60);
+    /// <summary>Rows kept in the cache (<c>cache.max-rows</c>, 1000); the least recently used row is evicted beyond it; 0 disables the cache.</summary>
+    public int CacheMaxRows { get; init; } = 1000;
 
-    /// <summary><see cref="BatchTime"/> with its default (10 ms) applied.</summary>
-    public TimeSpan BatchWindow => BatchTime ?? TimeSpan.FromMilliseconds(10);
+    /// <summary>How long a loaded row, or a missing device's defaults, is served from the cache after it was loaded (<c>cache.ttl</c>, 60 s).</summary>
+    public TimeSpan CacheTtl { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary><see cref="BackoffMin"/> with its default (100 ms) applied.</summary>
-    public TimeSpan MinBackoff => BackoffMin ?? TimeSpan.FromMilliseconds(100);
+    /// <summary>Most elements resolved together (<c>batch.size</c>, 256): their cache misses go out as one query.</summary>
+    public int BatchSize { get; init; } = 256;
 
-    /// <summary><see cref="BackoffMax"/> with its default (10 s) applied.</summary>
-    public TimeSpan MaxBackoff => BackoffMax ?? TimeSpan.FromSeconds(10);
+    /// <summary>Longest time the first element of a batch waits for the batch to fill (<c>batch.time</c>, 10 ms).</summary>
+    public TimeSpan BatchTime { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Batches resolved at once (<c>parallelism</c>, 4); the output keeps the input order whatever it is.</summary>
+    public int Parallelism { get; init; } = 4;
+
+    /// <summary>Wait before the first retry of a failed query (<c>backoff.min</c>, 100 ms).</summary>
+    public TimeSpan BackoffMin { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Cap of the wait between retries, which doubles after each failure in a row (<c>backoff.max</c>, 10 s).</summary>
+    public TimeSpan BackoffMax { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Each wait is stretched by a random fraction up to this, so instances do not retry in step (<c>backoff.random-factor</c>, 0.2).</summary>
+    public double BackoffRandomFactor { get; init; } = 0.2;
 
     /// <summary>A copy with another cache size and TTL.</summary>
     public DeviceLookupSettings WithCache(int maxRows, TimeSpan ttl) => this with { CacheMaxRows = maxRows, CacheTtl = ttl };
@@ -51,25 +47,28 @@ public sealed record DeviceLookupSettings(
     public DeviceLookupSettings WithBackoff(TimeSpan min, TimeSpan max, double randomFactor = 0.2) =>
         this with { BackoffMin = min, BackoffMax = max, BackoffRandomFactor = randomFactor };
 
-    /// <summary>The wait before retry number <paramref name="failuresInARow"/> (1 for the first): <c>min(max, min * 2^(n-1))</c>, stretched by the random factor.</summary>
+    /// <summary>
+    /// The wait before the retry that follows <paramref name="failuresInARow"/> failures (1 for the first):
+    /// <c>min(max, min * 2^(n-1))</c>, stretched by <c>1 + random01 * BackoffRandomFactor</c>.
+    /// </summary>
     public TimeSpan Backoff(int failuresInARow, double random01 = 0)
     {
         var exponent = Math.Clamp(failuresInARow - 1, 0, 30);
-        var ticks = Math.Min(MaxBackoff.Ticks, MinBackoff.Ticks * Math.Pow(2, exponent));
+        var ticks = Math.Min(BackoffMax.Ticks, BackoffMin.Ticks * Math.Pow(2, exponent));
         ticks *= 1 + (Math.Clamp(random01, 0, 1) * BackoffRandomFactor);
         return TimeSpan.FromTicks((long)ticks);
     }
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    /// <summary>Returns these settings, or throws <see cref="ArgumentException"/> naming the first invalid one.</summary>
     public DeviceLookupSettings Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegative(CacheMaxRows, nameof(CacheMaxRows));
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(Ttl, TimeSpan.Zero, nameof(CacheTtl));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(CacheTtl, TimeSpan.Zero, nameof(CacheTtl));
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(BatchWindow, TimeSpan.Zero, nameof(BatchTime));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(BatchTime, TimeSpan.Zero, nameof(BatchTime));
         ArgumentOutOfRangeException.ThrowIfLessThan(Parallelism, 1, nameof(Parallelism));
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MinBackoff, TimeSpan.Zero, nameof(BackoffMin));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBackoff, MinBackoff, nameof(BackoffMax));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(BackoffMin, TimeSpan.Zero, nameof(BackoffMin));
+        ArgumentOutOfRangeException.ThrowIfLessThan(BackoffMax, BackoffMin, nameof(BackoffMax));
         ArgumentOutOfRangeException.ThrowIfNegative(BackoffRandomFactor, nameof(BackoffRandomFactor));
         return this;
     }

@@ -46,7 +46,7 @@ public sealed class DeviceLookupJoinSpec(PostgresFixture postgres) : IClassFixtu
     public async Task A_lookup_join_must_send_the_misses_of_a_batch_in_one_query_and_serve_repeats_from_the_cache()
     {
         var (store, seeded) = await SeedAsync(40);
-        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings(BatchSize: 100, BatchTime: TimeSpan.FromHours(1), Parallelism: 1), _clock);
+        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 100, BatchTime = TimeSpan.FromHours(1), Parallelism = 1 }, _clock);
 
         // 90 readings over devices 0..29: one batch, 30 distinct misses, one query.
         var first = await RunAsync(lookup, Enumerable.Range(0, 90).Select(i => new Reading(i, seeded[i % 30].DeviceId)), _clock);
@@ -75,7 +75,7 @@ public sealed class DeviceLookupJoinSpec(PostgresFixture postgres) : IClassFixtu
     public async Task A_lookup_join_must_pass_a_device_with_no_row_with_the_defaults_and_count_it_once_per_ttl()
     {
         var (store, seeded) = await SeedAsync(2);
-        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings(BatchSize: 10, BatchTime: TimeSpan.FromHours(1)), _clock);
+        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1) }, _clock);
 
         var output = await RunAsync(lookup, [new(0, "ghost-" + _prefix), new(1, seeded[0].DeviceId), new(2, "ghost-" + _prefix)], _clock);
         var again = await RunAsync(lookup, [new(0, "ghost-" + _prefix)], _clock);
@@ -88,7 +88,7 @@ public sealed class DeviceLookupJoinSpec(PostgresFixture postgres) : IClassFixtu
         Assert.Equal(1, lookup.Statistics.Cache.MissingDevices);
         Assert.Equal(1, store.LoadQueries); // the defaults were cached: the second run asked nothing
 
-        _clock.Advance(lookup.Settings.Ttl);
+        _clock.Advance(lookup.Settings.CacheTtl);
         await RunAsync(lookup, [new(0, "ghost-" + _prefix)], _clock);
 
         Assert.Equal(2, lookup.Statistics.Cache.MissingDevices);
@@ -100,7 +100,7 @@ public sealed class DeviceLookupJoinSpec(PostgresFixture postgres) : IClassFixtu
     {
         var (pg, seeded) = await SeedAsync(300);
         var store = new DelayingStore(pg, maxDelayMs: 25);
-        var settings = new DeviceLookupSettings(CacheMaxRows: 50, BatchSize: 16, BatchTime: TimeSpan.FromMilliseconds(5), Parallelism: 8);
+        var settings = new DeviceLookupSettings { CacheMaxRows = 50, BatchSize = 16, BatchTime = TimeSpan.FromMilliseconds(5), Parallelism = 8 };
         var lookup = new DeviceConfigLookup(store, settings);
 #pragma warning disable CA5394 // test data
         var random = new Random(42);
@@ -120,7 +120,7 @@ public sealed class DeviceLookupJoinSpec(PostgresFixture postgres) : IClassFixtu
     public async Task A_lookup_join_must_reload_a_row_once_its_ttl_has_passed()
     {
         var (store, seeded) = await SeedAsync(1);
-        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings(BatchSize: 10, BatchTime: TimeSpan.FromHours(1)), _clock);
+        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1) }, _clock);
         var device = seeded[0].DeviceId;
 
         var before = await RunAsync(lookup, [new(0, device)], _clock);
@@ -143,7 +143,7 @@ public sealed class DeviceLookupJoinSpec(PostgresFixture postgres) : IClassFixtu
     {
         var (pg, seeded) = await SeedAsync(3);
         var store = new RefusingStore(pg, failures: 4);
-        var settings = new DeviceLookupSettings(BatchSize: 10, BatchTime: TimeSpan.FromHours(1), Parallelism: 1)
+        var settings = new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1), Parallelism = 1 }
             .WithBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), randomFactor: 0);
         var lookup = new DeviceConfigLookup(store, settings, _clock);
         var emitted = new List<EnrichedReading>();
@@ -175,11 +175,42 @@ public sealed class DeviceLookupJoinSpec(PostgresFixture postgres) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_lookup_join_must_backpressure_while_the_store_is_down_and_then_deliver_every_element()
+    {
+        var (pg, seeded) = await SeedAsync(10);
+        var store = new RefusingStore(pg, failures: 2);
+        var settings = new DeviceLookupSettings { CacheMaxRows = 0, BatchSize = 4, BatchTime = TimeSpan.FromHours(1), Parallelism = 2 }
+            .WithBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(8), randomFactor: 0);
+        var lookup = new DeviceConfigLookup(store, settings, _clock);
+        var probe = new SourceProbe<Reading>();
+        var input = Enumerable.Range(0, 100).Select(i => new Reading(i, seeded[i % 10].DeviceId)).ToArray();
+        probe.SendNext(input);
+        probe.SendComplete();
+        var handle = probe.Source.Via(Join(lookup)).RunWith(Sink.Seq<EnrichedReading>(), new Materializer(_clock));
+
+        await Eventually.TrueAsync(() => store.Attempts == 2, "both batches in flight to fail");
+        await _clock.WaitForArmedTimersAsync(2, cancellationToken: Ct);
+        await Task.Delay(100, Ct); // real time for anything that would pull further
+
+        // two batches in flight and at most one being filled: the source is held back, nothing is dropped
+        Assert.InRange(probe.Pulls, 8, (settings.Parallelism + 1) * settings.BatchSize + 1);
+        Assert.Equal(2, store.Attempts);
+
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        var output = await handle.Completion.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await StreamAssert.AllStagesStoppedAsync(handle, _clock);
+
+        Assert.Equal(input.Select(r => r.Seq), output.Select(r => r.Seq));
+        Assert.All(output, r => Assert.Equal(seeded[r.Seq % 10], r.Config));
+        Assert.Equal(2, lookup.Statistics.FailedLoads);
+    }
+
+    [Fact]
     public async Task A_lookup_join_must_stop_promptly_when_cancelled_during_a_backoff()
     {
         var (pg, seeded) = await SeedAsync(1);
         var store = new RefusingStore(pg, failures: -1);
-        var settings = new DeviceLookupSettings(BatchSize: 10, BatchTime: TimeSpan.FromHours(1))
+        var settings = new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1) }
             .WithBackoff(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(10));
         var lookup = new DeviceConfigLookup(store, settings, _clock);
         var handle = Source.From([new Reading(0, seeded[0].DeviceId)]).Via(Join(lookup)).RunWith(Sink.Seq<EnrichedReading>(), new Materializer(_clock));
@@ -198,7 +229,7 @@ public sealed class DeviceLookupJoinSpec(PostgresFixture postgres) : IClassFixtu
     {
         using var file = new SqliteFileFixture();
         var store = new SqliteDeviceConfigStore(file.ConnectionString); // schema never applied: "no such table"
-        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings(BatchSize: 10, BatchTime: TimeSpan.FromHours(1)), _clock);
+        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1) }, _clock);
         var handle = Source.From([new Reading(0, "d1"), new Reading(1, "d2")]).Via(Join(lookup))
             .RunWith(Sink.Seq<EnrichedReading>(), new Materializer(_clock, SupervisionStrategy.Resuming()));
 
@@ -217,7 +248,7 @@ public sealed class DeviceLookupJoinSpec(PostgresFixture postgres) : IClassFixtu
         var store = new SqliteDeviceConfigStore(file.ConnectionString, new DeviceConfigStoreOptions(AutoInitialize: true));
         var seeded = DeviceConfigGenerator.Generate(50, AlertTypes, _prefix);
         await store.UpsertAsync(seeded, Ct);
-        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings(BatchSize: 25, BatchTime: TimeSpan.FromHours(1), Parallelism: 2), _clock);
+        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 25, BatchTime = TimeSpan.FromHours(1), Parallelism = 2 }, _clock);
 
         var output = await RunAsync(lookup, Enumerable.Range(0, 100).Select(i => new Reading(i, seeded[i % 50].DeviceId)), _clock);
 

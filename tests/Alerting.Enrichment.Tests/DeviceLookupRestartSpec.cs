@@ -28,7 +28,7 @@ public sealed class DeviceLookupRestartSpec : IDisposable
         await new PostgresDeviceConfigStore(dataSource, new DeviceConfigStoreOptions(AutoInitialize: true)).UpsertAsync(seeded, Ct);
 
         // a cache far smaller than the device population: nearly every batch must go to the database
-        var settings = new DeviceLookupSettings(CacheMaxRows: 20, BatchSize: 8, BatchTime: TimeSpan.FromMilliseconds(5), Parallelism: 4)
+        var settings = new DeviceLookupSettings { CacheMaxRows = 20, BatchSize = 8, BatchTime = TimeSpan.FromMilliseconds(5), Parallelism = 4 }
             .WithBackoff(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(400));
         var lookup = new DeviceConfigLookup(new PostgresDeviceConfigStore(dataSource), settings);
         var databaseStopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

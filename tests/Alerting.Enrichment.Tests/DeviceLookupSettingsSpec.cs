@@ -8,7 +8,7 @@ public sealed class DeviceLookupSettingsSpec
         var settings = DeviceLookupSettings.Default;
 
         Assert.Equal(1000, settings.CacheMaxRows);
-        Assert.Equal(TimeSpan.FromSeconds(60), settings.Ttl);
+        Assert.Equal(TimeSpan.FromSeconds(60), settings.CacheTtl);
         Assert.True(settings.Parallelism > 1);
         settings.Validate();
     }

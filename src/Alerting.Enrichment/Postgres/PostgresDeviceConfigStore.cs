@@ -89,7 +89,7 @@ public sealed class PostgresDeviceConfigStore : IDeviceConfigStore
             return;
         }
         await ReadyAsync(cancellationToken);
-        foreach (var chunk in LastWins(configs).Chunk(_options.UpsertChunkSize))
+        foreach (var chunk in DeviceConfigRows.LastWins(configs).Chunk(_options.UpsertChunkSize))
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             await using var tx = await connection.BeginTransactionAsync(cancellationToken);
@@ -111,17 +111,6 @@ public sealed class PostgresDeviceConfigStore : IDeviceConfigStore
             await batch.ExecuteNonQueryAsync(cancellationToken);
             await tx.CommitAsync(cancellationToken);
         }
-    }
-
-    internal static IEnumerable<DeviceConfig> LastWins(IEnumerable<DeviceConfig> configs)
-    {
-        var byId = new Dictionary<string, DeviceConfig>(StringComparer.Ordinal);
-        foreach (var config in configs)
-        {
-            ArgumentNullException.ThrowIfNull(config);
-            byId[config.DeviceId] = config;
-        }
-        return byId.Values;
     }
 
     private static NpgsqlParameter<string?[]> TextArray(string name, IEnumerable<string?> values) =>

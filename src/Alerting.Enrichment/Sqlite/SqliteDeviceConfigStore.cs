@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Akka.Alerting.Enrichment.Postgres;
 using Akka.Alerting.Enrichment.Sql;
 using Microsoft.Data.Sqlite;
 
@@ -90,7 +89,7 @@ public sealed class SqliteDeviceConfigStore : IDeviceConfigStore
             return;
         }
         await using var connection = await ReadyConnectionAsync(cancellationToken);
-        foreach (var chunk in PostgresDeviceConfigStore.LastWins(configs).Chunk(_options.UpsertChunkSize))
+        foreach (var chunk in DeviceConfigRows.LastWins(configs).Chunk(_options.UpsertChunkSize))
         {
             await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
             await using var config = connection.CreateCommand();
