@@ -242,6 +242,36 @@ public sealed class DeviceLookupJoinSpec(PostgresFixture postgres) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_lookup_join_must_fail_the_stream_when_the_combine_function_throws_even_under_resuming_supervision()
+    {
+        var (store, seeded) = await SeedAsync(2);
+        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1) }, _clock);
+        var handle = Source.From([new Reading(0, seeded[0].DeviceId), new Reading(1, seeded[1].DeviceId)])
+            .Via(lookup.JoinFlow<Reading, EnrichedReading>(r => r.DeviceId, (r, c) => r.Seq == 1 ? throw new FormatException("bad reading") : new EnrichedReading(r.Seq, r.DeviceId, c)))
+            .RunWith(Sink.Seq<EnrichedReading>(), new Materializer(_clock, SupervisionStrategy.Resuming()));
+
+        var error = await Assert.ThrowsAsync<FormatException>(() => handle.Completion.WaitAsync(TimeSpan.FromSeconds(5), Ct));
+
+        Assert.Equal("bad reading", error.Message);
+        await StreamAssert.AllStagesStoppedAsync(handle, _clock);
+    }
+
+    [Fact]
+    public async Task A_lookup_join_must_look_up_a_null_device_id_as_the_empty_id_and_give_it_the_defaults()
+    {
+        var (store, _) = await SeedAsync(1);
+        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1) }, _clock);
+        var handle = Source.From([new Reading(0, "unused")])
+            .Via(lookup.JoinFlow<Reading, DeviceConfig>(_ => null, (_, c) => c))
+            .RunWith(Sink.Seq<DeviceConfig>(), new Materializer(_clock));
+
+        var output = await handle.Completion.WaitAsync(TimeSpan.FromSeconds(5), Ct);
+
+        Assert.Equal([DeviceConfig.Defaults(string.Empty)], output);
+        Assert.Equal(1, lookup.Statistics.Cache.MissingDevices);
+    }
+
+    [Fact]
     public async Task A_lookup_join_must_enrich_from_an_sqlite_store_in_the_embedded_mode()
     {
         using var file = new SqliteFileFixture();
