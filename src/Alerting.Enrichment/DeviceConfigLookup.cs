@@ -8,7 +8,8 @@ namespace Akka.Alerting.Enrichment;
 /// The device-config lookup join (the reference job's JDBC lookup <c>FOR SYSTEM_TIME AS OF</c> with
 /// <c>lookup.cache.max-rows</c> and <c>lookup.cache.ttl</c>): resolves device ids through a
 /// <see cref="DeviceConfigCache"/> and sends each batch's misses to the <see cref="IDeviceConfigStore"/> in one
-/// query. A device with no row gets <see cref="DeviceConfig.Defaults(string)"/> (cached too, and counted).
+/// query; a device whose load is already in flight for another batch waits for that load instead of being
+/// asked for twice. A device with no row gets <see cref="DeviceConfig.Defaults(string)"/> (cached too, and counted).
 /// A transient store failure (see <see cref="TransientFailures"/>) is retried after an exponential backoff,
 /// capped, on the injected clock, for as long as it takes: the caller waits, so a stream backpressures and
 /// loses nothing. A non-transient failure is thrown. One instance is shared by every stream that enriches
@@ -23,6 +24,8 @@ public sealed class DeviceConfigLookup
     private long _batches;
     private long _loads;
     private long _failedLoads;
+    private long _sharedLoads;
+    private readonly Dictionary<string, TaskCompletionSource<DeviceConfig>> _pending = new(StringComparer.Ordinal);
 
     /// <summary>Creates the lookup and its cache.</summary>
     /// <param name="store">Where configurations are loaded from.</param>
@@ -54,12 +57,15 @@ public sealed class DeviceConfigLookup
 
     /// <summary>A snapshot of the lookup's counters and its cache's.</summary>
     public DeviceLookupStatistics Statistics =>
-        new(Interlocked.Read(ref _batches), Interlocked.Read(ref _loads), Interlocked.Read(ref _failedLoads), Cache.Statistics);
+        new(Interlocked.Read(ref _batches), Interlocked.Read(ref _loads), Interlocked.Read(ref _failedLoads), Interlocked.Read(ref _sharedLoads), Cache.Statistics);
 
     /// <summary>
     /// Returns the configuration of every id in <paramref name="deviceIds"/> (repeats allowed), keyed by id:
-    /// cached rows from the cache, every other id from one store query (retried while the failure is transient),
-    /// defaults for ids that have no row. Cancellation stops a query or a backoff wait and throws.
+    /// cached rows from the cache (hits and misses are counted once per distinct id of the call); ids that another
+    /// call is already loading, from that call's query when it completes; every other id from one store query
+    /// (retried while the failure is transient); defaults for ids that have no row. If the call loading an id
+    /// stops or fails, the calls waiting for it load it themselves. Cancellation stops a query, a wait or a
+    /// backoff and throws.
     /// </summary>
     public async Task<IReadOnlyDictionary<string, DeviceConfig>> ResolveAsync(IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken)
     {
@@ -89,17 +95,51 @@ public sealed class DeviceConfigLookup
         {
             return result;
         }
-        var loaded = await LoadWithRetryAsync(misses, cancellationToken);
-        foreach (var id in misses)
+
+        // a device already being loaded for another batch (of this stream or another) is not asked for again
+        List<string>? own = null;
+        List<(string Id, Task<DeviceConfig> Load)>? shared = null;
+        lock (_pending)
         {
-            if (loaded.TryGetValue(id, out var config))
+            foreach (var id in misses)
             {
-                Cache.Put(config);
-                result[id] = config;
+                if (_pending.TryGetValue(id, out var inFlight))
+                {
+                    (shared ??= []).Add((id, inFlight.Task));
+                }
+                else
+                {
+                    _pending[id] = new TaskCompletionSource<DeviceConfig>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    (own ??= []).Add(id);
+                }
             }
-            else
+        }
+        if (own is not null)
+        {
+            await LoadOwnAsync(own, result, cancellationToken);
+        }
+        if (shared is not null)
+        {
+            List<string>? fallback = null;
+            foreach (var (id, load) in shared)
             {
-                result[id] = Cache.PutMissing(id);
+                try
+                {
+                    result[id] = await load.WaitAsync(cancellationToken);
+                    Interlocked.Increment(ref _sharedLoads);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    (fallback ??= []).Add(id); // the batch loading it stopped or failed: load it here
+                }
+            }
+            if (fallback is not null)
+            {
+                var loaded = await LoadWithRetryAsync(fallback, cancellationToken);
+                foreach (var id in fallback)
+                {
+                    result[id] = Store(id, loaded);
+                }
             }
         }
         return result;
@@ -147,6 +187,55 @@ public sealed class DeviceConfigLookup
         return output;
     }
 
+    private async Task LoadOwnAsync(List<string> ids, Dictionary<string, DeviceConfig> result, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var loaded = await LoadWithRetryAsync(ids, cancellationToken);
+            foreach (var id in ids)
+            {
+                var config = Store(id, loaded);
+                result[id] = config;
+                Settle(id, config);
+            }
+        }
+        catch
+        {
+            foreach (var id in ids)
+            {
+                Settle(id, null); // waiting batches load these themselves
+            }
+            throw;
+        }
+    }
+
+    private DeviceConfig Store(string id, IReadOnlyDictionary<string, DeviceConfig> loaded)
+    {
+        if (loaded.TryGetValue(id, out var config))
+        {
+            Cache.Put(config);
+            return config;
+        }
+        return Cache.PutMissing(id);
+    }
+
+    private void Settle(string id, DeviceConfig? config)
+    {
+        TaskCompletionSource<DeviceConfig>? load;
+        lock (_pending)
+        {
+            _pending.Remove(id, out load);
+        }
+        if (config is null)
+        {
+            load?.TrySetCanceled(CancellationToken.None);
+        }
+        else
+        {
+            load?.TrySetResult(config);
+        }
+    }
+
     private async Task<IReadOnlyDictionary<string, DeviceConfig>> LoadWithRetryAsync(List<string> ids, CancellationToken cancellationToken)
     {
         var failures = 0;
@@ -187,5 +276,6 @@ public sealed class DeviceConfigLookup
 /// <param name="Batches">Calls of <see cref="DeviceConfigLookup.ResolveAsync"/> (one per batch in the stage).</param>
 /// <param name="Loads">Store queries attempted (a retried batch counts each attempt).</param>
 /// <param name="FailedLoads">Store queries that failed (each then retried, unless the failure was not transient).</param>
+/// <param name="SharedLoads">Cache misses served by another batch's query already in flight for the same device.</param>
 /// <param name="Cache">The cache's counters.</param>
-public readonly record struct DeviceLookupStatistics(long Batches, long Loads, long FailedLoads, DeviceConfigCacheStatistics Cache);
+public readonly record struct DeviceLookupStatistics(long Batches, long Loads, long FailedLoads, long SharedLoads, DeviceConfigCacheStatistics Cache);

@@ -66,7 +66,7 @@ public sealed class DeviceLookupJoinSpec(PostgresFixture postgres) : IClassFixtu
 
         Assert.Equal(2, store.LoadQueries);
         Assert.Equal(seeded, output.Select(r => r.Config));
-        Assert.Equal(new DeviceLookupStatistics(Batches: 2, Loads: 1, FailedLoads: 0, second.Statistics.Cache), second.Statistics);
+        Assert.Equal(new DeviceLookupStatistics(Batches: 2, Loads: 1, FailedLoads: 0, SharedLoads: 0, second.Statistics.Cache), second.Statistics);
         Assert.Equal(30, second.Statistics.Cache.Hits);
         Assert.Equal(10, second.Statistics.Cache.Misses);
     }
@@ -238,7 +238,7 @@ public sealed class DeviceLookupJoinSpec(PostgresFixture postgres) : IClassFixtu
         Assert.Contains("no such table", error.Message, StringComparison.Ordinal);
         await StreamAssert.AllStagesStoppedAsync(handle, _clock);
         Assert.Equal(1, store.LoadQueries);
-        Assert.Equal(new DeviceLookupStatistics(1, 1, 1, lookup.Statistics.Cache), lookup.Statistics);
+        Assert.Equal(new DeviceLookupStatistics(1, 1, 1, 0, lookup.Statistics.Cache), lookup.Statistics);
     }
 
     [Fact]

@@ -91,3 +91,42 @@ public static class Eventually
         }
     }
 }
+
+/// <summary>
+/// Wraps a real store and holds every load until the test opens the gate, recording the ids each load asked
+/// for, so a test can have several loads in flight at once.
+/// </summary>
+public sealed class GatedStore(IDeviceConfigStore inner) : IDeviceConfigStore
+{
+    private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<string[]> _requests = [];
+
+    public IReadOnlyList<string[]> Requests
+    {
+        get
+        {
+            lock (_requests)
+            {
+                return [.. _requests];
+            }
+        }
+    }
+
+    public long LoadQueries => inner.LoadQueries;
+
+    public void Open() => _gate.TrySetResult();
+
+    public async Task<IReadOnlyDictionary<string, DeviceConfig>> LoadAsync(IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken)
+    {
+        lock (_requests)
+        {
+            _requests.Add([.. deviceIds]);
+        }
+        await _gate.Task.WaitAsync(cancellationToken);
+        return await inner.LoadAsync(deviceIds, cancellationToken);
+    }
+
+    public Task UpsertAsync(IReadOnlyCollection<DeviceConfig> configs, CancellationToken cancellationToken) => inner.UpsertAsync(configs, cancellationToken);
+
+    public Task ApplySchemaAsync(CancellationToken cancellationToken) => inner.ApplySchemaAsync(cancellationToken);
+}
