@@ -40,11 +40,11 @@ internal static class Program
 
     /// <summary>
     /// The configuration error behind <paramref name="ex"/>, if it is one: a HOCON syntax error (which the file
-    /// provider wraps in <see cref="InvalidDataException"/>), a bad value, or a bad source definition.
+    /// provider wraps in <see cref="InvalidDataException"/>), a bad value, a bad source definition, or a refused rule set.
     /// </summary>
     private static Exception? ConfigurationError(Exception ex) => ex switch
     {
-        HoconException or ConfigurationValueException or Akka.Alerting.Events.SourceConfigurationException => ex,
+        HoconException or ConfigurationValueException or Akka.Alerting.Events.SourceConfigurationException or Akka.Alerting.Rules.RuleSetException => ex,
         InvalidDataException { InnerException: HoconException inner } => inner,
         _ => null,
     };

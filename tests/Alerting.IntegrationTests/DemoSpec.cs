@@ -16,7 +16,7 @@ public sealed partial class DemoSpec
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
 
         var exit = await ServiceHost.RunAsync(
-            CommandLine.Parse(["demo", "--duration", "6s", "--alerting:demo:events-per-second=5000", "--alerting:demo:devices=500"]),
+            Service.Hosting.CommandLine.Parse(["demo", "--duration", "6s", "--alerting:demo:events-per-second=5000", "--alerting:demo:devices=500"]),
             output,
             cts.Token);
 

@@ -14,7 +14,7 @@ public sealed class DevBrokerSpec
         var synced = TextWriter.Synchronized(output);
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
-        var run = ServiceHost.RunAsync(CommandLine.Parse(["dev-broker"]), synced, stop.Token);
+        var run = ServiceHost.RunAsync(Service.Hosting.CommandLine.Parse(["dev-broker"]), synced, stop.Token);
 
         string? bootstrap = null;
         while (bootstrap is null && !run.IsCompleted)

@@ -100,12 +100,12 @@ public sealed class ServiceConfigurationSpec : IDisposable
     [Fact]
     public void The_command_line_must_split_verb_options_and_configuration_arguments()
     {
-        var cmd = CommandLine.Parse(["demo", "--duration", "20s", "--config", "x.conf", "--alerting:demo:devices=10"]);
+        var cmd = Service.Hosting.CommandLine.Parse(["demo", "--duration", "20s", "--config", "x.conf", "--alerting:demo:devices=10"]);
 
         Assert.Equal("demo", cmd.Verb);
         Assert.Equal("20s", cmd.Duration);
         Assert.Equal("x.conf", cmd.ConfigFile);
         Assert.Equal(["--alerting:demo:devices=10"], cmd.ConfigurationArgs);
-        Assert.Equal("run", CommandLine.Parse([]).Verb);
+        Assert.Equal("run", Service.Hosting.CommandLine.Parse([]).Verb);
     }
 }

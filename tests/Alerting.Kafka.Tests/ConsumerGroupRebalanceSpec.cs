@@ -5,7 +5,7 @@ namespace Akka.Alerting.Kafka.Tests;
 
 public sealed class ConsumerGroupRebalanceSpec(EmbeddedKafkaFixture kafka) : IClassFixture<EmbeddedKafkaFixture>
 {
-    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task Two_members_must_split_the_partitions_and_the_remaining_one_must_take_all_after_the_other_leaves()

@@ -5,7 +5,7 @@ namespace Akka.Alerting.Kafka.Tests;
 
 public sealed class ConsumerGroupResumeSpec(EmbeddedKafkaFixture kafka) : IClassFixture<EmbeddedKafkaFixture>
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(25);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task A_new_group_member_must_resume_right_after_the_offsets_committed_by_a_closed_one()

@@ -7,7 +7,7 @@ namespace Akka.Alerting.Kafka.Tests;
 /// <summary>Faults are cluster-wide, so each test here starts its own cluster and shares nothing.</summary>
 public sealed class FaultToleranceSpec
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task A_consumer_must_read_every_record_exactly_once_while_the_leader_goes_down_moves_and_comes_back()

@@ -17,6 +17,7 @@ namespace Akka.Alerting.Service.Demo;
 /// </summary>
 public sealed partial class DemoService(
     AlertingSettings settings,
+    Akka.Alerting.Rules.RuleSet rules,
     PipelineCounters counters,
     StatusOutput output,
     ServiceExit exit,
@@ -40,8 +41,10 @@ public sealed partial class DemoService(
 
         using var generatorStop = new CancellationTokenSource();
         using var pipelineStop = new CancellationTokenSource();
-        var pipeline = new AlertPipeline(settings with { Kafka = kafka }, counters, time, loggerFactory);
+        var pipeline = new AlertPipeline(settings with { Kafka = kafka }, rules, counters, time, loggerFactory);
         var pipelineTask = pipeline.RunAsync(pipelineStop.Token);
+        await using var dispatch = DispatchApplication.Create(settings, kafka.BootstrapServers, time);
+        dispatch.Host.Start();
         var generator = new DemoTraffic(demo, kafka, time);
         var generatorTask = generator.RunAsync(generatorStop.Token);
 
@@ -52,6 +55,7 @@ public sealed partial class DemoService(
             {
                 while (await ticker.WaitForNextTickAsync(stoppingToken))
                 {
+                    counters.ObserveDispatched(dispatch.Host.Counters.Dispatched);
                     await WriteStatusAsync(started.Elapsed, generator.Produced, stoppingToken);
                     if (demo.Duration > TimeSpan.Zero && started.Elapsed >= demo.Duration)
                     {
@@ -77,15 +81,29 @@ public sealed partial class DemoService(
         await pipeline.WaitForCatchUpAsync(generator.Produced, TimeSpan.FromSeconds(10), CancellationToken.None);
         await pipelineStop.CancelAsync();
         await AwaitQuietly(pipelineTask);
+        await WaitForDispatcherAsync(dispatch, TimeSpan.FromSeconds(5));
+        await AwaitQuietly(dispatch.Host.StopAsync(CancellationToken.None));
+        counters.ObserveDispatched(dispatch.Host.Counters.Dispatched);
 
         await output.Writer.WriteLineAsync(counters.SummaryLine().AsMemory(), CancellationToken.None);
         await output.Writer.FlushAsync(CancellationToken.None);
-        if (pipelineTask.IsFaulted || generatorTask.IsFaulted)
+        if (pipelineTask.IsFaulted || generatorTask.IsFaulted || dispatch.Host.Completion.IsFaulted)
         {
             exit.Fail();
         }
 
         lifetime.StopApplication();
+    }
+
+    /// <summary>Gives the dispatcher a bounded moment to take the alerts produced last.</summary>
+    private async Task WaitForDispatcherAsync(DispatchApplication dispatch, TimeSpan timeout)
+    {
+        var produced = counters.AlertsOut + counters.RevokesOut;
+        var deadline = time.GetUtcNow() + timeout;
+        while (dispatch.Host.Counters.Received < produced && time.GetUtcNow() < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, CancellationToken.None);
+        }
     }
 
     private async Task WriteStatusAsync(TimeSpan elapsed, long produced, CancellationToken cancellationToken)

@@ -57,6 +57,7 @@ public static class ServiceHost
         builder.Logging.SetMinimumLevel(demo ? LogLevel.Warning : LogLevel.Information);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(RuleSetLoader.Load(settings.Rules, settings.Sources));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<PipelineCounters>();
         builder.Services.AddSingleton(new StatusOutput(output));
@@ -69,6 +70,7 @@ public static class ServiceHost
         else
         {
             builder.Services.AddHostedService<AlertApplicationService>();
+            builder.Services.AddHostedService<DispatchApplicationService>();
         }
 
         using var host = builder.Build();

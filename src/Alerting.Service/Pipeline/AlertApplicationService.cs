@@ -11,6 +11,7 @@ namespace Akka.Alerting.Service.Pipeline;
 /// </summary>
 public sealed partial class AlertApplicationService(
     AlertingSettings settings,
+    Akka.Alerting.Rules.RuleSet rules,
     PipelineCounters counters,
     TimeProvider time,
     ServiceExit exit,
@@ -36,7 +37,7 @@ public sealed partial class AlertApplicationService(
         }
 
         LogStarting(settings.InstanceName, settings.Kafka.BootstrapServers);
-        var pipeline = new AlertPipeline(settings, counters, time, loggerFactory);
+        var pipeline = new AlertPipeline(settings, rules, counters, time, loggerFactory);
         try
         {
             await pipeline.RunAsync(stoppingToken);

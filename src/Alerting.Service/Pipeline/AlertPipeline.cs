@@ -1,5 +1,6 @@
 using Akka.Alerting.Events;
 using Akka.Alerting.Kafka;
+using Akka.Alerting.Rules;
 using Akka.Alerting.Service.Settings;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
@@ -8,21 +9,30 @@ namespace Akka.Alerting.Service.Pipeline;
 
 /// <summary>
 /// The alert application's pipeline: consume the events topic as a member of the alert consumer group →
-/// decode (bad records to the dead-letter topic with the reason) → produce → commit. A batch's offsets are
-/// committed only after everything it produced is acknowledged by Kafka, so a crash replays, never loses.
+/// decode (bad records to the dead-letter topic with the reason) → watermark (too-late events to the late
+/// topic) → match (the compiled rule set, per device in event-time order once the watermark passes) →
+/// alerts topic → commit. A batch's offsets are committed only after everything it produced is
+/// acknowledged by Kafka, so a crash replays records rather than losing them.
 /// </summary>
+/// <remarks>
+/// Events still buffered in the matcher (waiting for the watermark or inside an open window) are committed
+/// with their batch, so a crash loses those partial matches; committing only what no window still needs
+/// is the next step of this pipeline.
+/// </remarks>
 public sealed partial class AlertPipeline
 {
     private readonly AlertingSettings _settings;
     private readonly PipelineCounters _counters;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
+    private readonly RuleSet _rules;
     private long _consumed;
 
-    public AlertPipeline(AlertingSettings settings, PipelineCounters counters, TimeProvider time, ILoggerFactory loggerFactory)
+    public AlertPipeline(AlertingSettings settings, RuleSet rules, PipelineCounters counters, TimeProvider time, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _settings = settings;
+        _rules = rules;
         _counters = counters;
         _time = time;
         _log = loggerFactory.CreateLogger<AlertPipeline>();
@@ -51,7 +61,15 @@ public sealed partial class AlertPipeline
     {
         var kafka = _settings.Kafka;
         var source = _settings.Sources[0];
-        var decoder = new EventDecoder(source, _time);
+        var rules = _rules;
+        var decoder = new EventDecoder(source, _time, rules.Schema);
+        var tracker = WatermarkTracker.For(source, _time);
+        var engine = new RuleEngine(rules, new RuleEngineOptions
+        {
+            AllowedLateness = source.AllowedLateness,
+            OpenAlertTimeToLive = _settings.Rules.OpenAlertTimeToLive,
+        });
+        var stage = new BatchState(decoder, tracker, engine, kafka.Topics);
 
         var consumerConfig = KafkaClients.ConsumerConfig(kafka.BootstrapServers, _settings.AlertGroupId, kafka.SessionTimeout, kafka.HeartbeatInterval);
         consumerConfig.ClientId = kafka.ClientId + "-alert";
@@ -61,7 +79,22 @@ public sealed partial class AlertPipeline
         producerConfig.LingerMs = kafka.Linger.TotalMilliseconds;
 
         using var producer = KafkaClients.ProducerBuilder<byte[]?, byte[]>(producerConfig).Build();
-        using var consumer = KafkaClients.ConsumerBuilder<byte[]?, byte[]>(consumerConfig).Build();
+        using var consumer = KafkaClients.ConsumerBuilder<byte[]?, byte[]>(consumerConfig)
+            .SetPartitionsAssignedHandler((_, assigned) =>
+            {
+                foreach (var tp in assigned)
+                {
+                    tracker.Register(tp.Topic, tp.Partition.Value);
+                }
+            })
+            .SetPartitionsRevokedHandler((_, revoked) =>
+            {
+                foreach (var tp in revoked)
+                {
+                    tracker.Remove(tp.Topic, tp.Partition.Value);
+                }
+            })
+            .Build();
         consumer.Subscribe(source.Topic);
         var batch = new List<ConsumeResult<byte[]?, byte[]>>(_settings.AlertBatchSize);
         try
@@ -72,6 +105,8 @@ public sealed partial class AlertPipeline
                 var first = Consume(consumer, TimeSpan.FromMilliseconds(100), cancellationToken);
                 if (first is null)
                 {
+                    // No input: idle partitions may still move the watermark and fire timers (absent rules).
+                    AdvanceWatermark(stage, producer);
                     continue;
                 }
 
@@ -81,7 +116,8 @@ public sealed partial class AlertPipeline
                     batch.Add(next);
                 }
 
-                ProcessBatch(batch, decoder, producer, kafka.Topics);
+                ProcessBatch(batch, stage, producer);
+                AdvanceWatermark(stage, producer);
                 Commit(consumer, producer, batch);
             }
         }
@@ -108,28 +144,74 @@ public sealed partial class AlertPipeline
         }
     }
 
-    private void ProcessBatch(List<ConsumeResult<byte[]?, byte[]>> batch, EventDecoder decoder, IProducer<byte[]?, byte[]> producer, TopicSettings topics)
+    private void ProcessBatch(List<ConsumeResult<byte[]?, byte[]>> batch, BatchState stage, IProducer<byte[]?, byte[]> producer)
     {
-        long good = 0, bad = 0;
+        long good = 0, bad = 0, late = 0;
+        var topics = stage.Topics;
         foreach (var record in batch)
         {
             var value = record.Message.Value ?? [];
             var origin = new RecordOrigin(record.Topic, record.Partition.Value, record.Offset.Value);
-            var result = decoder.Decode(value, origin);
-            if (result.IsOk)
+            var result = stage.Decoder.Decode(value, origin);
+            if (!result.IsOk)
             {
-                good++;
+                bad++;
+                producer.Produce(topics.DeadLetter, ToMessage(DeadLetterHeaders.ForDecodeFailure(record.Message.Key, value, origin, result)));
                 continue;
             }
 
-            bad++;
-            var dead = DeadLetterHeaders.ForDecodeFailure(record.Message.Key, value, origin, result);
-            producer.Produce(topics.DeadLetter, ToMessage(dead));
+            good++;
+            var ev = result.Event!;
+            if (stage.Tracker.Observe(ev) == Lateness.TooLate)
+            {
+                late++;
+                producer.Produce(topics.Late, ToMessage(DeadLetterHeaders.ForTooLate(ev, stage.Tracker.Watermark)));
+                continue;
+            }
+
+            stage.Engine.OnEvent(ev, stage.Alerts);
         }
 
         Interlocked.Add(ref _consumed, batch.Count);
         _counters.AddEventsIn(good);
         _counters.AddDeadLetter(bad);
+        _counters.AddLate(late);
+        Emit(stage, producer);
+    }
+
+    private void AdvanceWatermark(BatchState stage, IProducer<byte[]?, byte[]> producer)
+    {
+        stage.Tracker.Refresh();
+        if (stage.Tracker.Watermark != WatermarkTracker.NoWatermark)
+        {
+            stage.Engine.OnWatermark(stage.Tracker.Watermark, stage.Alerts);
+        }
+
+        Emit(stage, producer);
+    }
+
+    private void Emit(BatchState stage, IProducer<byte[]?, byte[]> producer)
+    {
+        foreach (var alert in stage.Alerts)
+        {
+            producer.Produce(stage.Topics.Alerts, AlertRecords.ToRecord(alert));
+            if (alert.Kind == AlertKind.Generate)
+            {
+                _counters.AddAlertsOut(1);
+            }
+            else
+            {
+                _counters.AddRevokesOut(1);
+            }
+        }
+
+        stage.Alerts.Clear();
+    }
+
+    /// <summary>The per-run parts of the pipeline, owned by its consume thread.</summary>
+    private sealed record BatchState(EventDecoder Decoder, WatermarkTracker Tracker, RuleEngine Engine, TopicSettings Topics)
+    {
+        public List<AlertEvent> Alerts { get; } = [];
     }
 
     private static Message<byte[]?, byte[]> ToMessage(DeadLetterRecord record)

@@ -24,6 +24,9 @@ public sealed class PipelineCounters
     public void AddAlertsOut(long n) => Interlocked.Add(ref _alertsOut, n);
     public void AddRevokesOut(long n) => Interlocked.Add(ref _revokesOut, n);
     public void AddDispatched(long n) => Interlocked.Add(ref _dispatched, n);
+
+    /// <summary>Takes the dispatcher's own running total of dispatches sent.</summary>
+    public void ObserveDispatched(long total) => Interlocked.Exchange(ref _dispatched, total);
     public void AddDeadLetter(long n) => Interlocked.Add(ref _deadLetter, n);
     public void AddLate(long n) => Interlocked.Add(ref _late, n);
 

@@ -67,6 +67,52 @@ public sealed record KafkaSettings(
     }
 }
 
+/// <summary>Where the rules come from (<c>alerting.rules</c>); relative paths are taken from the service's folder.</summary>
+public sealed record RulesSettings(string TemplatesDirectory, string File, TimeSpan OpenAlertTimeToLive)
+{
+    public static RulesSettings Bind(IConfiguration c) => new(
+        Resolve(c.GetRequiredString("alerting:rules:templates")),
+        Resolve(c.GetRequiredString("alerting:rules:file")),
+        c.GetDuration("alerting:rules:open-alert-ttl", TimeSpan.FromHours(24)));
+
+    private static string Resolve(string path) => Path.GetFullPath(path, AppContext.BaseDirectory);
+}
+
+/// <summary>The dispatcher's settings (<c>alerting.dispatch</c>).</summary>
+public sealed record DispatcherSettings(string GroupId, TimeSpan DefaultDelay, int SnapshotEvery, TimeSpan PassivateAfter, int BatchSize)
+{
+    public static DispatcherSettings Bind(IConfiguration c) => new(
+        c.GetRequiredString("alerting:dispatch:group-id"),
+        c.GetDuration("alerting:dispatch:default-delay", TimeSpan.FromSeconds(30)),
+        c.GetInt("alerting:dispatch:snapshot-every", 100, 1, 1_000_000),
+        c.GetDuration("alerting:dispatch:passivate-after", TimeSpan.FromMinutes(2)),
+        c.GetInt("alerting:dispatch:batch-size", 2000, 1, 1_000_000));
+}
+
+/// <summary>The dispatcher's journal and snapshot store (<c>alerting.persistence</c>).</summary>
+public sealed record PersistenceSettings(string Provider, string SqlitePath, string ConnectionString)
+{
+    public static PersistenceSettings Bind(IConfiguration c)
+    {
+        var provider = c.GetRequiredString("alerting:persistence:provider");
+        if (provider is not ("sqlite" or "postgres"))
+        {
+            throw new ConfigurationValueException("alerting:persistence:provider", provider, "sqlite or postgres");
+        }
+
+        var connection = c.GetString("alerting:persistence:connection-string", "");
+        if (provider == "postgres" && connection.Length == 0)
+        {
+            throw new ConfigurationValueException("alerting:persistence:connection-string", connection, "an Npgsql connection string when provider = postgres");
+        }
+
+        return new PersistenceSettings(provider, c.GetString("alerting:persistence:sqlite-path", ""), connection);
+    }
+
+    /// <summary>Secrets stay out of logs.</summary>
+    public override string ToString() => $"PersistenceSettings {{ Provider = {Provider}, SqlitePath = {SqlitePath} }}";
+}
+
 /// <summary>Settings of the demo (<c>alerting.demo</c>).</summary>
 public sealed record DemoSettings(
     TimeSpan Duration,
@@ -109,8 +155,9 @@ public sealed record AlertingSettings(
     KafkaSettings Kafka,
     string AlertGroupId,
     int AlertBatchSize,
-    string DispatchGroupId,
-    TimeSpan DispatchDefaultDelay,
+    DispatcherSettings Dispatch,
+    PersistenceSettings Persistence,
+    RulesSettings Rules,
     IReadOnlyList<SourceDefinition> Sources,
     DemoSettings Demo)
 {
@@ -135,8 +182,9 @@ public sealed record AlertingSettings(
             KafkaSettings.Bind(c),
             c.GetRequiredString("alerting:alert:group-id"),
             c.GetInt("alerting:alert:batch-size", 2000, 1, 1_000_000),
-            c.GetRequiredString("alerting:dispatch:group-id"),
-            c.GetDuration("alerting:dispatch:default-delay", TimeSpan.FromSeconds(30)),
+            DispatcherSettings.Bind(c),
+            PersistenceSettings.Bind(c),
+            RulesSettings.Bind(c),
             SourceDefinition.BindAll(c),
             DemoSettings.Bind(c));
     }

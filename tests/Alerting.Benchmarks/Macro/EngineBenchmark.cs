@@ -12,7 +12,7 @@ namespace Akka.Alerting.Benchmarks.Macro;
 /// decoded only (the baseline), then decoded + watermarked + matched by 50 rule instances of the shipped
 /// templates, and matched alone from already decoded events. Reports events/s of each, alerts raised, and
 /// bytes of rule state per active device (engine estimate and GC heap growth) and per idle device (after
-/// the watermark has passed every window).
+/// the watermark has passed every window). Rates are events per CPU-second of this process.
 /// </summary>
 public sealed class EngineBenchmark : IMacroBenchmark
 {
@@ -30,7 +30,8 @@ public sealed class EngineBenchmark : IMacroBenchmark
             Devices = devices,
             Step = TimeSpan.FromMilliseconds(1),
             MaxDisorder = TimeSpan.FromSeconds(2),
-            Kinds = ["Fault", "Fault", "Recover", "Alarm", "Run"],
+            // devices mostly send heartbeats; faults, recoveries, alarms and runs are the minority
+            Kinds = ["Heartbeat", "Heartbeat", "Heartbeat", "Heartbeat", "Heartbeat", "Heartbeat", "Fault", "Fault", "Recover", "Alarm", "Run"],
         }).Take(count).Select(r => (ReadOnlyMemory<byte>)r.Value).ToArray();
         var rules = Rules(source.Schema());
         context.Log.WriteLine($"engine: {count} records, {devices} devices, {rules.Rules.Count} rules");
@@ -48,9 +49,11 @@ public sealed class EngineBenchmark : IMacroBenchmark
 
         GC.Collect();
         var before = GC.GetTotalMemory(true);
-        var sw = Stopwatch.StartNew();
+        var sw = CpuWatch.StartNew();
+        var wall = System.Diagnostics.Stopwatch.StartNew();
         var engine = FullPathEngine(decoder, source, rules, records, out var alerts, out var decoded);
         var fullRate = records.Length / sw.Elapsed.TotalSeconds;
+        var fullWallRate = records.Length / wall.Elapsed.TotalSeconds;
         decoded = null; // only the engine stays reachable
         GC.Collect();
         var heap = GC.GetTotalMemory(true) - before;
@@ -72,9 +75,13 @@ public sealed class EngineBenchmark : IMacroBenchmark
 
         context.Log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"engine: decode {decodeRate:N0}/s, decode+watermark+match {fullRate:N0}/s, match {matchRate:N0}/s, {alerts} alerts, {engine.ActiveDevices} active devices ({buffered} buffered events), {estimate / active} B/active device (heap {heap / active}), idle {idleEstimate} B (heap growth {idleHeap})"));
-        context.Log.WriteLine(string.Join(", ", Debug.Select(kv => $"{kv.Key}={kv.Value}")));
         return Task.FromResult<IReadOnlyDictionary<string, double>>(new Dictionary<string, double>
         {
+            // The contract keys of results.json (README's benchmark section); the engine_* detail follows.
+            ["engine_events_per_sec"] = Math.Round(fullWallRate),
+            ["engine_events_per_cpu_sec"] = Math.Round(fullRate),
+            ["bytes_per_active_device"] = Math.Round((double)heap / active, 1),
+            ["bytes_per_idle_device"] = Math.Round(Math.Max(0, (double)idleHeap / devices), 1),
             ["engine_decode_only_events_per_sec"] = decodeRate,
             ["engine_decode_watermark_match_events_per_sec"] = fullRate,
             ["engine_match_only_events_per_sec"] = matchRate,
@@ -102,7 +109,7 @@ public sealed class EngineBenchmark : IMacroBenchmark
 
     private static double DecodeOnly(EventDecoder decoder, ReadOnlySpan<ReadOnlyMemory<byte>> records)
     {
-        var sw = Stopwatch.StartNew();
+        var sw = CpuWatch.StartNew();
         var ok = 0;
         foreach (var r in records)
         {
@@ -117,7 +124,7 @@ public sealed class EngineBenchmark : IMacroBenchmark
 
     private static double FullPath(EventDecoder decoder, SourceDefinition source, RuleSet rules, ReadOnlySpan<ReadOnlyMemory<byte>> records, out int alerts)
     {
-        var sw = Stopwatch.StartNew();
+        var sw = CpuWatch.StartNew();
         _ = FullPathEngine(decoder, source, rules, records, out alerts, out _);
         return records.Length / sw.Elapsed.TotalSeconds;
     }
@@ -142,12 +149,6 @@ public sealed class EngineBenchmark : IMacroBenchmark
             engine.OnWatermark(tracker.Watermark, output);
             if (output.Count > 0)
             {
-                foreach (var a in output)
-                {
-                    var k = a.RuleId.Split('-')[0] + ":" + a.Kind;
-                    Debug.TryGetValue(k, out var n);
-                    Debug[k] = n + 1;
-                }
 
                 alerts += output.Count;
                 last = output[^1];
@@ -158,13 +159,11 @@ public sealed class EngineBenchmark : IMacroBenchmark
         return engine;
     }
 
-    internal static readonly Dictionary<string, int> Debug = [];
-
     private static double MatchOnly(RuleSet rules, DeviceEvent[] events)
     {
         var engine = new RuleEngine(rules);
         var output = new List<AlertEvent>();
-        var sw = Stopwatch.StartNew();
+        var sw = CpuWatch.StartNew();
         var max = long.MinValue;
         foreach (var e in events)
         {
@@ -201,7 +200,7 @@ public sealed class EngineBenchmark : IMacroBenchmark
 
         for (var i = 0; i < 5; i++)
         {
-            instances.Add(new RuleInstance($"absent-{i}", "heartbeat-missing", P(("trigger", "Run"), ("expected", "Alarm"), ("window", $"{10 + i}m"), ("alertType", "NO_ALARM"), ("priority", 5))));
+            instances.Add(new RuleInstance($"absent-{i}", "heartbeat-missing", P(("trigger", "Heartbeat"), ("expected", "Heartbeat"), ("window", $"{10 + i}m"), ("alertType", "NO_ALARM"), ("priority", 5))));
         }
 
         var templates = TemplateLibrary.LoadDirectory(TemplatesDirectory());
@@ -222,6 +221,16 @@ public sealed class EngineBenchmark : IMacroBenchmark
         }
 
         throw new DirectoryNotFoundException("templates/ not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>CPU time of this process (the machine is shared: wall time would measure the neighbours).</summary>
+    private sealed class CpuWatch
+    {
+        private readonly TimeSpan _start = Process.GetCurrentProcess().TotalProcessorTime;
+
+        public static CpuWatch StartNew() => new();
+
+        public TimeSpan Elapsed => Process.GetCurrentProcess().TotalProcessorTime - _start;
     }
 
     private sealed class FixedClock : TimeProvider

@@ -1,0 +1,23 @@
+using System.Text.Json.Serialization;
+using Akka.Alerting.Dispatch.Entity;
+
+namespace Akka.Alerting.Dispatch.Messages;
+
+/// <summary>
+/// Source-generated System.Text.Json metadata for the dispatcher's topic messages (alerts, work orders, dispatches)
+/// and for the device entity's persisted events and snapshot. No reflection at run time.
+/// </summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(AlertMessage))]
+[JsonSerializable(typeof(WorkOrderMessage))]
+[JsonSerializable(typeof(DispatchMessage))]
+[JsonSerializable(typeof(AlertHeld))]
+[JsonSerializable(typeof(AlertDispatched))]
+[JsonSerializable(typeof(AlertDropped))]
+[JsonSerializable(typeof(AlertCancelled))]
+[JsonSerializable(typeof(AlertRevoked))]
+[JsonSerializable(typeof(WorkOrderOpened))]
+[JsonSerializable(typeof(WorkOrderClosed))]
+[JsonSerializable(typeof(OutboxDelivered))]
+[JsonSerializable(typeof(DeviceSnapshot))]
+public sealed partial class DispatchJsonContext : JsonSerializerContext;

@@ -1,0 +1,63 @@
+using Akka.Alerting.Rules.Storage;
+using Akka.Alerting.TestKit;
+using Microsoft.Data.Sqlite;
+
+namespace Akka.Alerting.Rules.Tests;
+
+/// <summary>The alert_rules contract, run on each database.</summary>
+public abstract class AlertRuleStoreSpec
+{
+    protected abstract AlertRuleStore Store { get; }
+
+    private static RuleInstance Pair(string id, int version = 1, bool enabled = true) => new(id, "fault-pair", new Dictionary<string, object?>
+    {
+        ["codeA"] = 101L, ["codeB"] = "102", ["window"] = "1m", ["alertType"] = "FAULT_PAIR", ["priority"] = 2, ["codes"] = new object[] { 1, 2 },
+    }, enabled, version);
+
+    [Fact]
+    public async Task Rules_must_round_trip_and_compile_from_the_table()
+    {
+        await Store.ApplySchemaAsync(CancellationToken.None);
+        await Store.ApplySchemaAsync(CancellationToken.None); // idempotent
+        await Store.UpsertAsync(Pair("b"), CancellationToken.None);
+        await Store.UpsertAsync(Pair("a", 3, enabled: false), CancellationToken.None);
+
+        var rules = (await Store.LoadAsync(CancellationToken.None)).Where(r => r.Id is "a" or "b").ToList();
+        Assert.Equal([("a", 3, false), ("b", 1, true)], rules.Select(r => (r.Id, r.Version, r.Enabled)));
+        Assert.Equal("fault-pair", rules[1].Template);
+        Assert.Equal(["alertType", "codeA", "codeB", "codes", "priority", "window"], rules[1].Parameters.Keys.Order(StringComparer.Ordinal));
+
+        var withoutList = rules.Select(r => r with { Parameters = r.Parameters.Where(p => p.Key != "codes").ToDictionary() });
+        var compiled = RuleSetCompiler.Compile(1, withoutList, ShippedTemplatesSpec.Library, RuleTestKit.Schema);
+        Assert.True(compiled.Succeeded, string.Join("\n", compiled.Errors));
+        Assert.Equal(["b"], compiled.RuleSet!.Rules.Select(r => r.Id));
+    }
+
+    [Fact]
+    public async Task Upsert_must_replace_and_delete_must_remove()
+    {
+        await Store.ApplySchemaAsync(CancellationToken.None);
+        await Store.UpsertAsync(Pair("x"), CancellationToken.None);
+        await Store.UpsertAsync(Pair("x", 2) with { Template = "threshold" }, CancellationToken.None);
+        var rule = Assert.Single(await Store.LoadAsync(CancellationToken.None), r => r.Id == "x");
+        Assert.Equal(("threshold", 2), (rule.Template, rule.Version));
+
+        Assert.True(await Store.DeleteAsync("x", CancellationToken.None));
+        Assert.False(await Store.DeleteAsync("x", CancellationToken.None));
+        Assert.DoesNotContain(await Store.LoadAsync(CancellationToken.None), r => r.Id == "x");
+    }
+}
+
+public sealed class SqliteAlertRuleStoreSpec : AlertRuleStoreSpec, IDisposable
+{
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"alert_rules_{Guid.NewGuid():N}.db");
+
+    protected override AlertRuleStore Store => new(() => new SqliteConnection($"Data Source={_path};Pooling=false"), AlertRuleDialect.Sqlite);
+
+    public void Dispose() => File.Delete(_path);
+}
+
+public sealed class PostgresAlertRuleStoreSpec(PostgresFixture postgres) : AlertRuleStoreSpec, IClassFixture<PostgresFixture>
+{
+    protected override AlertRuleStore Store => new(postgres.DataSource.CreateConnection, AlertRuleDialect.PostgreSql);
+}
