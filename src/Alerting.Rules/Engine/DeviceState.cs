@@ -29,6 +29,9 @@ internal sealed class RuleState(int ruleIndex)
     public OpenAlert[]? Open;
     public int OpenCount;
 
+    /// <summary>The earliest alert time of the open alerts; <see cref="long.MaxValue"/> when none is open.</summary>
+    public long MinOpenAlertTime = long.MaxValue;
+
     public bool IsEmpty => Count == 0 && !Pending && OpenCount == 0;
 
     public void Add(long time, string id, int mask)
@@ -94,20 +97,37 @@ internal sealed class RuleState(int ruleIndex)
         }
 
         Open[OpenCount++] = new OpenAlert { AlertId = alertId, FaultTime = faultTime, AlertTime = alertTime };
+        MinOpenAlertTime = Math.Min(MinOpenAlertTime, alertTime);
+    }
+
+    public void ClearOpen()
+    {
+        Open = null;
+        OpenCount = 0;
+        MinOpenAlertTime = long.MaxValue;
     }
 
     public void RemoveOpenUntil(long time)
     {
+        if (MinOpenAlertTime > time)
+        {
+            return;
+        }
+
         var kept = 0;
+        var min = long.MaxValue;
         for (var i = 0; i < OpenCount; i++)
         {
             if (Open![i].AlertTime > time)
             {
+                min = Math.Min(min, Open[i].AlertTime);
                 Open[kept++] = Open[i];
             }
         }
 
+        Array.Clear(Open!, kept, OpenCount - kept);
         OpenCount = kept;
+        MinOpenAlertTime = min;
         if (kept == 0)
         {
             Open = null;

@@ -179,8 +179,7 @@ public sealed class RuleEngine
                         e.DeviceId, e.EventTime, open.FaultTime, [e.EventId]));
                 }
 
-                s.Open = null;
-                s.OpenCount = 0;
+                s.ClearOpen();
             }
 
             if (s.VoidBefore != long.MinValue && e.EventTime > s.VoidBefore)
@@ -243,9 +242,10 @@ public sealed class RuleEngine
                 next = Math.Min(next, Sat(s.TriggerTime, rule.WindowMs));
             }
 
-            for (var k = 0; k < s.OpenCount; k++)
+            if (s.OpenCount > 0)
             {
-                next = Math.Min(next, Sat(s.Open![k].AlertTime, _openTtl));
+                // Sat is monotone: the earliest open alert gives the earliest expiry
+                next = Math.Min(next, Sat(s.MinOpenAlertTime, _openTtl));
             }
         }
 
