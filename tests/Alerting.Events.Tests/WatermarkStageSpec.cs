@@ -105,7 +105,7 @@ public sealed class WatermarkStageSpec
         Assert.Equal(S(195), (await Next(e)).Watermark); // idle partition 0 does not hold it back
         source.Writer.TryComplete();
         Assert.False(await e.MoveNextAsync().AsTask().WaitAsync(Patience));
-        Assert.Equal(0, _clock.ActiveTimers);
+        Assert.Equal(0, _clock.LiveTimers);
     }
 
     [Fact]
@@ -132,14 +132,14 @@ public sealed class WatermarkStageSpec
         var e = Stage().Run(Tracked(), cts.Token).GetAsyncEnumerator();
         source.Writer.TryWrite(Ev(0, 100));
         await Next(e);
-        Assert.Equal(1, _clock.ActiveTimers);
+        Assert.Equal(1, _clock.LiveTimers);
         Assert.Equal(S(95), (await Next(e)).Watermark);
         var pending = e.MoveNextAsync();
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending.AsTask().WaitAsync(Patience));
         await e.DisposeAsync();
         await disposed.Task.WaitAsync(Patience);
-        Assert.Equal(0, _clock.ActiveTimers);
+        Assert.Equal(0, _clock.LiveTimers);
     }
 
     [Fact]
@@ -173,7 +173,7 @@ public sealed class WatermarkStageSpec
         }
 
         Assert.True(disposed);
-        Assert.Equal(0, _clock.ActiveTimers);
+        Assert.Equal(0, _clock.LiveTimers);
     }
 
     [Fact]
@@ -196,7 +196,7 @@ public sealed class WatermarkStageSpec
         });
         Assert.Equal("broken upstream", ex.Message);
         Assert.Equal("0@1", seen[0].Event!.EventId);
-        Assert.Equal(0, _clock.ActiveTimers);
+        Assert.Equal(0, _clock.LiveTimers);
     }
 
     [Fact]

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Akka.Alerting.Enrichment.Sql;
+using Akka.Alerting.Persistence.Sql;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -14,7 +14,8 @@ namespace Akka.Alerting.Enrichment.Postgres;
 /// </summary>
 public sealed class PostgresDeviceConfigStore : IDeviceConfigStore
 {
-    private static readonly IReadOnlyDictionary<string, string> Q = SqlScripts.Queries("Postgres/queries.sql");
+    private static readonly EmbeddedSqlScripts Scripts = new(typeof(PostgresDeviceConfigStore).Assembly, "Akka.Alerting.Enrichment.Sql.");
+    private static readonly IReadOnlyDictionary<string, string> Q = Scripts.Queries("Postgres/queries.sql");
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly DeviceConfigStoreOptions _options;
@@ -42,7 +43,7 @@ public sealed class PostgresDeviceConfigStore : IDeviceConfigStore
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var cmd = new NpgsqlCommand(SqlScripts.File("Postgres/schema.sql"), connection, tx))
+        await using (var cmd = new NpgsqlCommand(Scripts.File("Postgres/schema.sql"), connection, tx))
         {
             await cmd.ExecuteNonQueryAsync(cancellationToken);
         }

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Akka.Alerting.Enrichment.Sql;
+using Akka.Alerting.Persistence.Sql;
 using Microsoft.Data.Sqlite;
 
 namespace Akka.Alerting.Enrichment.Sqlite;
@@ -12,7 +12,8 @@ namespace Akka.Alerting.Enrichment.Sqlite;
 /// </summary>
 public sealed class SqliteDeviceConfigStore : IDeviceConfigStore
 {
-    private static readonly IReadOnlyDictionary<string, string> Q = SqlScripts.Queries("Sqlite/queries.sql");
+    private static readonly EmbeddedSqlScripts Scripts = new(typeof(SqliteDeviceConfigStore).Assembly, "Akka.Alerting.Enrichment.Sql.");
+    private static readonly IReadOnlyDictionary<string, string> Q = Scripts.Queries("Sqlite/queries.sql");
 
     private readonly string _connectionString;
     private readonly DeviceConfigStoreOptions _options;
@@ -43,7 +44,7 @@ public sealed class SqliteDeviceConfigStore : IDeviceConfigStore
         await using (var cmd = connection.CreateCommand())
         {
             cmd.Transaction = tx;
-            cmd.CommandText = SqlScripts.File("Sqlite/schema.sql");
+            cmd.CommandText = Scripts.File("Sqlite/schema.sql");
             await cmd.ExecuteNonQueryAsync(cancellationToken);
         }
         await tx.CommitAsync(cancellationToken);

@@ -12,7 +12,8 @@ namespace Akka.Alerting.Persistence.Postgres;
 /// </summary>
 public sealed partial class PostgresEventStore : IEventStore
 {
-    private static readonly IReadOnlyDictionary<string, string> Q = SqlScripts.Queries("Postgres/queries.sql");
+    private static readonly EmbeddedSqlScripts Scripts = new(typeof(PostgresEventStore).Assembly, "Akka.Alerting.Persistence.Sql.");
+    private static readonly IReadOnlyDictionary<string, string> Q = Scripts.Queries("Postgres/queries.sql");
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresEventStoreOptions _options;
@@ -38,7 +39,7 @@ public sealed partial class PostgresEventStore : IEventStore
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var cmd = new NpgsqlCommand(SqlScripts.File("Postgres/schema.sql"), connection, tx))
+        await using (var cmd = new NpgsqlCommand(Scripts.File("Postgres/schema.sql"), connection, tx))
         {
             await cmd.ExecuteNonQueryAsync(cancellationToken);
         }

@@ -13,7 +13,8 @@ namespace Akka.Alerting.Persistence.Sqlite;
 public sealed class SqliteEventStore : IEventStore
 {
     private const int SqliteConstraint = 19;
-    private static readonly IReadOnlyDictionary<string, string> Q = SqlScripts.Queries("Sqlite/queries.sql");
+    private static readonly EmbeddedSqlScripts Scripts = new(typeof(SqliteEventStore).Assembly, "Akka.Alerting.Persistence.Sql.");
+    private static readonly IReadOnlyDictionary<string, string> Q = Scripts.Queries("Sqlite/queries.sql");
 
     private readonly SqliteEventStoreOptions _options;
     private readonly TimeProvider _time;
@@ -48,7 +49,7 @@ public sealed class SqliteEventStore : IEventStore
         await using (var cmd = connection.CreateCommand())
         {
             cmd.Transaction = tx;
-            cmd.CommandText = SqlScripts.File("Sqlite/schema.sql");
+            cmd.CommandText = Scripts.File("Sqlite/schema.sql");
             await cmd.ExecuteNonQueryAsync(cancellationToken);
         }
         await tx.CommitAsync(cancellationToken);
