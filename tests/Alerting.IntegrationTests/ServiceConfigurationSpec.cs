@@ -29,6 +29,7 @@ public sealed class ServiceConfigurationSpec : IDisposable
         Assert.Equal("device-events", settings.Kafka.Topics.Events);
         Assert.Equal(TimeSpan.FromSeconds(1), settings.Demo.StatusInterval);
         Assert.True(settings.Kafka.HeartbeatInterval < settings.Kafka.SessionTimeout);
+        Assert.Equal(Akka.Alerting.Enrichment.DeviceLookupSettings.Default, settings.Enrichment);
     }
 
     [Fact]
@@ -88,6 +89,12 @@ public sealed class ServiceConfigurationSpec : IDisposable
     [InlineData("alerting.applications = [alert, paging]", "alerting:applications")]
     [InlineData("alerting.demo.late-share = 1.5", "alerting:demo:late-share")]
     [InlineData("alerting.kafka.heartbeat-interval = 20s", "alerting:kafka:heartbeat-interval")]
+    [InlineData("alerting.enrichment.cache.max-rows = -1", "alerting:enrichment:cache:max-rows")]
+    [InlineData("alerting.enrichment.cache.ttl = 0s", "alerting:enrichment:cache:ttl")]
+    [InlineData("alerting.enrichment.batch.size = 0", "alerting:enrichment:batch:size")]
+    [InlineData("alerting.enrichment.parallelism = 0", "alerting:enrichment:parallelism")]
+    [InlineData("alerting.enrichment.backoff.max = 10ms", "alerting:enrichment:backoff:max")]
+    [InlineData("alerting.enrichment.backoff.random-factor = -0.5", "alerting:enrichment:backoff:random-factor")]
     public void An_invalid_value_must_stop_start_up_naming_the_key(string hocon, string key)
     {
         var file = Write("value.conf", hocon);

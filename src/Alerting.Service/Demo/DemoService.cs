@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Akka.Alerting.Enrichment;
 using Akka.Alerting.Kafka.Embedded;
 using Akka.Alerting.Service.Hosting;
 using Akka.Alerting.Service.Pipeline;
@@ -13,7 +14,9 @@ namespace Akka.Alerting.Service.Demo;
 /// The demo: starts the embedded broker, creates the topics, runs the device-event generator and the
 /// pipeline, prints a live status line every <c>status-interval</c> and, on exit, the summary line.
 /// Stops after <c>alerting.demo.duration</c> (or <c>--duration</c>), or on Ctrl-C / SIGTERM: the generator
-/// stops first, then the pipeline drains what was produced, commits and closes.
+/// stops first, then the pipeline drains what was produced, commits and closes. The device-config store
+/// (embedded SQLite by default) is seeded with generated configurations for the demo's devices ("1".."N"),
+/// whose overrides are the shipped rules' alert types; the status line ends with the lookup's cache counters.
 /// </summary>
 public sealed partial class DemoService(
     AlertingSettings settings,
@@ -39,9 +42,13 @@ public sealed partial class DemoService(
         var kafka = settings.Kafka with { BootstrapServers = cluster.BootstrapServers };
         LogStarted(cluster.BootstrapServers, demo.Devices, demo.EventsPerSecond);
 
+        await using var devices = DeviceConfigSource.Open(settings, time, loggerFactory);
+        await devices.Store.UpsertAsync(DeviceConfigGenerator.Generate(demo.Devices + 1, AlertTypes(rules), idPrefix: ""), stoppingToken);
+        var lookup = devices.Lookup;
+
         using var generatorStop = new CancellationTokenSource();
         using var pipelineStop = new CancellationTokenSource();
-        var pipeline = new AlertPipeline(settings with { Kafka = kafka }, rules, counters, time, loggerFactory);
+        var pipeline = new AlertPipeline(settings with { Kafka = kafka }, rules, counters, time, loggerFactory, lookup);
         var pipelineTask = pipeline.RunAsync(pipelineStop.Token);
         await using var dispatch = DispatchApplication.Create(settings, kafka.BootstrapServers, time);
         dispatch.Host.Start();
@@ -56,7 +63,7 @@ public sealed partial class DemoService(
                 while (await ticker.WaitForNextTickAsync(stoppingToken))
                 {
                     counters.ObserveDispatched(dispatch.Host.Counters.Dispatched);
-                    await WriteStatusAsync(started.Elapsed, generator.Produced, stoppingToken);
+                    await WriteStatusAsync(started.Elapsed, generator.Produced, lookup, stoppingToken);
                     if (demo.Duration > TimeSpan.Zero && started.Elapsed >= demo.Duration)
                     {
                         lifetime.StopApplication();
@@ -106,11 +113,16 @@ public sealed partial class DemoService(
         }
     }
 
-    private async Task WriteStatusAsync(TimeSpan elapsed, long produced, CancellationToken cancellationToken)
+    /// <summary>The distinct alert types of the rule set, in rule order (the generated devices' overrides).</summary>
+    private static List<string> AlertTypes(Akka.Alerting.Rules.RuleSet rules) =>
+        rules.Rules.Select(r => r.AlertType).Distinct(StringComparer.Ordinal).ToList();
+
+    private async Task WriteStatusAsync(TimeSpan elapsed, long produced, DeviceConfigLookup lookup, CancellationToken cancellationToken)
     {
+        var cache = lookup.Cache.Statistics;
         var line = string.Create(
             CultureInfo.InvariantCulture,
-            $"status t={elapsed.TotalSeconds:F0}s produced={produced} events_in={counters.EventsIn} alerts_out={counters.AlertsOut} revokes_out={counters.RevokesOut} dispatched={counters.Dispatched} dead_letter={counters.DeadLetter} late={counters.Late}");
+            $"status t={elapsed.TotalSeconds:F0}s produced={produced} events_in={counters.EventsIn} alerts_out={counters.AlertsOut} revokes_out={counters.RevokesOut} dispatched={counters.Dispatched} dead_letter={counters.DeadLetter} late={counters.Late} lookup_hits={cache.Hits} lookup_misses={cache.Misses}");
         await output.Writer.WriteLineAsync(line.AsMemory(), cancellationToken);
         await output.Writer.FlushAsync(cancellationToken);
     }

@@ -7,7 +7,8 @@ namespace Akka.Alerting.Service.Pipeline;
 
 /// <summary>
 /// The <c>run</c> verb's hosted service: runs the alert pipeline against the configured Kafka cluster until
-/// the host stops, then drains (stop taking input, finish in-flight work, flush, commit).
+/// the host stops, then drains (stop taking input, finish in-flight work, flush, commit). Alerts are enriched
+/// from the configured device-config store (<c>alerting.persistence</c>), which is not seeded.
 /// </summary>
 public sealed partial class AlertApplicationService(
     AlertingSettings settings,
@@ -37,7 +38,8 @@ public sealed partial class AlertApplicationService(
         }
 
         LogStarting(settings.InstanceName, settings.Kafka.BootstrapServers);
-        var pipeline = new AlertPipeline(settings, rules, counters, time, loggerFactory);
+        await using var devices = DeviceConfigSource.Open(settings, time, loggerFactory);
+        var pipeline = new AlertPipeline(settings, rules, counters, time, loggerFactory, devices.Lookup);
         try
         {
             await pipeline.RunAsync(stoppingToken);

@@ -1,3 +1,5 @@
+using System.Globalization;
+using Akka.Alerting.Enrichment;
 using Akka.Alerting.Events;
 using Akka.Alerting.Kafka;
 using Akka.Alerting.Rules;
@@ -13,6 +15,11 @@ namespace Akka.Alerting.Service.Pipeline;
 /// topic) → match (the compiled rule set, per device in event-time order once the watermark passes) →
 /// alerts topic → commit. A batch's offsets are committed only after everything it produced is
 /// acknowledged by Kafka, so a crash replays records rather than losing them.
+/// With a <see cref="DeviceConfigLookup"/>, each batch's alerts are enriched before they are produced (the
+/// lookup join): the device ids of the batch are resolved in one call, each alert record carries its device's
+/// overrides, and an alert whose rule gave no info gets the device's level, info and SLA info
+/// (<c>level=3 info=line-2 sla=sla-tier-3</c>); a rule's own info is kept as it is. A device with no row
+/// passes with no overrides and its info unchanged.
 /// </summary>
 /// <remarks>
 /// Events still buffered in the matcher (waiting for the watermark or inside an open window) are committed
@@ -26,15 +33,18 @@ public sealed partial class AlertPipeline
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly RuleSet _rules;
+    private readonly DeviceConfigLookup? _lookup;
     private long _consumed;
 
-    public AlertPipeline(AlertingSettings settings, RuleSet rules, PipelineCounters counters, TimeProvider time, ILoggerFactory loggerFactory)
+    /// <summary>Creates the pipeline; without <paramref name="lookup"/> alerts are produced as the rules give them.</summary>
+    public AlertPipeline(AlertingSettings settings, RuleSet rules, PipelineCounters counters, TimeProvider time, ILoggerFactory loggerFactory, DeviceConfigLookup? lookup = null)
     {
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _settings = settings;
         _rules = rules;
         _counters = counters;
         _time = time;
+        _lookup = lookup;
         _log = loggerFactory.CreateLogger<AlertPipeline>();
     }
 
@@ -106,7 +116,7 @@ public sealed partial class AlertPipeline
                 if (first is null)
                 {
                     // No input: idle partitions may still move the watermark and fire timers (absent rules).
-                    AdvanceWatermark(stage, producer);
+                    AdvanceWatermark(stage, producer, cancellationToken);
                     continue;
                 }
 
@@ -116,8 +126,8 @@ public sealed partial class AlertPipeline
                     batch.Add(next);
                 }
 
-                ProcessBatch(batch, stage, producer);
-                AdvanceWatermark(stage, producer);
+                ProcessBatch(batch, stage, producer, cancellationToken);
+                AdvanceWatermark(stage, producer, cancellationToken);
                 Commit(consumer, producer, batch);
             }
         }
@@ -144,7 +154,7 @@ public sealed partial class AlertPipeline
         }
     }
 
-    private void ProcessBatch(List<ConsumeResult<byte[]?, byte[]>> batch, BatchState stage, IProducer<byte[]?, byte[]> producer)
+    private void ProcessBatch(List<ConsumeResult<byte[]?, byte[]>> batch, BatchState stage, IProducer<byte[]?, byte[]> producer, CancellationToken cancellationToken)
     {
         long good = 0, bad = 0, late = 0;
         var topics = stage.Topics;
@@ -176,10 +186,10 @@ public sealed partial class AlertPipeline
         _counters.AddEventsIn(good);
         _counters.AddDeadLetter(bad);
         _counters.AddLate(late);
-        Emit(stage, producer);
+        Emit(stage, producer, cancellationToken);
     }
 
-    private void AdvanceWatermark(BatchState stage, IProducer<byte[]?, byte[]> producer)
+    private void AdvanceWatermark(BatchState stage, IProducer<byte[]?, byte[]> producer, CancellationToken cancellationToken)
     {
         stage.Tracker.Refresh();
         if (stage.Tracker.Watermark != WatermarkTracker.NoWatermark)
@@ -187,14 +197,31 @@ public sealed partial class AlertPipeline
             stage.Engine.OnWatermark(stage.Tracker.Watermark, stage.Alerts);
         }
 
-        Emit(stage, producer);
+        Emit(stage, producer, cancellationToken);
     }
 
-    private void Emit(BatchState stage, IProducer<byte[]?, byte[]> producer)
+    private void Emit(BatchState stage, IProducer<byte[]?, byte[]> producer, CancellationToken cancellationToken)
     {
-        foreach (var alert in stage.Alerts)
+        if (stage.Alerts.Count == 0)
         {
-            producer.Produce(stage.Topics.Alerts, AlertRecords.ToRecord(alert));
+            return;
+        }
+
+        var configs = Resolve(stage.Alerts, cancellationToken);
+        foreach (var raw in stage.Alerts)
+        {
+            var alert = raw;
+            IReadOnlyList<string>? overrides = null;
+            if (configs is not null && configs.TryGetValue(alert.DeviceId, out var config) && !config.IsDefault)
+            {
+                overrides = config.Overrides.Count > 0 ? config.Overrides : null;
+                if (string.IsNullOrEmpty(alert.Info))
+                {
+                    alert = alert with { Info = DeviceInfo(config) };
+                }
+            }
+
+            producer.Produce(stage.Topics.Alerts, AlertRecords.ToRecord(alert, overrides));
             if (alert.Kind == AlertKind.Generate)
             {
                 _counters.AddAlertsOut(1);
@@ -206,6 +233,43 @@ public sealed partial class AlertPipeline
         }
 
         stage.Alerts.Clear();
+    }
+
+    /// <summary>
+    /// The configurations of the alerts' devices in one lookup call, or null without a lookup. The consume loop
+    /// runs on its own thread, so it waits for the lookup here (a store being down backpressures the loop).
+    /// </summary>
+    private IReadOnlyDictionary<string, DeviceConfig>? Resolve(List<AlertEvent> alerts, CancellationToken cancellationToken)
+    {
+        if (_lookup is null)
+        {
+            return null;
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var alert in alerts)
+        {
+            ids.Add(alert.DeviceId);
+        }
+
+        return _lookup.ResolveAsync(ids, cancellationToken).GetAwaiter().GetResult();
+    }
+
+    /// <summary>The INFO of an alert whose rule gave none: the device's level, info and SLA info.</summary>
+    internal static string DeviceInfo(DeviceConfig config)
+    {
+        var info = string.Create(CultureInfo.InvariantCulture, $"level={config.Level}");
+        if (!string.IsNullOrEmpty(config.Info))
+        {
+            info += " info=" + config.Info;
+        }
+
+        if (!string.IsNullOrEmpty(config.SlaInfo))
+        {
+            info += " sla=" + config.SlaInfo;
+        }
+
+        return info;
     }
 
     /// <summary>The per-run parts of the pipeline, owned by its consume thread.</summary>

@@ -113,6 +113,53 @@ public sealed record PersistenceSettings(string Provider, string SqlitePath, str
     public override string ToString() => $"PersistenceSettings {{ Provider = {Provider}, SqlitePath = {SqlitePath} }}";
 }
 
+/// <summary>
+/// Binds the device-config lookup join's settings (<c>alerting.enrichment</c>): cache, batching, parallelism
+/// and backoff. An invalid value throws a <see cref="ConfigurationValueException"/> naming its key.
+/// </summary>
+public static class EnrichmentSettings
+{
+    /// <summary>The lookup's settings from <paramref name="c"/>, validated.</summary>
+    public static Akka.Alerting.Enrichment.DeviceLookupSettings Bind(IConfiguration c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        var defaults = Akka.Alerting.Enrichment.DeviceLookupSettings.Default;
+        var ttl = Positive(c, "alerting:enrichment:cache:ttl", defaults.CacheTtl);
+        var batchTime = Positive(c, "alerting:enrichment:batch:time", defaults.BatchTime);
+        var min = Positive(c, "alerting:enrichment:backoff:min", defaults.BackoffMin);
+        var max = c.GetDuration("alerting:enrichment:backoff:max", defaults.BackoffMax);
+        if (max < min)
+        {
+            throw new ConfigurationValueException("alerting:enrichment:backoff:max", max.ToString(), "at least alerting:enrichment:backoff:min");
+        }
+
+        const string factorKey = "alerting:enrichment:backoff:random-factor";
+        var factor = c.GetDouble(factorKey, defaults.BackoffRandomFactor);
+        if (!(factor >= 0 && double.IsFinite(factor)))
+        {
+            throw new ConfigurationValueException(factorKey, factor.ToString(System.Globalization.CultureInfo.InvariantCulture), "a non-negative number");
+        }
+
+        return new Akka.Alerting.Enrichment.DeviceLookupSettings
+        {
+            CacheMaxRows = c.GetInt("alerting:enrichment:cache:max-rows", defaults.CacheMaxRows, 0, 100_000_000),
+            CacheTtl = ttl,
+            BatchSize = c.GetInt("alerting:enrichment:batch:size", defaults.BatchSize, 1, 1_000_000),
+            BatchTime = batchTime,
+            Parallelism = c.GetInt("alerting:enrichment:parallelism", defaults.Parallelism, 1, 1024),
+            BackoffMin = min,
+            BackoffMax = max,
+            BackoffRandomFactor = factor,
+        }.Validate();
+    }
+
+    private static TimeSpan Positive(IConfiguration c, string key, TimeSpan fallback)
+    {
+        var value = c.GetDuration(key, fallback);
+        return value > TimeSpan.Zero ? value : throw new ConfigurationValueException(key, value.ToString(), "a positive duration");
+    }
+}
+
 /// <summary>Settings of the demo (<c>alerting.demo</c>).</summary>
 public sealed record DemoSettings(
     TimeSpan Duration,
@@ -161,6 +208,9 @@ public sealed record AlertingSettings(
     IReadOnlyList<SourceDefinition> Sources,
     DemoSettings Demo)
 {
+    /// <summary>The device-config lookup join's settings (<c>alerting.enrichment</c>).</summary>
+    public Akka.Alerting.Enrichment.DeviceLookupSettings Enrichment { get; init; } = Akka.Alerting.Enrichment.DeviceLookupSettings.Default;
+
     private static readonly string[] KnownApplications = ["alert", "dispatch"];
 
     public static AlertingSettings Bind(IConfiguration c)
@@ -186,6 +236,9 @@ public sealed record AlertingSettings(
             PersistenceSettings.Bind(c),
             RulesSettings.Bind(c),
             SourceDefinition.BindAll(c),
-            DemoSettings.Bind(c));
+            DemoSettings.Bind(c))
+        {
+            Enrichment = EnrichmentSettings.Bind(c),
+        };
     }
 }
