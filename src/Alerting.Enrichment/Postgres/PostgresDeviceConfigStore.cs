@@ -19,8 +19,7 @@ public sealed class PostgresDeviceConfigStore : IDeviceConfigStore
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly DeviceConfigStoreOptions _options;
-    private readonly SemaphoreSlim _initLock = new(1, 1);
-    private volatile bool _ready;
+    private readonly SchemaGate _schema;
     private long _loadQueries;
 
     /// <summary>Creates the store over <paramref name="dataSource"/>, which the caller owns and disposes.</summary>
@@ -32,7 +31,7 @@ public sealed class PostgresDeviceConfigStore : IDeviceConfigStore
         _dataSource = dataSource;
         _options = options ?? new DeviceConfigStoreOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.UpsertChunkSize, 1, nameof(options));
-        _ready = !_options.AutoInitialize;
+        _schema = new SchemaGate(ApplySchemaAsync, _options.AutoInitialize);
     }
 
     /// <inheritdoc />
@@ -48,7 +47,7 @@ public sealed class PostgresDeviceConfigStore : IDeviceConfigStore
             await cmd.ExecuteNonQueryAsync(cancellationToken);
         }
         await tx.CommitAsync(cancellationToken);
-        _ready = true;
+        _schema.MarkApplied();
     }
 
     /// <inheritdoc />
@@ -117,22 +116,5 @@ public sealed class PostgresDeviceConfigStore : IDeviceConfigStore
     private static NpgsqlParameter<string?[]> TextArray(string name, IEnumerable<string?> values) =>
         new(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = [.. values] };
 
-    private ValueTask ReadyAsync(CancellationToken cancellationToken) =>
-        _ready ? ValueTask.CompletedTask : new ValueTask(InitializeOnceAsync(cancellationToken));
-
-    private async Task InitializeOnceAsync(CancellationToken cancellationToken)
-    {
-        await _initLock.WaitAsync(cancellationToken);
-        try
-        {
-            if (!_ready)
-            {
-                await ApplySchemaAsync(cancellationToken);
-            }
-        }
-        finally
-        {
-            _initLock.Release();
-        }
-    }
+    private ValueTask ReadyAsync(CancellationToken cancellationToken) => _schema.EnsureAsync(cancellationToken);
 }

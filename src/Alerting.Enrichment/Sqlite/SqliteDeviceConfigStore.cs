@@ -17,8 +17,7 @@ public sealed class SqliteDeviceConfigStore : IDeviceConfigStore
 
     private readonly string _connectionString;
     private readonly DeviceConfigStoreOptions _options;
-    private readonly SemaphoreSlim _initLock = new(1, 1);
-    private volatile bool _ready;
+    private readonly SchemaGate _schema;
     private long _loadQueries;
 
     /// <summary>Creates the store over the database named by <paramref name="connectionString"/>.</summary>
@@ -30,7 +29,7 @@ public sealed class SqliteDeviceConfigStore : IDeviceConfigStore
         _connectionString = connectionString;
         _options = options ?? new DeviceConfigStoreOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.UpsertChunkSize, 1, nameof(options));
-        _ready = !_options.AutoInitialize;
+        _schema = new SchemaGate(ApplySchemaAsync, _options.AutoInitialize);
     }
 
     /// <inheritdoc />
@@ -48,7 +47,7 @@ public sealed class SqliteDeviceConfigStore : IDeviceConfigStore
             await cmd.ExecuteNonQueryAsync(cancellationToken);
         }
         await tx.CommitAsync(cancellationToken);
-        _ready = true;
+        _schema.MarkApplied();
     }
 
     /// <inheritdoc />
@@ -139,21 +138,7 @@ public sealed class SqliteDeviceConfigStore : IDeviceConfigStore
 
     private async ValueTask<SqliteConnection> ReadyConnectionAsync(CancellationToken cancellationToken)
     {
-        if (!_ready)
-        {
-            await _initLock.WaitAsync(cancellationToken);
-            try
-            {
-                if (!_ready)
-                {
-                    await ApplySchemaAsync(cancellationToken);
-                }
-            }
-            finally
-            {
-                _initLock.Release();
-            }
-        }
+        await _schema.EnsureAsync(cancellationToken);
         return await OpenAsync(cancellationToken);
     }
 }

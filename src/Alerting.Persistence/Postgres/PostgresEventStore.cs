@@ -18,8 +18,7 @@ public sealed partial class PostgresEventStore : IEventStore
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresEventStoreOptions _options;
     private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _initLock = new(1, 1);
-    private volatile bool _ready;
+    private readonly SchemaGate _schema;
 
     /// <summary>Creates the store over <paramref name="dataSource"/>, which the caller owns and disposes.</summary>
     /// <param name="dataSource">The application's single data source for this database.</param>
@@ -31,7 +30,7 @@ public sealed partial class PostgresEventStore : IEventStore
         _dataSource = dataSource;
         _options = options ?? new PostgresEventStoreOptions();
         _time = timeProvider ?? TimeProvider.System;
-        _ready = !_options.AutoInitialize;
+        _schema = new SchemaGate(ApplySchemaAsync, _options.AutoInitialize);
     }
 
     /// <summary>Applies the embedded schema now (idempotent, safe to run from several instances at once).</summary>
@@ -44,27 +43,10 @@ public sealed partial class PostgresEventStore : IEventStore
             await cmd.ExecuteNonQueryAsync(cancellationToken);
         }
         await tx.CommitAsync(cancellationToken);
-        _ready = true;
+        _schema.MarkApplied();
     }
 
-    private ValueTask ReadyAsync(CancellationToken cancellationToken) =>
-        _ready ? ValueTask.CompletedTask : new ValueTask(InitializeOnceAsync(cancellationToken));
-
-    private async Task InitializeOnceAsync(CancellationToken cancellationToken)
-    {
-        await _initLock.WaitAsync(cancellationToken);
-        try
-        {
-            if (!_ready)
-            {
-                await ApplySchemaAsync(cancellationToken);
-            }
-        }
-        finally
-        {
-            _initLock.Release();
-        }
-    }
+    private ValueTask ReadyAsync(CancellationToken cancellationToken) => _schema.EnsureAsync(cancellationToken);
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 

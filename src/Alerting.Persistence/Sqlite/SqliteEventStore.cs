@@ -19,8 +19,7 @@ public sealed class SqliteEventStore : IEventStore
     private readonly SqliteEventStoreOptions _options;
     private readonly TimeProvider _time;
     private readonly string _pragmas;
-    private readonly SemaphoreSlim _initLock = new(1, 1);
-    private volatile bool _ready;
+    private readonly SchemaGate _schema;
 
     /// <summary>Creates the store; connections are opened per operation from Microsoft.Data.Sqlite's pool.</summary>
     /// <param name="options">Connection string and settings.</param>
@@ -33,7 +32,7 @@ public sealed class SqliteEventStore : IEventStore
         _time = timeProvider ?? TimeProvider.System;
         _pragmas = string.Create(CultureInfo.InvariantCulture,
             $"PRAGMA busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds}; PRAGMA synchronous = NORMAL;");
-        _ready = !options.AutoInitialize;
+        _schema = new SchemaGate(ApplySchemaAsync, options.AutoInitialize);
     }
 
     /// <summary>Switches the file to WAL mode and applies the embedded schema (idempotent).</summary>
@@ -53,7 +52,7 @@ public sealed class SqliteEventStore : IEventStore
             await cmd.ExecuteNonQueryAsync(cancellationToken);
         }
         await tx.CommitAsync(cancellationToken);
-        _ready = true;
+        _schema.MarkApplied();
     }
 
     private async ValueTask<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
@@ -76,21 +75,7 @@ public sealed class SqliteEventStore : IEventStore
 
     private async ValueTask<SqliteConnection> ReadyConnectionAsync(CancellationToken cancellationToken)
     {
-        if (!_ready)
-        {
-            await _initLock.WaitAsync(cancellationToken);
-            try
-            {
-                if (!_ready)
-                {
-                    await ApplySchemaAsync(cancellationToken);
-                }
-            }
-            finally
-            {
-                _initLock.Release();
-            }
-        }
+        await _schema.EnsureAsync(cancellationToken);
         return await OpenAsync(cancellationToken);
     }
 
