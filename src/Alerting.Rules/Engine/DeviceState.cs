@@ -153,9 +153,11 @@ internal sealed class RuleState(int ruleIndex)
 }
 
 /// <summary>All rule states of one device; removed from the engine as soon as it is empty.</summary>
-internal sealed class DeviceState(string deviceId)
+internal sealed class DeviceState(string deviceId, string topic, int partition)
 {
     public readonly string DeviceId = deviceId;
+    public readonly string Topic = topic;
+    public readonly int Partition = partition;
     public RuleState[] Rules = [];
     public int RuleCount;
     public long ScheduledWake = long.MaxValue;
@@ -174,14 +176,15 @@ internal sealed class DeviceState(string deviceId)
         return null;
     }
 
-    public RuleState Create(int ruleIndex)
+    public RuleState Create(int ruleIndex) => Attach(new RuleState(ruleIndex));
+
+    public RuleState Attach(RuleState s)
     {
         if (RuleCount == Rules.Length)
         {
             Array.Resize(ref Rules, Math.Max(2, RuleCount * 2));
         }
 
-        var s = new RuleState(ruleIndex);
         Rules[RuleCount++] = s;
         return s;
     }

@@ -12,7 +12,7 @@ namespace Akka.Alerting.Rules;
 /// partial matches are older than window + allowed lateness, its absence timers fired and its open alerts
 /// revoked or expired, so an idle device costs nothing.
 /// </summary>
-public sealed class RuleEngine
+public sealed partial class RuleEngine
 {
     private readonly Dictionary<string, DeviceState> _devices = new(StringComparer.Ordinal);
     private readonly PriorityQueue<DeviceEvent, DeviceEvent> _pending = new(EventOrder.Instance);
@@ -121,7 +121,7 @@ public sealed class RuleEngine
     private static long EstimateBytes(DeviceState dev)
     {
         // dictionary entry + DeviceState + its array
-        long bytes = 24 + 48 + 24 + (8L * dev.Rules.Length);
+        long bytes = 24 + 64 + 24 + (8L * dev.Rules.Length);
         for (var i = 0; i < dev.RuleCount; i++)
         {
             bytes += dev.Rules[i].EstimateBytes();
@@ -361,7 +361,7 @@ public sealed class RuleEngine
             s?.Clear(); // skip past the last event: everything at or before it is consumed
             if (rule.Revocable)
             {
-                dev ??= GetOrCreate(e.DeviceId);
+                dev ??= GetOrCreate(e);
                 s ??= dev.Find(ruleIndex) ?? dev.Create(ruleIndex);
             }
 
@@ -379,7 +379,7 @@ public sealed class RuleEngine
             }
         }
 
-        dev ??= GetOrCreate(e.DeviceId);
+        dev ??= GetOrCreate(e);
         s ??= dev.Find(ruleIndex) ?? dev.Create(ruleIndex);
         s.Add(e.EventTime, e.EventId, mask);
     }
@@ -394,7 +394,7 @@ public sealed class RuleEngine
 
         if ((s is null || !s.Pending) && rule.Steps[0].Matches(e))
         {
-            dev ??= GetOrCreate(e.DeviceId);
+            dev ??= GetOrCreate(e);
             s ??= dev.Find(ruleIndex) ?? dev.Create(ruleIndex);
             s.Pending = true;
             s.TriggerTime = e.EventTime;
@@ -402,12 +402,14 @@ public sealed class RuleEngine
         }
     }
 
-    private DeviceState GetOrCreate(string deviceId)
+    // A device's state belongs to the source partition of the event that created it (the events topic is
+    // keyed by device, so all of a device's events come from one partition).
+    private DeviceState GetOrCreate(DeviceEvent e)
     {
-        if (!_devices.TryGetValue(deviceId, out var dev))
+        if (!_devices.TryGetValue(e.DeviceId, out var dev))
         {
-            dev = new DeviceState(deviceId);
-            _devices[deviceId] = dev;
+            dev = new DeviceState(e.DeviceId, e.Topic, e.Partition);
+            _devices[e.DeviceId] = dev;
         }
 
         return dev;
