@@ -153,6 +153,35 @@ public sealed class WatermarkTracker
     }
 
     /// <summary>
+    /// Lets an event time advance its partition without classifying it: for records read again after a restart
+    /// that were classified when first read.
+    /// </summary>
+    public void Advance(string topic, int partition, long eventTime)
+    {
+        var p = Get(topic, partition);
+        p.LastActivityMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (eventTime > p.MaxEventTime || p.Idle)
+        {
+            p.Idle = false;
+            p.MaxEventTime = Math.Max(p.MaxEventTime, eventTime);
+            Recompute();
+        }
+    }
+
+    /// <summary>
+    /// Raises the watermark to at least <paramref name="watermark"/> (e.g. the watermark a restored checkpoint was
+    /// taken at), so events older than it are classified late as they were before the restart. Partitions still
+    /// hold it back from going further until their own events pass it.
+    /// </summary>
+    public void RaiseTo(long watermark)
+    {
+        if (watermark > _watermark)
+        {
+            _watermark = watermark;
+        }
+    }
+
+    /// <summary>
     /// Declares a partition (e.g. just assigned) before it has any event: it holds the watermark back until
     /// its first event or until it is idle.
     /// </summary>

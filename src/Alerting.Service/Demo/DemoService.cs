@@ -48,7 +48,8 @@ public sealed partial class DemoService(
 
         using var generatorStop = new CancellationTokenSource();
         using var pipelineStop = new CancellationTokenSource();
-        var pipeline = new AlertPipeline(settings with { Kafka = kafka }, rules, counters, time, loggerFactory, lookup);
+        await using var checkpoints = EventStoreSource.Open(settings, time, "checkpoints");
+        var pipeline = new AlertPipeline(settings with { Kafka = kafka }, rules, counters, time, loggerFactory, lookup, new AlertCheckpointStore(checkpoints.Store, time));
         var pipelineTask = pipeline.RunAsync(pipelineStop.Token);
         await using var dispatch = DispatchApplication.Create(settings, kafka.BootstrapServers, time);
         dispatch.Host.Start();

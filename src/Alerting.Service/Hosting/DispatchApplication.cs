@@ -1,9 +1,5 @@
 using Akka.Alerting.Dispatch.Hosting;
-using Akka.Alerting.Persistence;
-using Akka.Alerting.Persistence.Postgres;
-using Akka.Alerting.Persistence.Sqlite;
 using Akka.Alerting.Service.Settings;
-using Npgsql;
 
 namespace Akka.Alerting.Service.Hosting;
 
@@ -13,14 +9,12 @@ namespace Akka.Alerting.Service.Hosting;
 /// </summary>
 public sealed class DispatchApplication : IAsyncDisposable
 {
-    private readonly NpgsqlDataSource? _dataSource;
-    private readonly string? _temporaryFile;
+    private readonly EventStoreSource _store;
 
-    private DispatchApplication(DispatchHost host, NpgsqlDataSource? dataSource, string? temporaryFile)
+    private DispatchApplication(DispatchHost host, EventStoreSource store)
     {
         Host = host;
-        _dataSource = dataSource;
-        _temporaryFile = temporaryFile;
+        _store = store;
     }
 
     public DispatchHost Host { get; }
@@ -29,25 +23,7 @@ public sealed class DispatchApplication : IAsyncDisposable
     public static DispatchApplication Create(AlertingSettings settings, string bootstrapServers, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        NpgsqlDataSource? dataSource = null;
-        string? temporary = null;
-        IEventStore store;
-        if (settings.Persistence.Provider == "postgres")
-        {
-            dataSource = NpgsqlDataSource.Create(settings.Persistence.ConnectionString);
-            store = new PostgresEventStore(dataSource, timeProvider: time);
-        }
-        else
-        {
-            var path = settings.Persistence.SqlitePath;
-            if (string.IsNullOrEmpty(path))
-            {
-                temporary = path = Path.Combine(Path.GetTempPath(), $"alerting-journal-{Guid.NewGuid():N}.db");
-            }
-
-            store = new SqliteEventStore(new SqliteEventStoreOptions { ConnectionString = $"Data Source={path}" }, time);
-        }
-
+        var store = EventStoreSource.Open(settings, time, "journal");
         var topics = settings.Kafka.Topics;
         var host = new DispatchHost(
             new DispatchSettings
@@ -64,25 +40,14 @@ public sealed class DispatchApplication : IAsyncDisposable
                 SessionTimeout = settings.Kafka.SessionTimeout,
                 HeartbeatInterval = settings.Kafka.HeartbeatInterval,
             }.Validate(),
-            store,
+            store.Store,
             time);
-        return new DispatchApplication(host, dataSource, temporary);
+        return new DispatchApplication(host, store);
     }
 
     public async ValueTask DisposeAsync()
     {
         await Host.DisposeAsync();
-        if (_dataSource is not null)
-        {
-            await _dataSource.DisposeAsync();
-        }
-
-        if (_temporaryFile is not null)
-        {
-            foreach (var file in new[] { _temporaryFile, _temporaryFile + "-wal", _temporaryFile + "-shm" })
-            {
-                File.Delete(file);
-            }
-        }
+        await _store.DisposeAsync();
     }
 }

@@ -7,8 +7,9 @@ namespace Akka.Alerting.Service.Pipeline;
 
 /// <summary>
 /// The <c>run</c> verb's hosted service: runs the alert pipeline against the configured Kafka cluster until
-/// the host stops, then drains (stop taking input, finish in-flight work, flush, commit). Alerts are enriched
-/// from the configured device-config store (<c>alerting.persistence</c>), which is not seeded.
+/// the host stops, then drains (stop taking input, finish in-flight work, flush, checkpoint, commit). Alerts are
+/// enriched from the configured device-config store (<c>alerting.persistence</c>), which is not seeded; the
+/// matcher's checkpoints are kept in the same store's snapshots.
 /// </summary>
 public sealed partial class AlertApplicationService(
     AlertingSettings settings,
@@ -39,7 +40,8 @@ public sealed partial class AlertApplicationService(
 
         LogStarting(settings.InstanceName, settings.Kafka.BootstrapServers);
         await using var devices = DeviceConfigSource.Open(settings, time, loggerFactory);
-        var pipeline = new AlertPipeline(settings, rules, counters, time, loggerFactory, devices.Lookup);
+        await using var checkpoints = EventStoreSource.Open(settings, time, "checkpoints");
+        var pipeline = new AlertPipeline(settings, rules, counters, time, loggerFactory, devices.Lookup, new AlertCheckpointStore(checkpoints.Store, time));
         try
         {
             await pipeline.RunAsync(stoppingToken);

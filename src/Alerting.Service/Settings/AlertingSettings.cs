@@ -211,6 +211,9 @@ public sealed record AlertingSettings(
     /// <summary>The device-config lookup join's settings (<c>alerting.enrichment</c>).</summary>
     public Akka.Alerting.Enrichment.DeviceLookupSettings Enrichment { get; init; } = Akka.Alerting.Enrichment.DeviceLookupSettings.Default;
 
+    /// <summary>How often the alert pipeline stores a checkpoint and commits its offsets (<c>alerting.alert.checkpoint-interval</c>).</summary>
+    public TimeSpan AlertCheckpointInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     private static readonly string[] KnownApplications = ["alert", "dispatch"];
 
     public static AlertingSettings Bind(IConfiguration c)
@@ -239,6 +242,7 @@ public sealed record AlertingSettings(
             DemoSettings.Bind(c))
         {
             Enrichment = EnrichmentSettings.Bind(c),
+            AlertCheckpointInterval = c.GetDuration("alerting:alert:checkpoint-interval", TimeSpan.FromSeconds(5)),
         };
     }
 }
