@@ -157,7 +157,8 @@ public sealed partial class AlertPipeline
                 AdvanceWatermark(stage, cancellationToken);
                 if (_time.GetUtcNow() >= nextCheckpoint && !killed.IsCancellationRequested)
                 {
-                    Checkpoint(stage, consumer, [.. stage.Owned.Keys], cancellationToken);
+                    // Not cancelled by a stop: a checkpoint under way is finished, then the drain takes the final one.
+                    Checkpoint(stage, consumer, [.. stage.Owned.Keys], killed);
                     nextCheckpoint = _time.GetUtcNow() + _settings.AlertCheckpointInterval;
                 }
             }
@@ -166,10 +167,14 @@ public sealed partial class AlertPipeline
             {
                 // Drain: everything read so far is matched and produced; wait for the acknowledgements, store the
                 // final checkpoint and leave the group.
-                Checkpoint(stage, consumer, [.. stage.Owned.Keys], CancellationToken.None);
+                Checkpoint(stage, consumer, [.. stage.Owned.Keys], killed);
                 stage.Draining = true;
                 consumer.Close();
             }
+        }
+        catch (OperationCanceledException) when (killed.IsCancellationRequested)
+        {
+            // killed in the middle of a checkpoint or a lookup: the end a crash would have
         }
         finally
         {
@@ -221,7 +226,7 @@ public sealed partial class AlertPipeline
         if (!_kill.IsCancellationRequested && !stage.Draining)
         {
             var keys = revoked.Select(tp => new SourcePartition(tp.Topic, tp.Partition.Value)).Where(stage.Owned.ContainsKey).ToList();
-            Checkpoint(stage, consumer, keys, CancellationToken.None);
+            Checkpoint(stage, consumer, keys, _kill.Token);
         }
 
         Release(stage, revoked);

@@ -1,0 +1,301 @@
+using System.Globalization;
+using System.Text;
+using Akka.Alerting.Dispatch.Messages;
+using Akka.Alerting.Enrichment;
+using Akka.Alerting.Kafka;
+using Akka.Alerting.Kafka.Embedded;
+using Akka.Alerting.Persistence.Postgres;
+using SourcePartition = Akka.Alerting.Rules.SourcePartition;
+using Akka.Alerting.Service.Hosting;
+using Akka.Alerting.Service.Pipeline;
+using Akka.Alerting.Service.Settings;
+using Akka.Alerting.TestKit;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit.Abstractions;
+
+namespace Akka.Alerting.IntegrationTests;
+
+/// <summary>
+/// The alert application over the embedded broker with PostgreSQL (device configs and checkpoints): the seed's
+/// scenarios give the expected alerts, and a run that is killed or stopped mid-stream and restarted gives the
+/// same alert ids as one that was not.
+/// </summary>
+public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresFixture>
+{
+    private const int Partitions = 4;
+    private readonly HashSet<string> _created = [];
+    private const int Devices = 210;
+    private static readonly DateTimeOffset Start = DateTimeOffset.UtcNow.AddHours(-2);
+
+    // One scenario per device (device number = 1000 + index), cycling through these, 3 s apart.
+    private static readonly (string Name, (string Kind, int Code, int AtSeconds)[] Events, (string Type, AlertKind Kind)[] Expected)[] Scenarios =
+    [
+        ("pair", [("Fault", 101, 0), ("Fault", 102, 20)], [("FAULT_PAIR", AlertKind.Generate)]),
+        ("pair recovered between", [("Fault", 101, 0), ("Recover", 101, 10), ("Fault", 102, 20)], []),
+        ("pair then run", [("Fault", 102, 0), ("Fault", 101, 20), ("Run", 0, 40)], [("FAULT_PAIR", AlertKind.Generate), ("FAULT_PAIR", AlertKind.Revoke)]),
+        ("fault then alarm", [("Fault", 103, 0), ("Alarm", 0, 30)], [("FAULT_ALARM", AlertKind.Generate)]),
+        ("fault, run, alarm", [("Fault", 103, 0), ("Run", 0, 10), ("Alarm", 0, 30)], []),
+        ("threshold", [("Fault", 5, 0), ("Fault", 5, 10), ("Fault", 5, 20)], [("FAULT_REPEATED", AlertKind.Generate)]),
+        ("pair too far apart", [("Fault", 101, 0), ("Fault", 102, 70)], []),
+    ];
+
+    [Fact]
+    public async Task The_seed_scenarios_must_give_exactly_the_expected_alerts_enriched_from_PostgreSQL()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        await using var cluster = EmbeddedKafkaCluster.Start();
+        var settings = Settings(cluster, "scenarios");
+        var records = Input();
+        var ends = await ProduceAsync(settings, records, cts.Token);
+
+        await RunToEndAsync(settings, ends, cts.Token);
+
+        var alerts = ReadAlerts(settings, cts.Token);
+        var expected = Enumerable.Range(0, Devices)
+            .SelectMany(d => Scenarios[d % Scenarios.Length].Expected.Select(x => (Device: Device(d), x.Type, x.Kind)))
+            .Order()
+            .ToList();
+        Assert.Equal(expected, alerts.Select(a => (Device: a.DeviceNumber, a.AlertType, a.Kind)).Order().ToList());
+        Assert.Equal(alerts.Count, alerts.Select(a => (a.Kind, a.AlertId)).Distinct().Count());
+
+        // devices with an even number have a row in device_config/device_sla; the others pass with defaults
+        Assert.All(alerts.Where(a => a.Kind == AlertKind.Generate), a =>
+            Assert.Equal(int.Parse(a.DeviceNumber, CultureInfo.InvariantCulture) % 2 == 0, a.Info?.StartsWith("level=", StringComparison.Ordinal) == true));
+    }
+
+    [Fact]
+    public async Task A_run_killed_without_draining_and_restarted_must_give_the_alert_ids_of_an_uninterrupted_run()
+    {
+        var (raw, distinct) = await InterruptedRunAsync("killed", kill: true);
+        output.WriteLine($"killed and restarted: {raw} alert records, {distinct} distinct, {raw - distinct} raw duplicates");
+    }
+
+    [Fact]
+    public async Task A_run_stopped_gracefully_and_restarted_must_give_the_alert_ids_of_an_uninterrupted_run_without_duplicates()
+    {
+        var (raw, distinct) = await InterruptedRunAsync("stopped", kill: false);
+        output.WriteLine($"stopped and restarted: {raw} alert records, {distinct} distinct");
+        Assert.Equal(distinct, raw);
+    }
+
+    // Runs the input in three parts with an interruption after the second (before the next checkpoint), then
+    // the whole input uninterrupted in another group; the alert ids of both must be the same set.
+    private async Task<(int Raw, int Distinct)> InterruptedRunAsync(string name, bool kill)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await using var cluster = EmbeddedKafkaCluster.Start();
+        var interrupted = Settings(cluster, name) with { AlertCheckpointInterval = TimeSpan.FromSeconds(1) };
+        var records = Input();
+        var first = records.Count * 5 / 10;
+        var second = records.Count * 7 / 10;
+
+        var checkpoints = new AlertCheckpointStore(new PostgresEventStore(postgres.DataSource), TimeProvider.System);
+        await ProduceAsync(interrupted, records[..first], cts.Token);
+        var pipeline = Pipeline(interrupted, out var devices);
+        await using (devices)
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
+            var run = pipeline.RunAsync(stop.Token);
+            await WaitUntilAsync(() => pipeline.Consumed >= first && pipeline.CheckpointsTaken >= 2, run, cts.Token);
+
+            // the second part is matched but not checkpointed when the run ends
+            await ProduceAsync(interrupted, records[first..second], cts.Token);
+            await WaitUntilAsync(() => pipeline.Consumed >= second, run, cts.Token);
+            if (kill)
+            {
+                pipeline.Kill();
+            }
+            else
+            {
+                await stop.CancelAsync();
+            }
+
+            await run;
+        }
+
+        var ends = await ProduceAsync(interrupted, records[second..], cts.Token);
+        await RunToEndAsync(interrupted, ends, cts.Token);
+        var resumed = ReadAlerts(interrupted, cts.Token);
+
+        var reference = Settings(cluster, name + "-reference");
+        await RunToEndAsync(reference, ends, cts.Token);
+        var uninterrupted = ReadAlerts(reference, cts.Token);
+
+        Assert.NotEmpty(uninterrupted);
+        Assert.Equal(uninterrupted.Count, uninterrupted.Select(a => (a.Kind, a.AlertId)).Distinct().Count());
+        Assert.Equal(
+            uninterrupted.Select(a => (a.Kind, a.AlertId)).Order(),
+            resumed.Select(a => (a.Kind, a.AlertId)).Distinct().Order());
+        Assert.NotNull(await checkpoints.LoadAsync(interrupted.AlertGroupId, new SourcePartition(interrupted.Kafka.Topics.Events, 0), cts.Token));
+        return (resumed.Count, resumed.Select(a => (a.Kind, a.AlertId)).Distinct().Count());
+    }
+
+    private AlertingSettings Settings(EmbeddedKafkaCluster cluster, string name)
+    {
+        var settings = AlertingSettings.Bind(ServiceConfiguration.Build(null, "demo", []));
+        var topics = settings.Kafka.Topics with { Alerts = "alerts-" + name };
+        foreach (var topic in topics.All.Where(_created.Add))
+        {
+            cluster.CreateTopic(topic, Partitions);
+        }
+
+        return settings with
+        {
+            Kafka = settings.Kafka with { BootstrapServers = cluster.BootstrapServers, Topics = topics },
+            AlertGroupId = "alert-" + name,
+            Persistence = new PersistenceSettings("postgres", "", postgres.ConnectionString),
+            AlertCheckpointInterval = TimeSpan.FromMilliseconds(300),
+        };
+    }
+
+    // The service's own composition: device configs and checkpoints in the configured store.
+    private static AlertPipeline Pipeline(AlertingSettings settings, out CompositeDisposable resources)
+    {
+        var devices = DeviceConfigSource.Open(settings, TimeProvider.System, NullLoggerFactory.Instance);
+        var store = EventStoreSource.Open(settings, TimeProvider.System, "checkpoints");
+        resources = new CompositeDisposable(devices, store);
+        devices.Store.UpsertAsync(
+            [.. Enumerable.Range(0, Devices).Where(d => (1000 + d) % 2 == 0).Select(d => new DeviceConfig(Device(d), 1, 3, "line-" + d, "sla-" + d, []))],
+            CancellationToken.None).GetAwaiter().GetResult();
+        var rules = RuleSetLoader.Load(settings.Rules, settings.Sources);
+        return new AlertPipeline(settings, rules, new PipelineCounters(), TimeProvider.System, NullLoggerFactory.Instance, devices.Lookup, new AlertCheckpointStore(store.Store, TimeProvider.System));
+    }
+
+    // Runs a pipeline until its checkpoints have read every partition to its end, then stops it gracefully.
+    private static async Task RunToEndAsync(AlertingSettings settings, IReadOnlyDictionary<int, long> ends, CancellationToken cancellationToken)
+    {
+        var pipeline = Pipeline(settings, out var resources);
+        await using (resources)
+        {
+            await using var dataSource = Npgsql.NpgsqlDataSource.Create(settings.Persistence.ConnectionString);
+            var checkpoints = new AlertCheckpointStore(new PostgresEventStore(dataSource), TimeProvider.System);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var run = pipeline.RunAsync(stop.Token);
+            while (true)
+            {
+                await Task.Delay(200, cancellationToken);
+                Assert.False(run.IsCompleted, "the pipeline stopped on its own");
+                var done = true;
+                foreach (var (partition, end) in ends)
+                {
+                    var checkpoint = await checkpoints.LoadAsync(settings.AlertGroupId, new SourcePartition(settings.Kafka.Topics.Events, partition), cancellationToken);
+                    done &= checkpoint is not null && checkpoint.Position >= end;
+                }
+
+                if (done)
+                {
+                    break;
+                }
+            }
+
+            await stop.CancelAsync();
+            await run;
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, Task run, CancellationToken cancellationToken)
+    {
+        while (!condition())
+        {
+            Assert.False(run.IsCompleted, "the pipeline stopped on its own");
+            await Task.Delay(20, cancellationToken);
+        }
+    }
+
+    private static string Device(int index) => (1000 + index).ToString(CultureInfo.InvariantCulture);
+
+    private sealed record InputRecord(string Device, long Time, string Json, int? Partition);
+
+    // The scenarios of all devices merged by time, each event moved back by up to 3 s (inside the source's
+    // bounded disorder of 5 s), then one event per partition far enough ahead to release everything.
+    private static List<InputRecord> Input()
+    {
+        var random = new Random(11);
+        var events = new List<(long Nominal, InputRecord Record)>();
+        for (var d = 0; d < Devices; d++)
+        {
+            var (_, scenario, _) = Scenarios[d % Scenarios.Length];
+            for (var k = 0; k < scenario.Length; k++)
+            {
+                var (kind, code, at) = scenario[k];
+                var nominal = (d * 3_000L) + (at * 1_000L);
+                var time = Start.AddMilliseconds(nominal - random.Next(3_000));
+                events.Add((nominal, new InputRecord(Device(d), time.ToUnixTimeMilliseconds(), Json(kind, code, time, $"d{d}-{k}", Device(d)), null)));
+            }
+        }
+
+        var records = events.OrderBy(e => e.Nominal).Select(e => e.Record).ToList();
+        var end = Start.AddMilliseconds((Devices * 3_000L) + 600_000);
+        for (var p = 0; p < Partitions; p++)
+        {
+            var device = (9000 + p).ToString(CultureInfo.InvariantCulture);
+            records.Add(new InputRecord(device, end.ToUnixTimeMilliseconds(), Json("Heartbeat", 0, end, $"end-{p}", device), p));
+        }
+
+        return records;
+    }
+
+    private static string Json(string kind, int code, DateTimeOffset time, string id, string device) => string.Create(
+        CultureInfo.InvariantCulture,
+        $$"""{"Message":"{{kind}}","Param":{"ErrCode":{{code}},"Timestamp":"{{time.ToString("O", CultureInfo.InvariantCulture)}}","ID":"{{id}}"},"DeviceNumber":{{device}}}""");
+
+    // Produces the records keyed by device (the end markers to their partition); returns each partition's end offset.
+    private static async Task<IReadOnlyDictionary<int, long>> ProduceAsync(AlertingSettings settings, IEnumerable<InputRecord> records, CancellationToken cancellationToken)
+    {
+        using var producer = KafkaClients.ProducerBuilder<byte[]?, byte[]>(KafkaClients.ProducerConfig(settings.Kafka.BootstrapServers)).Build();
+        var ends = new Dictionary<int, long>();
+        foreach (var r in records)
+        {
+            var message = new Message<byte[]?, byte[]> { Key = Encoding.UTF8.GetBytes(r.Device), Value = Encoding.UTF8.GetBytes(r.Json) };
+            var result = r.Partition is { } p
+                ? await producer.ProduceAsync(new TopicPartition(settings.Kafka.Topics.Events, p), message, cancellationToken)
+                : await producer.ProduceAsync(settings.Kafka.Topics.Events, message, cancellationToken);
+            ends[result.Partition.Value] = Math.Max(ends.GetValueOrDefault(result.Partition.Value), result.Offset.Value + 1);
+        }
+
+        return ends;
+    }
+
+    // Every alert record of the run's alerts topic, read from the beginning of each partition to its end.
+    private static List<AlertMessage> ReadAlerts(AlertingSettings settings, CancellationToken cancellationToken)
+    {
+        var config = KafkaClients.ConsumerConfig(settings.Kafka.BootstrapServers, "reader-" + Guid.NewGuid().ToString("N"), settings.Kafka.SessionTimeout, settings.Kafka.HeartbeatInterval);
+        config.EnablePartitionEof = true;
+        using var consumer = KafkaClients.ConsumerBuilder<byte[]?, byte[]>(config).Build();
+        consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(settings.Kafka.Topics.Alerts, p, Offset.Beginning)));
+        var alerts = new List<AlertMessage>();
+        var finished = new HashSet<int>();
+        while (finished.Count < Partitions)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (result is null)
+            {
+                continue;
+            }
+
+            if (result.IsPartitionEOF)
+            {
+                finished.Add(result.Partition.Value);
+                continue;
+            }
+
+            alerts.Add(DispatchJson.ParseAlert(Encoding.UTF8.GetString(result.Message.Value)) ?? throw new InvalidOperationException("not an alert record"));
+        }
+
+        consumer.Close();
+        return alerts;
+    }
+
+    private sealed class CompositeDisposable(params IAsyncDisposable[] parts) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var part in parts)
+            {
+                await part.DisposeAsync();
+            }
+        }
+    }
+}
