@@ -165,6 +165,45 @@ public sealed class DispatchHostSpec(EmbeddedKafkaFixture kafka, PostgresFixture
         Assert.Equal(1, host.Counters.Dropped(DropReason.AlreadyOpen));
     }
 
+    [Fact]
+    public async Task A_malformed_alert_or_work_order_must_go_to_the_dead_letter_topic_with_the_reason_and_not_stop_the_dispatcher()
+    {
+        var settings = Settings("malformed") with { DefaultDelay = TimeSpan.Zero };
+        settings = settings with { DeadLetterTopic = kafka.CreateTopic("malformed-dead-letter", 1) };
+        var device = settings.GroupId + "-d";
+        var store = new PostgresEventStore(postgres.DataSource);
+        await ProduceAsync(settings.AlertsTopic, (device, "{\"not\": \"an alert\"}"), AlertRecord(Alerts.Generate(device, "a1", "JAM", 1, 0, [])));
+        await ProduceAsync(settings.WorkOrdersTopic, (device, "opened?"));
+
+        await using (var host = new DispatchHost(settings, store, new ManualTimeProvider()))
+        {
+            host.Start();
+            await Eventually.TrueAsync(() => host.Counters is { DeadLettered: 2, Dispatched: 1 }, Wait, () => Describe(host));
+            Assert.Equal(2, host.Counters.Malformed);
+            await host.StopAsync(CancellationToken.None);
+        }
+
+        var dead = await kafka.ReadAsync(settings.DeadLetterTopic, 2, Wait, CancellationToken.None);
+        var alert = Assert.Single(dead, r => r.Message.Value == "{\"not\": \"an alert\"}");
+        Assert.Equal(device, alert.Message.Key);
+        Assert.Equal("malformed_alert", Header(alert, "alerting-reason"));
+        Assert.Equal(settings.AlertsTopic, Header(alert, "alerting-source-topic"));
+        var workOrder = Assert.Single(dead, r => r.Message.Value == "opened?");
+        Assert.Equal("malformed_work_order", Header(workOrder, "alerting-reason"));
+        Assert.Equal(settings.WorkOrdersTopic, Header(workOrder, "alerting-source-topic"));
+
+        // the stored offsets are past them: a restart does not send them again
+        await using var next = new DispatchHost(settings, store, new ManualTimeProvider());
+        next.Start();
+        await Eventually.TrueAsync(() => next.OwnedPartitions.Count == 2, Wait, () => Describe(next));
+        await ProduceAsync(settings.AlertsTopic, AlertRecord(Alerts.Generate(device, "a2", "OVERHEAT", 1, 0, [])));
+        await Eventually.TrueAsync(() => next.Counters is { Dispatched: 1 }, Wait, () => Describe(next));
+        Assert.Equal(0, next.Counters.DeadLettered);
+    }
+
+    private static string? Header(ConsumeResult<string, string> record, string name) =>
+        record.Message.Headers.TryGetLastBytes(name, out var value) ? System.Text.Encoding.UTF8.GetString(value) : null;
+
     private static string Describe(DispatchHost host) =>
         $"owned [{string.Join(',', host.OwnedPartitions)}], " + string.Join(", ", host.Counters.Snapshot().Where(kv => kv.Value != 0).Select(kv => $"{kv.Key}={kv.Value}"));
 }

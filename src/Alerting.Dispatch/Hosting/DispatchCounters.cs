@@ -25,12 +25,16 @@ public sealed class DispatchCounters
     private long _snapshots;
     private long _batches;
     private long _journalEvents;
+    private long _deadLettered;
 
     /// <summary>Alert and work-order records taken for processing (not counting redeliveries).</summary>
     public long Received => Volatile.Read(ref _received);
 
     /// <summary>Records that were not valid JSON of their topic's shape (skipped).</summary>
     public long Malformed => Volatile.Read(ref _malformed);
+
+    /// <summary>Malformed records sent to the dead-letter topic (and acknowledged there).</summary>
+    public long DeadLettered => Volatile.Read(ref _deadLettered);
 
     /// <summary>Records delivered again below the stored offset of their partition (skipped).</summary>
     public long Redelivered => Volatile.Read(ref _redelivered);
@@ -84,6 +88,7 @@ public sealed class DispatchCounters
         {
             ["received"] = Received,
             ["malformed"] = Malformed,
+            ["dead_lettered"] = DeadLettered,
             ["redelivered"] = Redelivered,
             ["held"] = Held,
             ["dispatched"] = Dispatched,
@@ -134,6 +139,8 @@ public sealed class DispatchCounters
     internal void CountReceived() => Interlocked.Increment(ref _received);
 
     internal void CountMalformed() => Interlocked.Increment(ref _malformed);
+
+    internal void CountDeadLettered() => Interlocked.Increment(ref _deadLettered);
 
     internal void CountRedelivered() => Interlocked.Increment(ref _redelivered);
 

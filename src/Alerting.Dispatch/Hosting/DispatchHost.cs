@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Akka.Alerting.Dispatch.Entity;
 using Akka.Alerting.Dispatch.Messages;
+using Akka.Alerting.Events;
 using Akka.Alerting.Kafka;
 using Akka.Alerting.Persistence;
 using Confluent.Kafka;
@@ -370,10 +371,36 @@ public sealed class DispatchHost : IAsyncDisposable
         if (command is null || string.IsNullOrEmpty(deviceId))
         {
             Counters.CountMalformed();
+            await DeadLetterAsync(record, isAlert, ct);
             return;
         }
         var entity = await EntityAsync(shard, deviceId, ct);
         Handle(shard, entity, command, now);
+    }
+
+    /// <summary>
+    /// Sends a record that cannot be read to the dead-letter topic and waits for Kafka's acknowledgement, so the
+    /// offset stored after it never skips a record that is not safely elsewhere (a failure stops the host).
+    /// </summary>
+    private async Task DeadLetterAsync(ConsumeResult<string, string> record, bool isAlert, CancellationToken ct)
+    {
+        if (_settings.DeadLetterTopic is not { } topic)
+        {
+            return;
+        }
+
+        var origin = new RecordOrigin(record.Topic, record.Partition.Value, record.Offset.Value);
+        var dead = isAlert
+            ? DeadLetterHeaders.ForRejected(null, default, origin, DeadLetterHeaders.MalformedAlertReason, "not an alert record: JSON with kind, DeviceNumber and AlertID")
+            : DeadLetterHeaders.ForRejected(null, default, origin, DeadLetterHeaders.MalformedWorkOrderReason, "not a work-order record: JSON with deviceId, alertId and status");
+        var headers = new Headers();
+        foreach (var (name, value) in dead.Headers)
+        {
+            headers.Add(name, value);
+        }
+
+        await _producer!.ProduceAsync(topic, new Message<string, string> { Key = record.Message.Key, Value = record.Message.Value, Headers = headers }, ct);
+        Counters.CountDeadLettered();
     }
 
     private void Handle(PartitionShard shard, DeviceEntity entity, IDeviceCommand command, DateTimeOffset now)

@@ -20,6 +20,12 @@ public sealed record DispatchSettings
     /// <summary>Where dispatches and revokes go (<see cref="Messages.DispatchMessage"/>).</summary>
     public string DispatchTopic { get; init; } = "dispatch";
 
+    /// <summary>
+    /// Where alert and work-order records that cannot be read go, with the reason, source topic, partition and
+    /// offset in headers; null only counts them.
+    /// </summary>
+    public string? DeadLetterTopic { get; init; }
+
     /// <summary>Delay of a generate whose message carries none.</summary>
     public TimeSpan DefaultDelay { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -55,6 +55,16 @@ public static class DeadLetterHeaders
     /// <summary>Messages are cut to this length so a header stays small.</summary>
     public const int MaxMessageChars = 512;
 
+    /// <summary>The reason of an alerts-topic record the dispatcher cannot read.</summary>
+    public const string MalformedAlertReason = "malformed_alert";
+
+    /// <summary>The reason of a work-orders-topic record the dispatcher cannot read.</summary>
+    public const string MalformedWorkOrderReason = "malformed_work_order";
+
+    /// <summary>The dead-letter record of a record a consumer other than the decoder rejected, with its own reason code.</summary>
+    public static DeadLetterRecord ForRejected(byte[]? key, ReadOnlyMemory<byte> value, RecordOrigin origin, string reason, string message) =>
+        new(key, value, Build(reason, message, origin, watermark: null));
+
     /// <summary>The dead-letter record of a record that failed to decode.</summary>
     public static DeadLetterRecord ForDecodeFailure(byte[]? key, ReadOnlyMemory<byte> value, RecordOrigin origin, DecodeError reason, string message) =>
         new(key, value, Build(reason.Code(), message, origin, watermark: null));

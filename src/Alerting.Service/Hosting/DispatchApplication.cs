@@ -33,6 +33,7 @@ public sealed class DispatchApplication : IAsyncDisposable
                 AlertsTopic = topics.Alerts,
                 WorkOrdersTopic = topics.WorkOrders,
                 DispatchTopic = topics.Dispatch,
+                DeadLetterTopic = topics.DeadLetter,
                 DefaultDelay = settings.Dispatch.DefaultDelay,
                 SnapshotEvery = settings.Dispatch.SnapshotEvery,
                 PassivateAfter = settings.Dispatch.PassivateAfter,
