@@ -21,6 +21,13 @@ public sealed record SeedEventOptions
     /// <summary>Event time advances by this much per record (before disorder).</summary>
     public TimeSpan Step { get; init; } = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>
+    /// When set, each record's event time (before disorder) is this clock's current time when the record is
+    /// generated, instead of <see cref="Start"/> + n × <see cref="Step"/>: a real-time producer's records carry
+    /// the wall clock of their production.
+    /// </summary>
+    public TimeProvider? Clock { get; init; }
+
     /// <summary>Each event time is moved back by a random amount up to this (out-of-order arrival).</summary>
     public TimeSpan MaxDisorder { get; init; } = TimeSpan.Zero;
 
@@ -86,8 +93,10 @@ public sealed record SeedRecord(byte[] Key, byte[] Value, int DeviceNumber, long
 /// (<see cref="SeedPattern"/>, taken in turn): fault A then fault B, fault C then an Alarm, and N faults of one
 /// code. Each scenario gets a device of its own, numbered above <see cref="SeedEventOptions.Devices"/>
 /// (<c>Devices + 1</c>, <c>Devices + 2</c>, … in order), which the background never uses, and its events take
-/// consecutive records, <see cref="SeedEventOptions.Step"/> apart, with no disorder and never malformed: a
-/// scenario spans (events − 1) × Step of event time, so Step must keep it inside the rules' windows. No Run or
+/// consecutive records, never malformed, at the records' own times (Start + n × Step, or the clock's) except that each
+/// event but the last is moved back by one millisecond per event after it, so a scenario's event times strictly
+/// increase even when records share a millisecond (that small disorder is far inside any watermark bound). A
+/// scenario spans about (events − 1) × Step of event time, so Step must keep it inside the rules' windows. No Run or
 /// Recover ever reaches a scenario's device, so each completed scenario raises exactly one alert of its rule
 /// and no revoke; <see cref="Injected"/> counts the completed scenarios.
 /// </para>
@@ -168,7 +177,7 @@ public sealed class SeedEventGenerator
         var kind = _options.Kinds[_random.Next(_options.Kinds.Count)];
         var code = _options.ErrorCodes[_random.Next(_options.ErrorCodes.Count)];
         var disorder = _options.MaxDisorder > TimeSpan.Zero ? (long)(_random.NextDouble() * _options.MaxDisorder.TotalMilliseconds) : 0;
-        var time = _options.Start.ToUnixTimeMilliseconds() + (long)(_sequence++ * _options.Step.TotalMilliseconds) - disorder;
+        var time = BaseTime() - disorder;
         _random.NextBytes(_guid);
         var id = new Guid(_guid).ToString();
         var malformed = _options.MalformedShare > 0 && _random.NextDouble() < _options.MalformedShare;
@@ -226,7 +235,11 @@ public sealed class SeedEventGenerator
     private SeedRecord NextScenarioRecord()
     {
         var (kind, code) = _scenario.Dequeue();
-        var time = _options.Start.ToUnixTimeMilliseconds() + (long)(_sequence++ * _options.Step.TotalMilliseconds);
+
+        // Moved back one millisecond per event still to come: strictly increasing event times even when records
+        // share a millisecond, so the order of a sequence is never left to the event ids; the last event (the
+        // one that completes the match) keeps its own time.
+        var time = BaseTime() - _scenario.Count;
         _random.NextBytes(_guid);
         var device = _scenarioDevice.ToString(CultureInfo.InvariantCulture);
         var record = new SeedRecord(Encoding.UTF8.GetBytes(device), Json(kind, code, Timestamp(time), new Guid(_guid).ToString(), device), _scenarioDevice, time, null);
@@ -245,6 +258,15 @@ public sealed class SeedEventGenerator
         {
             yield return Next();
         }
+    }
+
+    /// <summary>The next record's event time before disorder: the clock's, or Start + n × Step.</summary>
+    private long BaseTime()
+    {
+        var n = _sequence++;
+        return _options.Clock is { } clock
+            ? clock.GetUtcNow().ToUnixTimeMilliseconds()
+            : _options.Start.ToUnixTimeMilliseconds() + (long)(n * _options.Step.TotalMilliseconds);
     }
 
     private string Timestamp(long ms) => _options.EpochMillis

@@ -64,14 +64,15 @@ public sealed class SeedPatternSpec
         Assert.InRange(counts.Max() - counts.Min(), 0, 1);
         Assert.InRange(generator.PatternsInjected, 400, 800);
 
-        // A scenario's records are consecutive, in event-time order, never malformed and never moved back.
+        // A scenario's records are consecutive and never malformed; the last keeps its record's time, each one
+        // before it is moved back a millisecond per event after it.
         foreach (var group in byDevice)
         {
             var indexes = group.Select(r => index[r]).ToList();
             Assert.Equal(Enumerable.Range(indexes[0], indexes.Count), indexes);
             Assert.All(group, r => Assert.Null(r.Malformation));
-            var expected = WithPatterns.Start.ToUnixTimeMilliseconds() + (indexes[0] * (long)WithPatterns.Step.TotalMilliseconds);
-            Assert.Equal(expected, group.First().EventTime);
+            var expected = indexes.Select((at, k) => WithPatterns.Start.ToUnixTimeMilliseconds() + (at * (long)WithPatterns.Step.TotalMilliseconds) - (indexes.Count - 1 - k));
+            Assert.Equal(expected, group.Select(r => r.EventTime));
         }
     }
 
@@ -85,6 +86,25 @@ public sealed class SeedPatternSpec
         Assert.Equal((1, 1, 1), (generator.PairsInjected, generator.FaultAlarmsInjected, generator.RepeatsInjected));
         Assert.Throws<ArgumentException>(() => new SeedEventGenerator(1, options with { PatternShare = 1.5 }));
         Assert.Throws<ArgumentException>(() => new SeedEventGenerator(1, options with { RepeatCount = 0 }));
+    }
+
+    [Fact]
+    public void A_seed_generator_with_a_clock_must_stamp_each_record_with_the_clock_time()
+    {
+        var clock = new ManualTimeProvider(new DateTimeOffset(2026, 11, 22, 9, 0, 0, TimeSpan.Zero));
+        var generator = new SeedEventGenerator(2, new SeedEventOptions { Clock = clock, PatternShare = 0.5 });
+        var times = new List<long>();
+        for (var i = 0; i < 50; i++)
+        {
+            times.Add(generator.Next().EventTime);
+            clock.Advance(TimeSpan.FromMilliseconds(i % 3));
+        }
+
+        // Background records carry the clock's time; a scenario's events at most a millisecond per event after them earlier.
+        var clockTimes = Enumerable.Range(0, 50).Select(i => clock.GetUtcNow().ToUnixTimeMilliseconds() - Enumerable.Range(i, 50 - i).Sum(k => k % 3)).ToList();
+        Assert.All(Enumerable.Range(0, 50), i => Assert.InRange(clockTimes[i] - times[i], 0, 2));
+        Assert.Contains(Enumerable.Range(0, 50), i => clockTimes[i] == times[i]);
+        Assert.True(generator.PatternsInjected > 0);
     }
 
     private static string Describe(SeedRecord record)
