@@ -5,7 +5,8 @@ namespace Akka.Alerting.IntegrationTests;
 
 /// <summary>
 /// <c>./build.sh bench --quick</c> at tiny sizes, so the harness cannot rot. It checks that every macro
-/// benchmark ran and wrote its result keys; it asserts no speed.
+/// benchmark ran and wrote its result keys, and that the pipeline raised one alert per injected scenario;
+/// it asserts no speed.
 /// </summary>
 public sealed class BenchmarkHarnessSpec : IDisposable
 {
@@ -36,7 +37,8 @@ public sealed class BenchmarkHarnessSpec : IDisposable
                      "cores", "decode_events_per_sec", "raw_scan_events_per_sec", "journal_append_per_sec", "raw_copy_per_sec",
                      "replay_events_per_sec", "dispatch_alerts_per_sec", "pipeline_events_per_sec", "pipeline_events_per_cpu_sec",
                      "passthrough_events_per_sec", "engine_events_per_sec", "engine_events_per_cpu_sec",
-                     "bytes_per_active_device", "bytes_per_idle_device",
+                     "bytes_per_active_device", "bytes_per_idle_device", "pipeline_alerts", "pipeline_patterns_injected",
+                     "latency_p50_ms", "latency_p99_ms", "latency_rate_events_per_sec", "latency_alerts",
                  })
         {
             Assert.True(root.TryGetProperty(key, out var value), $"results.json lacks {key}:\n{root}");
@@ -44,6 +46,9 @@ public sealed class BenchmarkHarnessSpec : IDisposable
         }
 
         Assert.True(root.GetProperty("pipeline_events_per_sec").GetDouble() > 0);
+        Assert.True(root.GetProperty("pipeline_patterns_injected").GetDouble() > 0);
+        Assert.Equal(root.GetProperty("pipeline_patterns_injected").GetDouble(), root.GetProperty("pipeline_alerts").GetDouble());
+        Assert.True(root.GetProperty("latency_alerts").GetDouble() > 0);
         Assert.Contains("results written to", await stdout, StringComparison.Ordinal);
     }
 }

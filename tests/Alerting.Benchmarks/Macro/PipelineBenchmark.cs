@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Akka.Alerting.Benchmarks.Harness;
+using Akka.Alerting.Enrichment;
 using Akka.Alerting.Events;
 using Akka.Alerting.Kafka;
-using Akka.Alerting.Kafka.Embedded;
 using Akka.Alerting.Rules;
 using Akka.Alerting.Service.Hosting;
 using Akka.Alerting.Service.Pipeline;
@@ -15,13 +15,32 @@ namespace Akka.Alerting.Benchmarks.Macro;
 /// <summary>
 /// The alert application end to end over the embedded broker, with the service's own composition
 /// (<see cref="AlertPipeline"/>): a backlog of seed-shaped events for 100k devices is consumed once with the
-/// shipped rules (<c>pipeline_*</c>) and once with an empty rule set (<c>passthrough_*</c>: consume → decode →
-/// commit, no rules, no output), each by a fresh consumer group. The broker runs in a child process
-/// (the service's <c>dev-broker</c> verb) so CPU-seconds count the pipeline's process only. The backlog
-/// stays inside the broker's retention (many partitions) and every record must be consumed (no gaps).
+/// shipped rules and the device-config lookup join (<c>pipeline_*</c>: 100k+ configurations seeded into an
+/// embedded SQLite store in the temp folder, as the demo does) and once with an empty rule set and no lookup
+/// (<c>passthrough_*</c>: consume → decode → commit, no rules, no output), each by a fresh consumer group.
+/// The backlog's background events start partial matches of the shipped rules but can never complete one
+/// (no Alarm, no second code of the pair, no threshold code); the generator injects the rules' scenarios
+/// (<see cref="SeedEventOptions.PatternShare"/>), so the pipeline raises a known number of alerts
+/// (<c>pipeline_patterns_injected</c>, one each). A tail of background events after the last scenario moves
+/// every partition's watermark past it. Then <see cref="AlertLatencyRun"/> measures alert latency at half the
+/// measured rate (<c>latency_*</c>). The broker runs in a child process (the service's <c>dev-broker</c> verb)
+/// so CPU-seconds count the pipeline's process only. The backlog stays inside the broker's retention (many
+/// partitions) and every record must be consumed (no gaps).
 /// </summary>
 public sealed class PipelineBenchmark : IMacroBenchmark
 {
+    /// <summary>Background kinds that cannot complete a shipped rule: no Alarm (rule <c>ca</c>).</summary>
+    internal static readonly IReadOnlyList<string> QuietKinds = ["Fault", "Recover", "Run"];
+
+    /// <summary>Background codes that cannot complete a shipped rule: no 102 (rule <c>ab</c>), no 5 (rule <c>t5</c>).</summary>
+    internal static readonly IReadOnlyList<int> QuietCodes = [101, 103, 104, 105, 201, 202, 301];
+
+    /// <summary>Backlog events that start a scenario.</summary>
+    private const double BacklogPatternShare = 0.002;
+
+    /// <summary>Background events after the last scenario, 1 ms apart: beyond the 5 s bounded disorder.</summary>
+    private const int Tail = 10_000;
+
     public string Name => "pipeline";
 
     public async Task<IReadOnlyDictionary<string, double>> RunAsync(BenchContext context, CancellationToken cancellationToken)
@@ -33,48 +52,94 @@ public sealed class PipelineBenchmark : IMacroBenchmark
         await using var broker = await ChildBroker.StartAsync(partitions, context.Log, cancellationToken);
         var configuration = ServiceConfiguration.Build(null, "demo", [$"--alerting:demo:partitions={partitions}"]);
         var settings = AlertingSettings.Bind(configuration);
-        settings = settings with { Kafka = settings.Kafka with { BootstrapServers = broker.BootstrapServers } };
+        settings = settings with
+        {
+            Kafka = settings.Kafka with { BootstrapServers = broker.BootstrapServers },
+            Persistence = new PersistenceSettings("sqlite", "", ""),
+        };
 
-        await ProduceBacklogAsync(settings, events, devices, cancellationToken);
-        context.Log.WriteLine($"[bench] pipeline: {events} events produced to {partitions} partitions");
+        var backlog = await ProduceBacklogAsync(settings, events, devices, cancellationToken);
+        var total = events + Tail;
+        context.Log.WriteLine($"[bench] pipeline: {total} events produced to {partitions} partitions, {backlog.PatternsInjected} scenarios injected");
 
         var rules = RuleSetLoader.Load(settings.Rules, settings.Sources);
         var empty = RuleSet.Empty(rules.Schema);
+
+        // The lookup's store: every background device, every scenario device of the backlog and room for the latency run's.
+        await using var deviceConfigs = DeviceConfigSource.Open(settings, TimeProvider.System, NullLoggerFactory.Instance);
+        var seeded = devices + backlog.PatternDevices + AlertLatencyRun.MaxPatternDevices + 1;
+        var seeding = Stopwatch.StartNew();
+        await deviceConfigs.Store.UpsertAsync(
+            DeviceConfigGenerator.Generate(seeded, rules.Rules.Select(r => r.AlertType).Distinct(StringComparer.Ordinal).ToList(), idPrefix: ""),
+            cancellationToken);
+        context.Log.WriteLine($"[bench] pipeline: {seeded} device configurations seeded in {seeding.Elapsed.TotalSeconds:F1}s");
+
         // Passthrough runs twice around the pipeline (best taken), so neither side gains from a warm JIT alone.
-        var passthroughCold = await ConsumeAsync(settings with { AlertGroupId = "bench-passthrough-1" }, empty, events, cancellationToken);
-        var pipeline = await ConsumeAsync(settings with { AlertGroupId = "bench-pipeline" }, rules, events, cancellationToken);
-        var passthroughWarm = await ConsumeAsync(settings with { AlertGroupId = "bench-passthrough-2" }, empty, events, cancellationToken);
+        var passthroughCold = await ConsumeAsync(settings with { AlertGroupId = "bench-passthrough-1" }, empty, null, total, 0, context.Log, cancellationToken);
+        var pipeline = await ConsumeAsync(settings with { AlertGroupId = "bench-pipeline" }, rules, NewLookup(deviceConfigs.Store, settings), total, backlog.PatternsInjected, context.Log, cancellationToken);
+        var passthroughWarm = await ConsumeAsync(settings with { AlertGroupId = "bench-passthrough-2" }, empty, null, total, 0, context.Log, cancellationToken);
         var passthrough = passthroughWarm.PerWallSecond >= passthroughCold.PerWallSecond ? passthroughWarm : passthroughCold;
+        if (pipeline.Alerts != backlog.PatternsInjected)
+        {
+            context.Log.WriteLine($"[bench] pipeline: WARNING {pipeline.Alerts} alerts out, {backlog.PatternsInjected} scenarios injected");
+        }
+
+        var latency = await AlertLatencyRun.RunAsync(
+            settings,
+            rules,
+            NewLookup(deviceConfigs.Store, settings),
+            devices,
+            // Half the measured rate; --quick's tiny backlog overstates it, so a quick run caps it.
+            Math.Round(context.Quick ? Math.Min(pipeline.PerWallSecond / 2, 20_000) : pipeline.PerWallSecond / 2),
+            TimeSpan.FromSeconds(context.Size(25, 4)),
+            context.Log,
+            cancellationToken);
 
         return new Dictionary<string, double>
         {
-            ["pipeline_events"] = events,
+            ["pipeline_events"] = total,
             ["pipeline_partitions"] = partitions,
             ["pipeline_devices"] = devices,
             ["pipeline_rules"] = rules.Rules.Count,
             ["pipeline_events_per_sec"] = Math.Round(pipeline.PerWallSecond),
             ["pipeline_events_per_cpu_sec"] = Math.Round(pipeline.PerCpuSecond),
             ["pipeline_alerts"] = pipeline.Alerts,
+            ["pipeline_patterns_injected"] = backlog.PatternsInjected,
+            ["pipeline_lookup_devices"] = seeded,
             ["passthrough_events_per_sec"] = Math.Round(passthrough.PerWallSecond),
             ["passthrough_events_per_cpu_sec"] = Math.Round(passthrough.PerCpuSecond),
             ["pipeline_vs_passthrough"] = Math.Round(pipeline.PerWallSecond / passthrough.PerWallSecond, 3),
+            ["latency_rate_events_per_sec"] = latency.Rate,
+            ["latency_alerts"] = latency.Samples,
+            ["latency_p50_ms"] = latency.P50Ms,
+            ["latency_p99_ms"] = latency.P99Ms,
         };
     }
 
-    private static async Task ProduceBacklogAsync(AlertingSettings settings, int events, int devices, CancellationToken cancellationToken)
+    /// <summary>A lookup of its own per run, so no run starts with a cache another one warmed.</summary>
+    private static DeviceConfigLookup NewLookup(IDeviceConfigStore store, AlertingSettings settings) =>
+        new(store, settings.Enrichment, TimeProvider.System);
+
+    /// <summary>The backlog: <paramref name="events"/> records with injected scenarios, then <see cref="Tail"/> background-only records.</summary>
+    private static async Task<Backlog> ProduceBacklogAsync(AlertingSettings settings, int events, int devices, CancellationToken cancellationToken)
     {
-        var start = DateTimeOffset.UtcNow - TimeSpan.FromMilliseconds(events) - TimeSpan.FromMinutes(1);
-        var generator = new SeedEventGenerator(7, new SeedEventOptions
+        var start = DateTimeOffset.UtcNow - TimeSpan.FromMilliseconds(events + Tail) - TimeSpan.FromMinutes(1);
+        var options = new SeedEventOptions
         {
             Devices = devices,
+            Kinds = QuietKinds,
+            ErrorCodes = QuietCodes,
             Start = start,
             Step = TimeSpan.FromMilliseconds(1),
             MaxDisorder = TimeSpan.FromSeconds(2),
-        });
+            PatternShare = BacklogPatternShare,
+        };
+        var generator = new SeedEventGenerator(7, options);
+        var tail = new SeedEventGenerator(8, options with { Start = start + TimeSpan.FromMilliseconds(events), PatternShare = 0 });
         using var producer = KafkaClients.ProducerBuilder<byte[], byte[]>(KafkaClients.ProducerConfig(settings.Kafka.BootstrapServers)).Build();
-        for (var i = 0; i < events; i++)
+        for (var i = 0; i < events + Tail; i++)
         {
-            var r = generator.Next();
+            var r = i < events ? generator.Next() : tail.Next();
             producer.Produce(settings.Kafka.Topics.Events, new Message<byte[], byte[]> { Key = r.Key, Value = r.Value });
             if ((i & 0xFFFF) == 0)
             {
@@ -83,12 +148,20 @@ public sealed class PipelineBenchmark : IMacroBenchmark
         }
 
         await Task.Run(() => producer.Flush(TimeSpan.FromMinutes(2)), cancellationToken);
+        return new Backlog(generator.PatternsInjected, generator.PatternDevices);
     }
 
-    private static async Task<Run> ConsumeAsync(AlertingSettings settings, RuleSet rules, int events, CancellationToken cancellationToken)
+    private static async Task<Run> ConsumeAsync(
+        AlertingSettings settings,
+        RuleSet rules,
+        DeviceConfigLookup? lookup,
+        int events,
+        long expectedAlerts,
+        TextWriter log,
+        CancellationToken cancellationToken)
     {
         var counters = new PipelineCounters();
-        var pipeline = new AlertPipeline(settings, rules, counters, TimeProvider.System, NullLoggerFactory.Instance);
+        var pipeline = new AlertPipeline(settings, rules, counters, TimeProvider.System, NullLoggerFactory.Instance, lookup: lookup);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var run = pipeline.RunAsync(stop.Token);
 
@@ -112,8 +185,17 @@ public sealed class PipelineBenchmark : IMacroBenchmark
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
         var consumed = pipeline.Consumed - from;
+
+        // The last batch's alerts are still on their way out (lookup, produce): give them a bounded moment, so
+        // stopping the pipeline does not cut them off and the count is complete.
+        var settle = Stopwatch.StartNew();
+        while (counters.AlertsOut + counters.RevokesOut < expectedAlerts && !run.IsCompleted && settle.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(5, cancellationToken);
+        }
+
         await stop.CancelAsync();
-        await run;
+        await AlertLatencyRun.StopQuietlyAsync(run, log);
         if (pipeline.Consumed != events)
         {
             throw new InvalidOperationException($"consumed {pipeline.Consumed} of {events} records: a gap (retention or offset reset) would inflate the figures");
@@ -121,6 +203,8 @@ public sealed class PipelineBenchmark : IMacroBenchmark
 
         return new Run(consumed / elapsed, consumed / cpu, counters.AlertsOut + counters.RevokesOut);
     }
+
+    private sealed record Backlog(long PatternsInjected, int PatternDevices);
 
     private sealed record Run(double PerWallSecond, double PerCpuSecond, long Alerts);
 }
