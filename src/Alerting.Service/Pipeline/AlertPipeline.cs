@@ -150,11 +150,13 @@ public sealed partial class AlertPipeline
                         batch.Add(next);
                     }
 
-                    ProcessBatch(batch, stage, cancellationToken);
+                    // What was read is finished even when a stop comes meanwhile (a lookup waiting for its database
+                    // included); only a kill cuts it short.
+                    ProcessBatch(batch, stage, killed);
                 }
 
                 // Without input too: idle partitions may still move the watermark and fire timers (absent rules).
-                AdvanceWatermark(stage, cancellationToken);
+                AdvanceWatermark(stage, killed);
                 if (_time.GetUtcNow() >= nextCheckpoint && !killed.IsCancellationRequested)
                 {
                     // Not cancelled by a stop: a checkpoint under way is finished, then the drain takes the final one.

@@ -113,6 +113,8 @@ public sealed class PipelineBenchmark : IMacroBenchmark
             ["latency_alerts"] = latency.Samples,
             ["latency_p50_ms"] = latency.P50Ms,
             ["latency_p99_ms"] = latency.P99Ms,
+            ["latency_fetch_max_wait_ms"] = AlertLatencyRun.FetchMaxWait.TotalMilliseconds,
+            ["latency_linger_ms"] = AlertLatencyRun.Linger.TotalMilliseconds,
         };
     }
 
@@ -161,7 +163,11 @@ public sealed class PipelineBenchmark : IMacroBenchmark
         CancellationToken cancellationToken)
     {
         var counters = new PipelineCounters();
-        var pipeline = new AlertPipeline(settings, rules, counters, TimeProvider.System, NullLoggerFactory.Instance, lookup: lookup);
+
+        // The pipeline checkpoints its matcher as the service does (a fresh SQLite store); the passthrough only commits.
+        await using var store = EventStoreSource.Open(settings, TimeProvider.System, "bench-checkpoints");
+        var checkpoints = rules.Rules.Count > 0 ? new AlertCheckpointStore(store.Store, TimeProvider.System) : null;
+        var pipeline = new AlertPipeline(settings, rules, counters, TimeProvider.System, NullLoggerFactory.Instance, lookup: lookup, checkpoints: checkpoints);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var run = pipeline.RunAsync(stop.Token);
 
