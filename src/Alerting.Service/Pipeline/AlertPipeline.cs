@@ -24,8 +24,8 @@ namespace Akka.Alerting.Service.Pipeline;
 /// Recovery. Every <c>alerting.alert.checkpoint-interval</c> the pipeline waits until Kafka acknowledged every
 /// record it produced, then stores a checkpoint per owned partition (<see cref="AlertCheckpoint"/>: the matcher's
 /// snapshot of the partition's devices, the watermark it released events up to, and the oldest offset still
-/// needed: that of the oldest event waiting for the watermark) in the persistence store, and commits that offset
-/// to Kafka. A partition assigned to the pipeline (at start, or after a rebalance) is restored from its checkpoint
+/// needed: that of the oldest event waiting for the watermark) in the persistence store — written on another
+/// thread while matching goes on — and, once it is stored, commits that offset to Kafka. A partition assigned to the pipeline (at start, or after a rebalance) is restored from its checkpoint
 /// and read again from that offset; records the snapshot already holds are skipped, so the matcher continues
 /// where it stopped and replayed alerts carry the same ids. A checkpoint is not taken while a partition is still
 /// reading back what its previous one covers. A stop drains (finish the batch, flush, checkpoint, commit);
@@ -157,10 +157,16 @@ public sealed partial class AlertPipeline
 
                 // Without input too: idle partitions may still move the watermark and fire timers (absent rules).
                 AdvanceWatermark(stage, killed);
-                if (_time.GetUtcNow() >= nextCheckpoint && !killed.IsCancellationRequested)
+                if (stage.PendingWrite is { Write.IsCompleted: true } written)
                 {
-                    // Not cancelled by a stop: a checkpoint under way is finished, then the drain takes the final one.
-                    Checkpoint(stage, consumer, [.. stage.Owned.Keys], killed);
+                    Complete(stage, consumer, written);
+                }
+
+                // Not cancelled by a stop: a checkpoint under way is finished, then the drain takes the final one.
+                // One whose store write has not finished yet delays the next (tried again next round).
+                if (_time.GetUtcNow() >= nextCheckpoint && !killed.IsCancellationRequested
+                    && Checkpoint(stage, consumer, [.. stage.Owned.Keys], killed, wait: false))
+                {
                     nextCheckpoint = _time.GetUtcNow() + _settings.AlertCheckpointInterval;
                 }
             }
@@ -169,7 +175,7 @@ public sealed partial class AlertPipeline
             {
                 // Drain: everything read so far is matched and produced; wait for the acknowledgements, store the
                 // final checkpoint and leave the group.
-                Checkpoint(stage, consumer, [.. stage.Owned.Keys], killed);
+                Checkpoint(stage, consumer, [.. stage.Owned.Keys], killed, wait: true);
                 stage.Draining = true;
                 consumer.Close();
             }
@@ -228,7 +234,7 @@ public sealed partial class AlertPipeline
         if (!_kill.IsCancellationRequested && !stage.Draining)
         {
             var keys = revoked.Select(tp => new SourcePartition(tp.Topic, tp.Partition.Value)).Where(stage.Owned.ContainsKey).ToList();
-            Checkpoint(stage, consumer, keys, _kill.Token);
+            Checkpoint(stage, consumer, keys, _kill.Token, wait: true);
         }
 
         Release(stage, revoked);
@@ -247,12 +253,26 @@ public sealed partial class AlertPipeline
     }
 
     /// <summary>
-    /// Waits for every produced record's acknowledgement, then stores a checkpoint of <paramref name="partitions"/>
-    /// and commits their resume offsets. A partition still reading back what its previous checkpoint covers keeps
-    /// that checkpoint. A store that fails is logged and retried at the next checkpoint; nothing is committed then.
+    /// Waits for every produced record's acknowledgement, takes a checkpoint of <paramref name="partitions"/> (the
+    /// matcher's snapshots and offsets, on this thread) and writes it to the store on another, so matching goes on
+    /// meanwhile; once written, the resume offsets are committed to Kafka (<see cref="Complete"/>). With
+    /// <paramref name="wait"/> it waits for the write (a drain, a revocation); without, it returns false and does
+    /// nothing while the previous write is still under way. A partition still reading back what its previous
+    /// checkpoint covers keeps that checkpoint. A store that fails is logged and retried at the next checkpoint;
+    /// nothing is committed then.
     /// </summary>
-    private void Checkpoint(BatchState stage, IConsumer<byte[]?, byte[]> consumer, List<SourcePartition> partitions, CancellationToken cancellationToken)
+    private bool Checkpoint(BatchState stage, IConsumer<byte[]?, byte[]> consumer, List<SourcePartition> partitions, CancellationToken cancellationToken, bool wait)
     {
+        if (stage.PendingWrite is { } previous)
+        {
+            if (!wait && !previous.Write.IsCompleted)
+            {
+                return false;
+            }
+
+            Complete(stage, consumer, previous);
+        }
+
         stage.Producer!.Flush(Timeout.InfiniteTimeSpan);
         var failed = Interlocked.Exchange(ref _failedDeliveries, 0);
         if (failed > 0)
@@ -273,7 +293,7 @@ public sealed partial class AlertPipeline
 
         if (ready.Count == 0)
         {
-            return;
+            return true;
         }
 
         var pending = stage.Engine.OldestPendingOffsets();
@@ -286,30 +306,50 @@ public sealed partial class AlertPipeline
             checkpoints[key] = new AlertCheckpoint(resume, position, stage.Engine.Watermark, snapshots?[key] ?? []);
         }
 
-        if (_checkpoints is not null)
+        var store = _checkpoints;
+        var write = store is null
+            ? Task.CompletedTask
+            : Task.Run(() => store.SaveAsync(_settings.AlertGroupId, checkpoints, cancellationToken), CancellationToken.None);
+        stage.PendingWrite = new PendingCheckpoint(write, checkpoints);
+        if (wait)
         {
-            try
-            {
-                _checkpoints.SaveAsync(_settings.AlertGroupId, checkpoints, cancellationToken).GetAwaiter().GetResult();
-            }
-#pragma warning disable CA1031 // a store that is down must not stop matching: the next checkpoint retries
-            catch (Exception ex) when (ex is not OperationCanceledException)
-#pragma warning restore CA1031
-            {
-                LogCheckpointFailed(ex);
-                return;
-            }
+            Complete(stage, consumer, stage.PendingWrite);
+        }
 
-            foreach (var key in ready)
-            {
-                stage.Owned[key].Restored = null;
-            }
+        return true;
+    }
+
+    /// <summary>Waits for a checkpoint's write; when stored, commits the offsets of the partitions still owned.</summary>
+    private void Complete(BatchState stage, IConsumer<byte[]?, byte[]> consumer, PendingCheckpoint pending)
+    {
+        stage.PendingWrite = null;
+        try
+        {
+            pending.Write.GetAwaiter().GetResult();
+        }
+#pragma warning disable CA1031 // a store that is down must not stop matching: the next checkpoint retries
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            LogCheckpointFailed(ex);
+            return;
+        }
+
+        var owned = pending.Checkpoints.Where(c => stage.Owned.ContainsKey(c.Key)).ToList();
+        foreach (var (key, _) in owned)
+        {
+            stage.Owned[key].Restored = null;
         }
 
         Interlocked.Increment(ref _checkpointsTaken);
+        if (owned.Count == 0)
+        {
+            return;
+        }
+
         try
         {
-            consumer.Commit(checkpoints.Select(c => new TopicPartitionOffset(c.Key.Topic, c.Key.Partition, c.Value.Resume)));
+            consumer.Commit(owned.Select(c => new TopicPartitionOffset(c.Key.Topic, c.Key.Partition, c.Value.Resume)));
         }
         catch (KafkaException ex) when (!ex.Error.IsFatal)
         {
@@ -500,7 +540,13 @@ public sealed partial class AlertPipeline
 
         /// <summary>Set once the final checkpoint is stored: the revocations of leaving the group store nothing more.</summary>
         public bool Draining { get; set; }
+
+        /// <summary>The checkpoint being written to the store, if any.</summary>
+        public PendingCheckpoint? PendingWrite { get; set; }
     }
+
+    /// <summary>A checkpoint handed to the store: the write under way and what it holds.</summary>
+    private sealed record PendingCheckpoint(Task Write, Dictionary<SourcePartition, AlertCheckpoint> Checkpoints);
 
     /// <summary>An owned partition: the next offset to read (−1 before the first record) and the checkpoint it was restored from, until read past.</summary>
     private sealed class PartitionProgress(AlertCheckpoint? restored)
