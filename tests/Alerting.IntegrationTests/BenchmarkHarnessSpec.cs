@@ -38,7 +38,7 @@ public sealed class BenchmarkHarnessSpec : IDisposable
                      "replay_events_per_sec", "dispatch_alerts_per_sec", "pipeline_events_per_sec", "pipeline_events_per_cpu_sec",
                      "passthrough_events_per_sec", "engine_events_per_sec", "engine_events_per_cpu_sec",
                      "bytes_per_active_device", "bytes_per_idle_device", "pipeline_alerts", "pipeline_patterns_injected",
-                     "latency_p50_ms", "latency_p99_ms", "latency_rate_events_per_sec", "latency_alerts",
+                     "latency_p50_ms", "latency_p99_ms", "latency_rate_events_per_sec", "latency_alerts", "latency_quarter_rate_p50_ms", "latency_quarter_rate_p99_ms",
                  })
         {
             Assert.True(root.TryGetProperty(key, out var value), $"results.json lacks {key}:\n{root}");

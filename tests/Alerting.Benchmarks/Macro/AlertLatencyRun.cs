@@ -54,7 +54,8 @@ internal static class AlertLatencyRun
         double rate,
         TimeSpan duration,
         TextWriter log,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        string groupId = "bench-latency")
     {
         rate = Math.Max(rate, 1000);
         var source = settings.Sources[0];
@@ -63,7 +64,7 @@ internal static class AlertLatencyRun
         // whole fetch-max-wait, so the default 100 ms would dominate the figure.
         settings = settings with
         {
-            AlertGroupId = "bench-latency",
+            AlertGroupId = groupId,
             Kafka = settings.Kafka with { FetchMaxWait = FetchMaxWait, Linger = Linger },
         };
         var topics = settings.Kafka.Topics;
