@@ -2,7 +2,6 @@ using Akka.Alerting.Enrichment;
 using Akka.Alerting.Enrichment.Postgres;
 using Akka.Alerting.Enrichment.Sqlite;
 using Akka.Alerting.Service.Settings;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -52,7 +51,7 @@ public sealed class DeviceConfigSource : IAsyncDisposable
             var path = settings.Persistence.SqlitePath;
             if (string.IsNullOrEmpty(path))
             {
-                temporary = path = Path.Combine(Path.GetTempPath(), $"alerting-devices-{Guid.NewGuid():N}.db");
+                temporary = path = TemporaryDatabase.NewPath("devices");
             }
 
             store = new SqliteDeviceConfigStore($"Data Source={path}", options);
@@ -72,11 +71,7 @@ public sealed class DeviceConfigSource : IAsyncDisposable
 
         if (_temporaryFile is not null)
         {
-            SqliteConnection.ClearAllPools();
-            foreach (var file in new[] { _temporaryFile, _temporaryFile + "-wal", _temporaryFile + "-shm" })
-            {
-                File.Delete(file);
-            }
+            TemporaryDatabase.Delete(_temporaryFile);
         }
     }
 }

@@ -2,7 +2,6 @@ using Akka.Alerting.Persistence;
 using Akka.Alerting.Persistence.Postgres;
 using Akka.Alerting.Persistence.Sqlite;
 using Akka.Alerting.Service.Settings;
-using Microsoft.Data.Sqlite;
 using Npgsql;
 
 namespace Akka.Alerting.Service.Hosting;
@@ -40,7 +39,7 @@ public sealed class EventStoreSource : IAsyncDisposable
         string? temporary = null;
         if (string.IsNullOrEmpty(path))
         {
-            temporary = path = Path.Combine(Path.GetTempPath(), $"alerting-{purpose}-{Guid.NewGuid():N}.db");
+            temporary = path = TemporaryDatabase.NewPath(purpose);
         }
 
         return new EventStoreSource(new SqliteEventStore(new SqliteEventStoreOptions { ConnectionString = $"Data Source={path}" }, time), null, temporary);
@@ -56,11 +55,7 @@ public sealed class EventStoreSource : IAsyncDisposable
 
         if (_temporaryFile is not null)
         {
-            SqliteConnection.ClearAllPools();
-            foreach (var file in new[] { _temporaryFile, _temporaryFile + "-wal", _temporaryFile + "-shm" })
-            {
-                File.Delete(file);
-            }
+            TemporaryDatabase.Delete(_temporaryFile);
         }
     }
 }
