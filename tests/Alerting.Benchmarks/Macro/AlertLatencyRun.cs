@@ -96,6 +96,7 @@ internal static class AlertLatencyRun
         var producing = producer.RunAsync(stopProducing.Token);
 
         long from, to, producedFrom, producedTo, injectedFrom, injectedTo;
+        var caughtUp = false;
         try
         {
             var joined = Stopwatch.StartNew();
@@ -104,6 +105,15 @@ internal static class AlertLatencyRun
                 await Task.Delay(5, cancellationToken);
             }
 
+            // The producer starts while the pipeline joins its group: measure the steady state, once the pipeline
+            // has caught up with that backlog (less than 50 ms of input behind), after the warm-up.
+            var catchingUp = Stopwatch.StartNew();
+            while (pipeline.Consumed < producer.Produced - (rate / 20) && !run.IsCompleted && catchingUp.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(5, cancellationToken);
+            }
+
+            caughtUp = pipeline.Consumed >= producer.Produced - (rate / 20);
             await Task.Delay(WarmUp, cancellationToken);
             (from, producedFrom, injectedFrom) = (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), producer.Produced, generator.PatternsInjected);
             await Task.Delay(duration, cancellationToken);
@@ -138,7 +148,7 @@ internal static class AlertLatencyRun
             throw new InvalidOperationException("no alert was read back within the measured period");
         }
 
-        return new LatencyResult(achieved, samples.Count, Percentile(samples, 50), Percentile(samples, 99));
+        return new LatencyResult(achieved, samples.Count, Percentile(samples, 50), Percentile(samples, 99), caughtUp);
     }
 
     /// <summary>Waits for a part that was asked to stop; its cancellation is the normal end, a failure is logged and thrown.</summary>
@@ -284,4 +294,5 @@ internal sealed class PacedProducer(string bootstrapServers, string topic, SeedE
 /// <param name="Samples">Generates measured.</param>
 /// <param name="P50Ms">Median latency beyond the watermark delay, ms.</param>
 /// <param name="P99Ms">99th percentile latency beyond the watermark delay, ms.</param>
-internal sealed record LatencyResult(double Rate, int Samples, double P50Ms, double P99Ms);
+/// <param name="CaughtUp">Whether the pipeline kept up with the producer before the measured period (within 30 s).</param>
+internal sealed record LatencyResult(double Rate, int Samples, double P50Ms, double P99Ms, bool CaughtUp);
