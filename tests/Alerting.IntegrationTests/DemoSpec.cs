@@ -26,6 +26,6 @@ public sealed partial class DemoSpec
         Assert.True(summary.Success, "no summary line in:\n" + text);
         Assert.True(long.Parse(summary.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0, text);
         Assert.Contains("events_in=", text.Split('\n')[0], StringComparison.Ordinal);
-        Assert.Matches(@"(?m)^status .* late=\d+ lookup_hits=\d+ lookup_misses=\d+$", text);
+        Assert.Matches(@"(?m)^status .* late=\d+ lookup_hits=\d+ lookup_misses=\d+ checkpoints=\d+$", text);
     }
 }

@@ -64,7 +64,7 @@ public sealed partial class DemoService(
                 while (await ticker.WaitForNextTickAsync(stoppingToken))
                 {
                     counters.ObserveDispatched(dispatch.Host.Counters.Dispatched);
-                    await WriteStatusAsync(started.Elapsed, generator.Produced, lookup, stoppingToken);
+                    await WriteStatusAsync(started.Elapsed, generator.Produced, lookup, pipeline.CheckpointsTaken, stoppingToken);
                     if (demo.Duration > TimeSpan.Zero && started.Elapsed >= demo.Duration)
                     {
                         lifetime.StopApplication();
@@ -118,12 +118,12 @@ public sealed partial class DemoService(
     private static List<string> AlertTypes(Akka.Alerting.Rules.RuleSet rules) =>
         rules.Rules.Select(r => r.AlertType).Distinct(StringComparer.Ordinal).ToList();
 
-    private async Task WriteStatusAsync(TimeSpan elapsed, long produced, DeviceConfigLookup lookup, CancellationToken cancellationToken)
+    private async Task WriteStatusAsync(TimeSpan elapsed, long produced, DeviceConfigLookup lookup, long checkpoints, CancellationToken cancellationToken)
     {
         var cache = lookup.Cache.Statistics;
         var line = string.Create(
             CultureInfo.InvariantCulture,
-            $"status t={elapsed.TotalSeconds:F0}s produced={produced} events_in={counters.EventsIn} alerts_out={counters.AlertsOut} revokes_out={counters.RevokesOut} dispatched={counters.Dispatched} dead_letter={counters.DeadLetter} late={counters.Late} lookup_hits={cache.Hits} lookup_misses={cache.Misses}");
+            $"status t={elapsed.TotalSeconds:F0}s produced={produced} events_in={counters.EventsIn} alerts_out={counters.AlertsOut} revokes_out={counters.RevokesOut} dispatched={counters.Dispatched} dead_letter={counters.DeadLetter} late={counters.Late} lookup_hits={cache.Hits} lookup_misses={cache.Misses} checkpoints={checkpoints}");
         await output.Writer.WriteLineAsync(line.AsMemory(), cancellationToken);
         await output.Writer.FlushAsync(cancellationToken);
     }
