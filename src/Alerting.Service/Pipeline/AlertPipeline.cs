@@ -99,7 +99,8 @@ public sealed partial class AlertPipeline
     }
 
     /// <summary>
-    /// Runs until cancelled; then finishes the batch in flight, flushes, commits and leaves the group.
+    /// Runs until cancelled; then finishes the batch in flight, waits for the acknowledgements, stores the final
+    /// checkpoint, commits and leaves the group.
     /// </summary>
     public Task RunAsync(CancellationToken cancellationToken) =>
         Task.Factory.StartNew(() => Run(cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -390,15 +391,18 @@ public sealed partial class AlertPipeline
                 progress = stage.Owned.GetValueOrDefault(key);
             }
 
+            if (progress is null)
+            {
+                // Read before its partition was revoked in the same poll: the next owner reads it from the checkpoint.
+                continue;
+            }
+
             var offset = record.Offset.Value;
             var value = record.Message.Value ?? [];
             var origin = new RecordOrigin(record.Topic, record.Partition.Value, offset);
             var result = stage.Decoder.Decode(value, origin);
-            var replay = progress?.Restored;
-            if (progress is not null)
-            {
-                progress.Position = offset + 1;
-            }
+            var replay = progress.Restored;
+            progress.Position = offset + 1;
 
             if (replay is not null && replay.Covers(offset, result.IsOk ? result.Event!.EventTime : null))
             {
