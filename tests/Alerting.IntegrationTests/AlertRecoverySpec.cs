@@ -79,6 +79,46 @@ public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelpe
         Assert.Equal(distinct, raw);
     }
 
+    [Fact]
+    public async Task A_second_instance_joining_mid_stream_must_take_over_partitions_with_their_state_and_the_alert_ids_must_stay_the_same()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(6));
+        await using var cluster = EmbeddedKafkaCluster.Start();
+        var shared = Settings(cluster, "scaled") with { AlertCheckpointInterval = TimeSpan.FromSeconds(1) };
+        var records = Input();
+        var half = records.Count / 2;
+        await ProduceAsync(shared, records[..half], cts.Token);
+
+        var first = Pipeline(shared, out var firstResources);
+        var second = Pipeline(shared, out var secondResources);
+        await using (firstResources)
+        await using (secondResources)
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
+            var firstRun = first.RunAsync(stop.Token);
+            await WaitUntilAsync(() => first.Consumed >= half && first.CheckpointsTaken >= 2, firstRun, cts.Token);
+
+            // the second instance joins: the group hands it some partitions, which the first checkpoints on revocation
+            var secondRun = second.RunAsync(stop.Token);
+            await WaitUntilAsync(() => second.CheckpointsTaken >= 1, secondRun, cts.Token);
+            var ends = await ProduceAsync(shared, records[half..], cts.Token);
+            await WaitForCheckpointsAsync(shared, ends, [firstRun, secondRun], cts.Token);
+            await stop.CancelAsync();
+            await firstRun;
+            await secondRun;
+            Assert.True(second.Consumed > 0, "the second instance took no partition");
+
+            var scaled = ReadAlerts(shared, cts.Token);
+            var reference = Settings(cluster, "scaled-reference");
+            await RunToEndAsync(reference, ends, cts.Token);
+            var uninterrupted = ReadAlerts(reference, cts.Token);
+            Assert.Equal(
+                uninterrupted.Select(a => (a.Kind, a.AlertId)).Order(),
+                scaled.Select(a => (a.Kind, a.AlertId)).Distinct().Order());
+            output.WriteLine($"two instances: {scaled.Count} alert records, {scaled.Select(a => (a.Kind, a.AlertId)).Distinct().Count()} distinct");
+        }
+    }
+
     // Runs the input in three parts with an interruption after the second (before the next checkpoint), then
     // the whole input uninterrupted in another group; the alert ids of both must be the same set.
     private async Task<(int Raw, int Distinct)> InterruptedRunAsync(string name, bool kill)
@@ -168,29 +208,34 @@ public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelpe
         var pipeline = Pipeline(settings, out var resources);
         await using (resources)
         {
-            await using var dataSource = Npgsql.NpgsqlDataSource.Create(settings.Persistence.ConnectionString);
-            var checkpoints = new AlertCheckpointStore(new PostgresEventStore(dataSource), TimeProvider.System);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var run = pipeline.RunAsync(stop.Token);
-            while (true)
-            {
-                await Task.Delay(200, cancellationToken);
-                Assert.False(run.IsCompleted, "the pipeline stopped on its own");
-                var done = true;
-                foreach (var (partition, end) in ends)
-                {
-                    var checkpoint = await checkpoints.LoadAsync(settings.AlertGroupId, new SourcePartition(settings.Kafka.Topics.Events, partition), cancellationToken);
-                    done &= checkpoint is not null && checkpoint.Position >= end;
-                }
-
-                if (done)
-                {
-                    break;
-                }
-            }
-
+            await WaitForCheckpointsAsync(settings, ends, [run], cancellationToken);
             await stop.CancelAsync();
             await run;
+        }
+    }
+
+    // Waits until the stored checkpoints of the group have read every partition to its end.
+    private static async Task WaitForCheckpointsAsync(AlertingSettings settings, IReadOnlyDictionary<int, long> ends, Task[] runs, CancellationToken cancellationToken)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(settings.Persistence.ConnectionString);
+        var checkpoints = new AlertCheckpointStore(new PostgresEventStore(dataSource), TimeProvider.System);
+        while (true)
+        {
+            await Task.Delay(200, cancellationToken);
+            Assert.DoesNotContain(runs, run => run.IsCompleted);
+            var done = true;
+            foreach (var (partition, end) in ends)
+            {
+                var checkpoint = await checkpoints.LoadAsync(settings.AlertGroupId, new SourcePartition(settings.Kafka.Topics.Events, partition), cancellationToken);
+                done &= checkpoint is not null && checkpoint.Position >= end;
+            }
+
+            if (done)
+            {
+                return;
+            }
         }
     }
 
