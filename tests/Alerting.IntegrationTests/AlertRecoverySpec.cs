@@ -189,17 +189,16 @@ public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelpe
         };
     }
 
-    // The service's own composition: device configs and checkpoints in the configured store.
-    private static AlertPipeline Pipeline(AlertingSettings settings, out CompositeDisposable resources)
+    // The service's own composition (device configs and checkpoints in the configured store), device configs
+    // seeded; the application is disposed by the caller once the pipeline has stopped.
+    private static AlertPipeline Pipeline(AlertingSettings settings, out AlertApplication application)
     {
-        var devices = DeviceConfigSource.Open(settings, TimeProvider.System, NullLoggerFactory.Instance);
-        var store = EventStoreSource.Open(settings, TimeProvider.System, "checkpoints");
-        resources = new CompositeDisposable(devices, store);
-        devices.Store.UpsertAsync(
+        var rules = RuleSetLoader.Load(settings.Rules, settings.Sources);
+        application = AlertApplication.Create(settings, rules, new PipelineCounters(), TimeProvider.System, NullLoggerFactory.Instance);
+        application.Devices.Store.UpsertAsync(
             [.. Enumerable.Range(0, Devices).Where(d => (1000 + d) % 2 == 0).Select(d => new DeviceConfig(Device(d), 1, 3, "line-" + d, "sla-" + d, []))],
             CancellationToken.None).GetAwaiter().GetResult();
-        var rules = RuleSetLoader.Load(settings.Rules, settings.Sources);
-        return new AlertPipeline(settings, rules, new PipelineCounters(), TimeProvider.System, NullLoggerFactory.Instance, devices.Lookup, new AlertCheckpointStore(store.Store, TimeProvider.System));
+        return application.Pipeline;
     }
 
     // Runs a pipeline until its checkpoints have read every partition to its end, then stops it gracefully.
@@ -331,16 +330,5 @@ public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelpe
 
         consumer.Close();
         return alerts;
-    }
-
-    private sealed class CompositeDisposable(params IAsyncDisposable[] parts) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            foreach (var part in parts)
-            {
-                await part.DisposeAsync();
-            }
-        }
     }
 }

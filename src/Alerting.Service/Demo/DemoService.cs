@@ -42,14 +42,13 @@ public sealed partial class DemoService(
         var kafka = settings.Kafka with { BootstrapServers = cluster.BootstrapServers };
         LogStarted(cluster.BootstrapServers, demo.Devices, demo.EventsPerSecond);
 
-        await using var devices = DeviceConfigSource.Open(settings, time, loggerFactory);
-        await devices.Store.UpsertAsync(DeviceConfigGenerator.Generate(demo.Devices + 1, AlertTypes(rules), idPrefix: ""), stoppingToken);
-        var lookup = devices.Lookup;
+        await using var application = AlertApplication.Create(settings with { Kafka = kafka }, rules, counters, time, loggerFactory);
+        await application.Devices.Store.UpsertAsync(DeviceConfigGenerator.Generate(demo.Devices + 1, AlertTypes(rules), idPrefix: ""), stoppingToken);
+        var lookup = application.Devices.Lookup;
+        var pipeline = application.Pipeline;
 
         using var generatorStop = new CancellationTokenSource();
         using var pipelineStop = new CancellationTokenSource();
-        await using var checkpoints = EventStoreSource.Open(settings, time, "checkpoints");
-        var pipeline = new AlertPipeline(settings with { Kafka = kafka }, rules, counters, time, loggerFactory, lookup, new AlertCheckpointStore(checkpoints.Store, time));
         var pipelineTask = pipeline.RunAsync(pipelineStop.Token);
         await using var dispatch = DispatchApplication.Create(settings, kafka.BootstrapServers, time);
         dispatch.Host.Start();

@@ -39,12 +39,10 @@ public sealed partial class AlertApplicationService(
         }
 
         LogStarting(settings.InstanceName, settings.Kafka.BootstrapServers);
-        await using var devices = DeviceConfigSource.Open(settings, time, loggerFactory);
-        await using var checkpoints = EventStoreSource.Open(settings, time, "checkpoints");
-        var pipeline = new AlertPipeline(settings, rules, counters, time, loggerFactory, devices.Lookup, new AlertCheckpointStore(checkpoints.Store, time));
+        await using var application = AlertApplication.Create(settings, rules, counters, time, loggerFactory);
         try
         {
-            await pipeline.RunAsync(stoppingToken);
+            await application.Pipeline.RunAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
