@@ -1,6 +1,6 @@
 using System.CommandLine;
 
-namespace Akka.Alerting.Cli;
+namespace Alerting.Cli;
 
 /// <summary>The <c>alertctl</c> command tree: <c>rules validate</c> and <c>rules test</c>.</summary>
 internal static class AlertCtl
@@ -27,7 +27,7 @@ internal static class AlertCtl
             parse.GetValue(rulesOption)!, parse.GetValue(eventsOption)!, parse.GetValue(templatesOption), parse.GetValue(configOption), stdout, stderr));
 
         var rules = new Command("rules", "Rule sets: validate, test over events.") { validate, test };
-        var root = new RootCommand("alertctl: operate Akka.Alerting.") { rules };
+        var root = new RootCommand("alertctl: operate Alerting.") { rules };
         return root.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
     }
 }

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Cli;
+namespace Alerting.Cli;
 
 internal static class Program
 {

@@ -1,14 +1,14 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Akka.Alerting.Configuration;
-using Akka.Alerting.Events;
-using Akka.Alerting.Rules;
-using Akka.Alerting.Rules.Storage;
-using Akka.Alerting.Rules.Templates;
+using Alerting.Configuration;
+using Alerting.Events;
+using Alerting.Rules;
+using Alerting.Rules.Storage;
+using Alerting.Rules.Templates;
 using Microsoft.Extensions.Configuration;
 
-namespace Akka.Alerting.Cli;
+namespace Alerting.Cli;
 
 /// <summary>The <c>rules</c> commands.</summary>
 internal static class RulesCommands

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Configuration;
+namespace Alerting.Configuration;
 
 /// <summary>
 /// A configuration value is missing or unusable. The message names the full key, the value and what was

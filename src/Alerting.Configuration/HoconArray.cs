@@ -1,6 +1,6 @@
 using System.Collections;
 
-namespace Akka.Alerting.Configuration;
+namespace Alerting.Configuration;
 
 /// <summary>An array of the tree: its items in order, each carrying its own position and path (<c>rules.0</c>, <c>rules.1</c>...).</summary>
 public sealed class HoconArray : HoconValue, IReadOnlyList<HoconValue>

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Configuration;
+namespace Alerting.Configuration;
 
 /// <summary>The booleans HOCON accepts: true/false, yes/no, on/off, in any case.</summary>
 public static class HoconBoolean

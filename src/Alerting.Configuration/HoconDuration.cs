@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Akka.Alerting.Configuration;
+namespace Alerting.Configuration;
 
 /// <summary>
 /// HOCON durations: a number (integer or decimal) followed, with or without spaces, by a unit:

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Configuration;
+namespace Alerting.Configuration;
 
 /// <summary>
 /// Base of the errors raised while reading HOCON: carries the position of the offending token or value.

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Configuration;
+namespace Alerting.Configuration;
 
 /// <summary>One member of a <see cref="HoconObject"/>: its key, where the key was last written, and its value.</summary>
 public sealed class HoconField

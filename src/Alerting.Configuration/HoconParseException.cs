@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Configuration;
+namespace Alerting.Configuration;
 
 /// <summary>
 /// Thrown when a HOCON document cannot be read: a syntax error, a missing or cyclic include, an unresolvable

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Configuration;
+namespace Alerting.Configuration;
 
 /// <summary>How <see cref="HoconParser"/> resolves what lies outside the text: environment variables and includes.</summary>
 public sealed record HoconParseOptions

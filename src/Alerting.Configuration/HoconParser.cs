@@ -1,6 +1,6 @@
-using Akka.Alerting.Configuration.Parsing;
+using Alerting.Configuration.Parsing;
 
-namespace Akka.Alerting.Configuration;
+namespace Alerting.Configuration;
 
 /// <summary>
 /// Reads HOCON (the configuration format of Akka) into a resolved, immutable, position-carrying tree.

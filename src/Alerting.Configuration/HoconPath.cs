@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Akka.Alerting.Configuration;
+namespace Alerting.Configuration;
 
 /// <summary>
 /// HOCON path expressions: <c>a.b.c</c>, with quoted elements for keys that contain dots or spaces

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Configuration;
+namespace Alerting.Configuration;
 
 /// <summary>
 /// Where a HOCON token or value starts: the source name (a file path or the name given to a string),

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Akka.Alerting.Configuration;
+namespace Alerting.Configuration;
 
 /// <summary>
 /// A scalar of the tree: its source <see cref="Text"/> (quotes and escapes already removed; a concatenation

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Configuration;
+namespace Alerting.Configuration;
 
 /// <summary>
 /// HOCON sizes in bytes: a number followed by an optional unit. Powers of ten: <c>kB</c>/<c>KB</c>, <c>MB</c>,

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Configuration;
+namespace Alerting.Configuration;
 
 /// <summary>
 /// A node of a resolved HOCON tree: an object, an array or a scalar. Every node knows where its value was

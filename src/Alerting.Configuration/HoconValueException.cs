@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Configuration;
+namespace Alerting.Configuration;
 
 /// <summary>
 /// Thrown by the typed accessors of the HOCON tree when a value is missing or has the wrong kind or format,

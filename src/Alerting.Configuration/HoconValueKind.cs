@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Configuration;
+namespace Alerting.Configuration;
 
 /// <summary>The three kinds of node in a resolved HOCON tree.</summary>
 public enum HoconValueKind

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Enrichment;
+namespace Alerting.Enrichment;
 
 /// <summary>
 /// The configuration of one device as the lookup join sees it: the <c>device_config</c> row (version, alert

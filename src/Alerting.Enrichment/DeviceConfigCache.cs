@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace Akka.Alerting.Enrichment;
+namespace Alerting.Enrichment;
 
 /// <summary>
 /// The lookup cache: at most <c>maxRows</c> device configurations, each served for <c>ttl</c> after it was

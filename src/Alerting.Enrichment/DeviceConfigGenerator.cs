@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Akka.Alerting.Enrichment;
+namespace Alerting.Enrichment;
 
 /// <summary>
 /// Generates device configurations for the demo (seeded with <see cref="IDeviceConfigStore.UpsertAsync"/>):

@@ -1,8 +1,8 @@
-using Akka.Alerting.Streams;
+using Alerting.Streams;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Akka.Alerting.Enrichment;
+namespace Alerting.Enrichment;
 
 /// <summary>
 /// The device-config lookup join (the reference job's JDBC lookup <c>FOR SYSTEM_TIME AS OF</c> with

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Enrichment;
+namespace Alerting.Enrichment;
 
 /// <summary>Row handling shared by the stores.</summary>
 internal static class DeviceConfigRows

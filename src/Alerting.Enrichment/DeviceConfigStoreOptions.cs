@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Enrichment;
+namespace Alerting.Enrichment;
 
 /// <summary>Settings of a device-config store.</summary>
 /// <param name="AutoInitialize">Apply the embedded schema before the first operation (the demo and the embedded mode); off where the schema is managed separately.</param>

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Enrichment;
+namespace Alerting.Enrichment;
 
 /// <summary>
 /// Settings of the device-config lookup join, bound once from HOCON by the service (keys in parentheses, under

@@ -1,6 +1,6 @@
-using Akka.Alerting.Streams;
+using Alerting.Streams;
 
-namespace Akka.Alerting.Enrichment;
+namespace Alerting.Enrichment;
 
 /// <summary>
 /// Flatten: emits the elements of each upstream list, in order, one per downstream pull; pulls the next list

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Enrichment;
+namespace Alerting.Enrichment;
 
 /// <summary>
 /// Where device configurations live (<c>device_config</c> joined with <c>device_sla</c>). The lookup join calls

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Akka.Alerting.Enrichment;
+namespace Alerting.Enrichment;
 
 /// <summary>The enrichment stage's log messages (event ids 5100–5199).</summary>
 internal static partial class Log

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
-namespace Akka.Alerting.Enrichment;
+namespace Alerting.Enrichment;
 
 /// <summary>
 /// Tells a failure worth retrying (the database is down, restarting, unreachable, overloaded or busy) from one

@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 
-namespace Akka.Alerting.Kafka;
+namespace Alerting.Kafka;
 
 /// <summary>
 /// Client configurations and builders with defaults that work against the embedded broker and against

@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
 
-namespace Akka.Alerting.Kafka;
+namespace Alerting.Kafka;
 
 /// <summary>
 /// Loads the native librdkafka once per process, for Confluent.Kafka and for this assembly's own

@@ -1,6 +1,6 @@
-using Akka.Alerting.Persistence;
-using Akka.Alerting.Persistence.Postgres;
-using Akka.Alerting.Persistence.Sqlite;
+using Alerting.Persistence;
+using Alerting.Persistence.Postgres;
+using Alerting.Persistence.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 

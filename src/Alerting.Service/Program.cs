@@ -1,7 +1,7 @@
-using Akka.Alerting.Configuration;
-using Akka.Alerting.Service.Hosting;
+using Alerting.Configuration;
+using Alerting.Service.Hosting;
 
-namespace Akka.Alerting.Service;
+namespace Alerting.Service;
 
 /// <summary>Entry point: <c>Alerting.Service [run|demo|dev-broker] …</c> (see <see cref="CommandLine.Usage"/>).</summary>
 internal static class Program
@@ -44,7 +44,7 @@ internal static class Program
     /// </summary>
     private static Exception? ConfigurationError(Exception ex) => ex switch
     {
-        HoconException or ConfigurationValueException or Akka.Alerting.Events.SourceConfigurationException or Akka.Alerting.Rules.RuleSetException => ex,
+        HoconException or ConfigurationValueException or Alerting.Events.SourceConfigurationException or Alerting.Rules.RuleSetException => ex,
         InvalidDataException { InnerException: HoconException inner } => inner,
         _ => null,
     };

@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
-using Akka.Alerting.Benchmarks.Harness;
+using Alerting.Benchmarks.Harness;
 using BenchmarkDotNet.Running;
 
-namespace Akka.Alerting.Benchmarks;
+namespace Alerting.Benchmarks;
 
 /// <summary>
 /// <c>Alerting.Benchmarks [--quick] [--filter NAME] [--out DIR]</c> runs the macro benchmarks and writes

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Configuration.Tests;
+namespace Alerting.Configuration.Tests;
 
 public sealed class HoconDurationSizeSpec
 {

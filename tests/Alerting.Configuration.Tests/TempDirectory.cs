@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Configuration.Tests;
+namespace Alerting.Configuration.Tests;
 
 /// <summary>A fresh folder under the system temp folder, deleted on dispose.</summary>
 internal sealed class TempDirectory : IDisposable

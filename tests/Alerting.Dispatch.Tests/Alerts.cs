@@ -1,6 +1,6 @@
-using Akka.Alerting.Dispatch.Messages;
+using Alerting.Dispatch.Messages;
 
-namespace Akka.Alerting.Dispatch.Tests;
+namespace Alerting.Dispatch.Tests;
 
 /// <summary>Alert messages for tests.</summary>
 internal static class Alerts

@@ -1,8 +1,8 @@
-using Akka.Alerting.Dispatch.Entity;
-using Akka.Alerting.Dispatch.Messages;
-using Akka.Alerting.TestKit.Time;
+using Alerting.Dispatch.Entity;
+using Alerting.Dispatch.Messages;
+using Alerting.TestKit.Time;
 
-namespace Akka.Alerting.Dispatch.Tests;
+namespace Alerting.Dispatch.Tests;
 
 /// <summary>The dispatcher's per-device rules, on the pure state machine with a manual clock.</summary>
 public sealed class DeviceEntitySpec

@@ -1,12 +1,12 @@
 using System.Globalization;
-using Akka.Alerting.Dispatch.Hosting;
-using Akka.Alerting.Dispatch.Messages;
-using Akka.Alerting.Persistence.Postgres;
-using Akka.Alerting.TestKit;
+using Alerting.Dispatch.Hosting;
+using Alerting.Dispatch.Messages;
+using Alerting.Persistence.Postgres;
+using Alerting.TestKit;
 using Confluent.Kafka;
 using Xunit.Abstractions;
 
-namespace Akka.Alerting.Dispatch.Tests;
+namespace Alerting.Dispatch.Tests;
 
 /// <summary>
 /// Three dispatcher instances in one consumer group over the embedded broker and one PostgreSQL journal; one is killed

@@ -1,12 +1,12 @@
-using Akka.Alerting.Dispatch.Entity;
-using Akka.Alerting.Dispatch.Hosting;
-using Akka.Alerting.Dispatch.Messages;
-using Akka.Alerting.Persistence.Postgres;
-using Akka.Alerting.TestKit;
-using Akka.Alerting.TestKit.Time;
+using Alerting.Dispatch.Entity;
+using Alerting.Dispatch.Hosting;
+using Alerting.Dispatch.Messages;
+using Alerting.Persistence.Postgres;
+using Alerting.TestKit;
+using Alerting.TestKit.Time;
 using Confluent.Kafka;
 
-namespace Akka.Alerting.Dispatch.Tests;
+namespace Alerting.Dispatch.Tests;
 
 /// <summary>One dispatcher instance over the embedded broker and PostgreSQL, with a manual clock.</summary>
 public sealed class DispatchHostSpec(EmbeddedKafkaFixture kafka, PostgresFixture postgres)

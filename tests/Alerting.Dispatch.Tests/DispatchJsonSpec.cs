@@ -1,7 +1,7 @@
-using Akka.Alerting.Dispatch.Entity;
-using Akka.Alerting.Dispatch.Messages;
+using Alerting.Dispatch.Entity;
+using Alerting.Dispatch.Messages;
 
-namespace Akka.Alerting.Dispatch.Tests;
+namespace Alerting.Dispatch.Tests;
 
 /// <summary>The JSON shapes of the alerts, work-order and dispatch topics.</summary>
 public sealed class DispatchJsonSpec

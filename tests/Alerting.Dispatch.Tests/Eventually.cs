@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Dispatch.Tests;
+namespace Alerting.Dispatch.Tests;
 
 /// <summary>Waits (in real time) for a condition that background work makes true.</summary>
 internal static class Eventually

@@ -1,6 +1,6 @@
-using Akka.Alerting.TestKit.Time;
+using Alerting.TestKit.Time;
 
-namespace Akka.Alerting.Enrichment.Tests;
+namespace Alerting.Enrichment.Tests;
 
 public sealed class DeviceConfigCacheSpec
 {

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Enrichment.Tests;
+namespace Alerting.Enrichment.Tests;
 
 /// <summary>The store contract, run on every backend. Each test uses its own device-id prefix, so tests share a database.</summary>
 public abstract class DeviceConfigStoreContract : IDisposable

@@ -1,12 +1,12 @@
-using Akka.Alerting.Enrichment.Postgres;
-using Akka.Alerting.Enrichment.Sqlite;
-using Akka.Alerting.Streams;
-using Akka.Alerting.TestKit;
-using Akka.Alerting.TestKit.Streams;
-using Akka.Alerting.TestKit.Time;
+using Alerting.Enrichment.Postgres;
+using Alerting.Enrichment.Sqlite;
+using Alerting.Streams;
+using Alerting.TestKit;
+using Alerting.TestKit.Streams;
+using Alerting.TestKit.Time;
 using Microsoft.Data.Sqlite;
 
-namespace Akka.Alerting.Enrichment.Tests;
+namespace Alerting.Enrichment.Tests;
 
 /// <summary>The lookup join as a stream stage, against the real PostgreSQL test server (and SQLite where noted).</summary>
 public sealed class DeviceLookupJoinSpec(PostgresFixture postgres) : IClassFixture<PostgresFixture>, IDisposable

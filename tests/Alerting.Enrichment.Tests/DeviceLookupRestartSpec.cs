@@ -1,10 +1,10 @@
 using System.Runtime.CompilerServices;
-using Akka.Alerting.Enrichment.Postgres;
-using Akka.Alerting.Streams;
-using Akka.Alerting.TestKit.Streams;
+using Alerting.Enrichment.Postgres;
+using Alerting.Streams;
+using Alerting.TestKit.Streams;
 using Npgsql;
 
-namespace Akka.Alerting.Enrichment.Tests;
+namespace Alerting.Enrichment.Tests;
 
 /// <summary>
 /// The lookup join while its database goes away and comes back: runs against a private throwaway server (the

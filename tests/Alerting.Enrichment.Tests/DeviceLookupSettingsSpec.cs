@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Enrichment.Tests;
+namespace Alerting.Enrichment.Tests;
 
 public sealed class DeviceLookupSettingsSpec
 {

@@ -1,7 +1,7 @@
-using Akka.Alerting.Enrichment.Sqlite;
-using Akka.Alerting.TestKit.Time;
+using Alerting.Enrichment.Sqlite;
+using Alerting.TestKit.Time;
 
-namespace Akka.Alerting.Enrichment.Tests;
+namespace Alerting.Enrichment.Tests;
 
 /// <summary>Concurrent lookups of the same devices (parallel batches, or several streams sharing one lookup), on SQLite.</summary>
 public sealed class DeviceLookupSharedLoadSpec(SqliteFileFixture file) : IClassFixture<SqliteFileFixture>, IDisposable

@@ -1,8 +1,8 @@
-using Akka.Alerting.Enrichment.Postgres;
-using Akka.Alerting.TestKit;
+using Alerting.Enrichment.Postgres;
+using Alerting.TestKit;
 using Npgsql;
 
-namespace Akka.Alerting.Enrichment.Tests;
+namespace Alerting.Enrichment.Tests;
 
 /// <summary>The store contract on the PostgreSQL test server, one database per class.</summary>
 public sealed class PostgresDeviceConfigStoreSpec(PostgresFixture postgres) : DeviceConfigStoreContract, IClassFixture<PostgresFixture>

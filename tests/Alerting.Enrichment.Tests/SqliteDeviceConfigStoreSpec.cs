@@ -1,7 +1,7 @@
-using Akka.Alerting.Enrichment.Sqlite;
+using Alerting.Enrichment.Sqlite;
 using Microsoft.Data.Sqlite;
 
-namespace Akka.Alerting.Enrichment.Tests;
+namespace Alerting.Enrichment.Tests;
 
 /// <summary>The store contract on an SQLite file, one file per class.</summary>
 public sealed class SqliteDeviceConfigStoreSpec(SqliteFileFixture file) : DeviceConfigStoreContract, IClassFixture<SqliteFileFixture>

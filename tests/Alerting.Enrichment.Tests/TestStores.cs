@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using Npgsql;
 
-namespace Akka.Alerting.Enrichment.Tests;
+namespace Alerting.Enrichment.Tests;
 
 /// <summary>An element of a test stream: a sequence number and the device it came from.</summary>
 public sealed record Reading(int Seq, string DeviceId);

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Akka.Alerting.Enrichment.Tests;
+namespace Alerting.Enrichment.Tests;
 
 /// <summary>
 /// A private PostgreSQL 15 server that one test owns and may stop and start: <c>initdb</c> into a temporary

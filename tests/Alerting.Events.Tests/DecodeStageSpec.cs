@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Akka.Alerting.Events.Tests;
+namespace Alerting.Events.Tests;
 
 public sealed class DecodeStageSpec
 {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Akka.Alerting.Events.Tests;
+namespace Alerting.Events.Tests;
 
 public sealed class Iso8601Spec
 {

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Akka.Alerting.Events.Tests;
+namespace Alerting.Events.Tests;
 
 public sealed class JsonPathSpec
 {

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace Akka.Alerting.Events.Tests;
+namespace Alerting.Events.Tests;
 
 public sealed class SourceDefinitionSpec
 {

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Events.Tests;
+namespace Alerting.Events.Tests;
 
 public sealed class WatermarkTrackerSpec
 {

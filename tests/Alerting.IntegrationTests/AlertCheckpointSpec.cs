@@ -1,6 +1,6 @@
-using Akka.Alerting.Service.Pipeline;
+using Alerting.Service.Pipeline;
 
-namespace Akka.Alerting.IntegrationTests;
+namespace Alerting.IntegrationTests;
 
 public sealed class AlertCheckpointSpec
 {

@@ -1,20 +1,20 @@
 using System.Globalization;
 using System.Text;
-using Akka.Alerting.Dispatch.Messages;
-using Akka.Alerting.Enrichment;
-using Akka.Alerting.Kafka;
-using Akka.Alerting.Kafka.Embedded;
-using Akka.Alerting.Persistence.Postgres;
-using SourcePartition = Akka.Alerting.Rules.SourcePartition;
-using Akka.Alerting.Service.Hosting;
-using Akka.Alerting.Service.Pipeline;
-using Akka.Alerting.Service.Settings;
-using Akka.Alerting.TestKit;
+using Alerting.Dispatch.Messages;
+using Alerting.Enrichment;
+using Alerting.Kafka;
+using Alerting.Kafka.Embedded;
+using Alerting.Persistence.Postgres;
+using SourcePartition = Alerting.Rules.SourcePartition;
+using Alerting.Service.Hosting;
+using Alerting.Service.Pipeline;
+using Alerting.Service.Settings;
+using Alerting.TestKit;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 
-namespace Akka.Alerting.IntegrationTests;
+namespace Alerting.IntegrationTests;
 
 /// <summary>
 /// The alert application over the embedded broker with PostgreSQL (device configs and checkpoints): the seed's

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace Akka.Alerting.IntegrationTests;
+namespace Alerting.IntegrationTests;
 
 /// <summary>
 /// <c>./build.sh bench --quick</c> at tiny sizes, so the harness cannot rot. It checks that every macro

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
-using Akka.Alerting.Service.Hosting;
+using Alerting.Service.Hosting;
 
-namespace Akka.Alerting.IntegrationTests;
+namespace Alerting.IntegrationTests;
 
 /// <summary>The demo, in process, end to end over the embedded broker.</summary>
 public sealed partial class DemoSpec

@@ -1,8 +1,8 @@
-using Akka.Alerting.Kafka;
-using Akka.Alerting.Service.Hosting;
+using Alerting.Kafka;
+using Alerting.Service.Hosting;
 using Confluent.Kafka;
 
-namespace Akka.Alerting.IntegrationTests;
+namespace Alerting.IntegrationTests;
 
 /// <summary>The <c>dev-broker</c> verb: a long-lived embedded broker other processes can use.</summary>
 public sealed class DevBrokerSpec

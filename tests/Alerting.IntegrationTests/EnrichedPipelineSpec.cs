@@ -1,18 +1,18 @@
 using System.Globalization;
 using System.Text;
-using Akka.Alerting.Dispatch.Messages;
-using Akka.Alerting.Enrichment;
-using Akka.Alerting.Enrichment.Sqlite;
-using Akka.Alerting.Kafka;
-using Akka.Alerting.Kafka.Embedded;
-using Akka.Alerting.Service.Hosting;
-using Akka.Alerting.Service.Pipeline;
-using Akka.Alerting.Service.Settings;
+using Alerting.Dispatch.Messages;
+using Alerting.Enrichment;
+using Alerting.Enrichment.Sqlite;
+using Alerting.Kafka;
+using Alerting.Kafka.Embedded;
+using Alerting.Service.Hosting;
+using Alerting.Service.Pipeline;
+using Alerting.Service.Settings;
 using Confluent.Kafka;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Akka.Alerting.IntegrationTests;
+namespace Alerting.IntegrationTests;
 
 /// <summary>The alert pipeline with the device-config lookup join, over the embedded broker and an SQLite store.</summary>
 public sealed class EnrichedPipelineSpec : IDisposable

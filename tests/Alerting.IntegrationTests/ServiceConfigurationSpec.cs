@@ -1,8 +1,8 @@
-using Akka.Alerting.Configuration;
-using Akka.Alerting.Service.Hosting;
-using Akka.Alerting.Service.Settings;
+using Alerting.Configuration;
+using Alerting.Service.Hosting;
+using Alerting.Service.Settings;
 
-namespace Akka.Alerting.IntegrationTests;
+namespace Alerting.IntegrationTests;
 
 /// <summary>The service's HOCON files, their layering, and start-up validation.</summary>
 public sealed class ServiceConfigurationSpec : IDisposable
@@ -29,7 +29,7 @@ public sealed class ServiceConfigurationSpec : IDisposable
         Assert.Equal("device-events", settings.Kafka.Topics.Events);
         Assert.Equal(TimeSpan.FromSeconds(1), settings.Demo.StatusInterval);
         Assert.True(settings.Kafka.HeartbeatInterval < settings.Kafka.SessionTimeout);
-        Assert.Equal(Akka.Alerting.Enrichment.DeviceLookupSettings.Default, settings.Enrichment);
+        Assert.Equal(Alerting.Enrichment.DeviceLookupSettings.Default, settings.Enrichment);
     }
 
     [Fact]

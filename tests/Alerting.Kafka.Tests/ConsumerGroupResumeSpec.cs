@@ -1,7 +1,7 @@
-using Akka.Alerting.TestKit;
+using Alerting.TestKit;
 using Confluent.Kafka;
 
-namespace Akka.Alerting.Kafka.Tests;
+namespace Alerting.Kafka.Tests;
 
 public sealed class ConsumerGroupResumeSpec(EmbeddedKafkaFixture kafka) : IClassFixture<EmbeddedKafkaFixture>
 {

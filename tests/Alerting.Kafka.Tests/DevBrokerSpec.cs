@@ -1,10 +1,10 @@
 using System.Net.Sockets;
 using System.Text;
-using Akka.Alerting.Kafka.Embedded;
-using Akka.Alerting.TestKit;
+using Alerting.Kafka.Embedded;
+using Alerting.TestKit;
 using Confluent.Kafka;
 
-namespace Akka.Alerting.Kafka.Tests;
+namespace Alerting.Kafka.Tests;
 
 public sealed class DevBrokerSpec
 {

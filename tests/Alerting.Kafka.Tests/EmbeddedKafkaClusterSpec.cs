@@ -1,9 +1,9 @@
 using System.Net.Sockets;
-using Akka.Alerting.Kafka.Embedded;
-using Akka.Alerting.TestKit;
+using Alerting.Kafka.Embedded;
+using Alerting.TestKit;
 using Confluent.Kafka;
 
-namespace Akka.Alerting.Kafka.Tests;
+namespace Alerting.Kafka.Tests;
 
 /// <summary>The embedded cluster's own controls. Each test starts its own cluster, since faults are cluster-wide.</summary>
 public sealed class EmbeddedKafkaClusterSpec

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Kafka.Tests;
+namespace Alerting.Kafka.Tests;
 
 /// <summary>Waits for a condition that a background client makes true, failing with a description on timeout.</summary>
 internal static class Eventually

@@ -1,8 +1,8 @@
-using Akka.Alerting.Kafka.Embedded;
-using Akka.Alerting.TestKit;
+using Alerting.Kafka.Embedded;
+using Alerting.TestKit;
 using Confluent.Kafka;
 
-namespace Akka.Alerting.Kafka.Tests;
+namespace Alerting.Kafka.Tests;
 
 /// <summary>Faults are cluster-wide, so each test here starts its own cluster and shares nothing.</summary>
 public sealed class FaultToleranceSpec

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
-using Akka.Alerting.TestKit;
+using Alerting.TestKit;
 using Confluent.Kafka;
 
-namespace Akka.Alerting.Kafka.Tests;
+namespace Alerting.Kafka.Tests;
 
 /// <summary>
 /// A consumer group member polling on its own thread: records each consumed record, commits it synchronously

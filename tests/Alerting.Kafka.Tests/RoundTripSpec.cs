@@ -1,8 +1,8 @@
 using System.Text;
-using Akka.Alerting.TestKit;
+using Alerting.TestKit;
 using Confluent.Kafka;
 
-namespace Akka.Alerting.Kafka.Tests;
+namespace Alerting.Kafka.Tests;
 
 public sealed class RoundTripSpec(EmbeddedKafkaFixture kafka) : IClassFixture<EmbeddedKafkaFixture>
 {

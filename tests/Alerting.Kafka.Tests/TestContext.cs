@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Kafka.Tests;
+namespace Alerting.Kafka.Tests;
 
 /// <summary>A cancellation token that bounds every test, so a stuck client fails the test instead of hanging the run.</summary>
 internal static class TestContext

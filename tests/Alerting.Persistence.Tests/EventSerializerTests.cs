@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using Akka.Alerting.Persistence.Sqlite;
+using Alerting.Persistence.Sqlite;
 
-namespace Akka.Alerting.Persistence.Tests;
+namespace Alerting.Persistence.Tests;
 
 /// <summary>Version 2 of the raised-alert event: version 1 named <c>Type</c> <c>Kind</c> and had no priority.</summary>
 public sealed record AlertRaised(string AlertId, string Type, int Priority);

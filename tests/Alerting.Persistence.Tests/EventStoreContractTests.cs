@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Akka.Alerting.Persistence.Tests;
+namespace Alerting.Persistence.Tests;
 
 /// <summary>
 /// The contract every <see cref="IEventStore"/> passes (the Akka persistence TCK cases plus offsets and bulk

@@ -1,10 +1,10 @@
-using Akka.Alerting.Persistence.Postgres;
-using Akka.Alerting.Persistence.Sqlite;
-using Akka.Alerting.TestKit;
+using Alerting.Persistence.Postgres;
+using Alerting.Persistence.Sqlite;
+using Alerting.TestKit;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
-namespace Akka.Alerting.Persistence.Tests;
+namespace Alerting.Persistence.Tests;
 
 public sealed class EventStoreRegistrationTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {

@@ -1,8 +1,8 @@
-using Akka.Alerting.Persistence.Postgres;
-using Akka.Alerting.TestKit;
+using Alerting.Persistence.Postgres;
+using Alerting.TestKit;
 using Npgsql;
 
-namespace Akka.Alerting.Persistence.Tests;
+namespace Alerting.Persistence.Tests;
 
 /// <summary>The store contract on PostgreSQL, in this class's own database, plus what only PostgreSQL shows.</summary>
 public sealed class PostgresEventStoreTests(PostgresFixture postgres) : EventStoreContractTests, IClassFixture<PostgresFixture>

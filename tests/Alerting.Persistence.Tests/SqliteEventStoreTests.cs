@@ -1,6 +1,6 @@
-using Akka.Alerting.Persistence.Sqlite;
+using Alerting.Persistence.Sqlite;
 
-namespace Akka.Alerting.Persistence.Tests;
+namespace Alerting.Persistence.Tests;
 
 /// <summary>The store contract on an SQLite file in WAL mode, one file per test class.</summary>
 public sealed class SqliteEventStoreTests(SqliteFileFixture file) : EventStoreContractTests, IClassFixture<SqliteFileFixture>

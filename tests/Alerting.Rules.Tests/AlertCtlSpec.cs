@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Akka.Alerting.Cli;
+using Alerting.Cli;
 
-namespace Akka.Alerting.Rules.Tests;
+namespace Alerting.Rules.Tests;
 
 public sealed class AlertCtlSpec : IDisposable
 {

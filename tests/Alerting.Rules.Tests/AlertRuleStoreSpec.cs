@@ -1,8 +1,8 @@
-using Akka.Alerting.Rules.Storage;
-using Akka.Alerting.TestKit;
+using Alerting.Rules.Storage;
+using Alerting.TestKit;
 using Microsoft.Data.Sqlite;
 
-namespace Akka.Alerting.Rules.Tests;
+namespace Alerting.Rules.Tests;
 
 /// <summary>The alert_rules contract, run on each database.</summary>
 public abstract class AlertRuleStoreSpec

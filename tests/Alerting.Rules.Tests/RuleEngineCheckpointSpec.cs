@@ -1,7 +1,7 @@
-using Akka.Alerting.Events;
-using static Akka.Alerting.Rules.Tests.RuleTestKit;
+using Alerting.Events;
+using static Alerting.Rules.Tests.RuleTestKit;
 
-namespace Akka.Alerting.Rules.Tests;
+namespace Alerting.Rules.Tests;
 
 public sealed class RuleEngineCheckpointSpec
 {

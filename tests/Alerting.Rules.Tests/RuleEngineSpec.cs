@@ -1,6 +1,6 @@
-using static Akka.Alerting.Rules.Tests.RuleTestKit;
+using static Alerting.Rules.Tests.RuleTestKit;
 
-namespace Akka.Alerting.Rules.Tests;
+namespace Alerting.Rules.Tests;
 
 public sealed class RuleEngineSpec
 {

@@ -1,6 +1,6 @@
-using Akka.Alerting.Rules.Storage;
+using Alerting.Rules.Storage;
 
-namespace Akka.Alerting.Rules.Tests;
+namespace Alerting.Rules.Tests;
 
 public sealed class RuleFileSpec
 {

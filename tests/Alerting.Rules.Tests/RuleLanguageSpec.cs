@@ -1,11 +1,11 @@
-using Akka.Alerting.Rules.Language;
-using static Akka.Alerting.Rules.Tests.RuleTestKit;
+using Alerting.Rules.Language;
+using static Alerting.Rules.Tests.RuleTestKit;
 
-namespace Akka.Alerting.Rules.Tests;
+namespace Alerting.Rules.Tests;
 
 public sealed class RuleLanguageSpec
 {
-    private static bool Matches(string condition, Akka.Alerting.Events.DeviceEvent e) =>
+    private static bool Matches(string condition, Alerting.Events.DeviceEvent e) =>
         Run($"match count(any({condition})) >= 1 within 1s alert \"T\" priority 1", e).Count == 1;
 
     [Theory]

@@ -1,7 +1,7 @@
 using System.Text;
-using Akka.Alerting.Events;
+using Alerting.Events;
 
-namespace Akka.Alerting.Rules.Tests;
+namespace Alerting.Rules.Tests;
 
 /// <summary>Events, rules and a bounded-disorder watermark for the matcher tests.</summary>
 internal static class RuleTestKit

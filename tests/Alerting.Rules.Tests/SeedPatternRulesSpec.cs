@@ -1,9 +1,9 @@
 using System.Globalization;
-using Akka.Alerting.Events;
-using Akka.Alerting.Rules.Storage;
-using Akka.Alerting.Rules.Templates;
+using Alerting.Events;
+using Alerting.Rules.Storage;
+using Alerting.Rules.Templates;
 
-namespace Akka.Alerting.Rules.Tests;
+namespace Alerting.Rules.Tests;
 
 /// <summary>The generator's injected scenarios against the shipped example rule set, through the engine.</summary>
 public sealed class SeedPatternRulesSpec

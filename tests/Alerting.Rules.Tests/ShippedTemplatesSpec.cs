@@ -1,8 +1,8 @@
-using Akka.Alerting.Events;
-using Akka.Alerting.Rules.Templates;
-using static Akka.Alerting.Rules.Tests.RuleTestKit;
+using Alerting.Events;
+using Alerting.Rules.Templates;
+using static Alerting.Rules.Tests.RuleTestKit;
 
-namespace Akka.Alerting.Rules.Tests;
+namespace Alerting.Rules.Tests;
 
 public sealed class ShippedTemplatesSpec
 {

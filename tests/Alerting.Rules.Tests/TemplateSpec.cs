@@ -1,7 +1,7 @@
-using Akka.Alerting.Rules.Templates;
-using static Akka.Alerting.Rules.Tests.RuleTestKit;
+using Alerting.Rules.Templates;
+using static Alerting.Rules.Tests.RuleTestKit;
 
-namespace Akka.Alerting.Rules.Tests;
+namespace Alerting.Rules.Tests;
 
 public sealed class TemplateSpec
 {

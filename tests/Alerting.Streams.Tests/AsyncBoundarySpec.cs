@@ -1,6 +1,6 @@
-using Akka.Alerting.Streams;
+using Alerting.Streams;
 
-namespace Akka.Alerting.Streams.Tests;
+namespace Alerting.Streams.Tests;
 
 public sealed class AsyncBoundarySpec : StreamSpec
 {

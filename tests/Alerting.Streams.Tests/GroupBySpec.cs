@@ -1,7 +1,7 @@
-using Akka.Alerting.Streams;
-using Akka.Alerting.Streams.Stages;
+using Alerting.Streams;
+using Alerting.Streams.Stages;
 
-namespace Akka.Alerting.Streams.Tests;
+namespace Alerting.Streams.Tests;
 
 public sealed class GroupBySpec : StreamSpec
 {

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
-using Akka.Alerting.Streams;
+using Alerting.Streams;
 
-namespace Akka.Alerting.Streams.Tests;
+namespace Alerting.Streams.Tests;
 
 public sealed class SelectAsyncSpec : StreamSpec
 {

@@ -1,8 +1,8 @@
-using Akka.Alerting.Streams;
-using Akka.Alerting.TestKit.Streams;
-using Akka.Alerting.TestKit.Time;
+using Alerting.Streams;
+using Alerting.TestKit.Streams;
+using Alerting.TestKit.Time;
 
-namespace Akka.Alerting.Streams.Tests;
+namespace Alerting.Streams.Tests;
 
 /// <summary>Shared set-up of the stage specs: a manual clock and helpers to run a graph between probes.</summary>
 public abstract class StreamSpec

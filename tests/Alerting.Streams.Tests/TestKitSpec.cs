@@ -1,9 +1,9 @@
-using Akka.Alerting.Streams;
-using Akka.Alerting.TestKit.Streams;
-using Akka.Alerting.TestKit.Time;
+using Alerting.Streams;
+using Alerting.TestKit.Streams;
+using Alerting.TestKit.Time;
 using Xunit.Sdk;
 
-namespace Akka.Alerting.Streams.Tests;
+namespace Alerting.Streams.Tests;
 
 public sealed class ManualTimeProviderSpec
 {

@@ -1,7 +1,7 @@
-using Akka.Alerting.Streams;
-using Akka.Alerting.TestKit.Streams;
+using Alerting.Streams;
+using Alerting.TestKit.Streams;
 
-namespace Akka.Alerting.Streams.Tests;
+namespace Alerting.Streams.Tests;
 
 public sealed class ThrottleSpec : StreamSpec
 {

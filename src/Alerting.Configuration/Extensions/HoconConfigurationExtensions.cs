@@ -1,4 +1,4 @@
-using Akka.Alerting.Configuration;
+using Alerting.Configuration;
 
 namespace Microsoft.Extensions.Configuration;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace Akka.Alerting.Configuration;
+namespace Alerting.Configuration;
 
 /// <summary>
 /// Loads a HOCON file into configuration keys flattened with ':' (<c>a.b.c</c> → <c>a:b:c</c>, array items

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace Akka.Alerting.Configuration;
+namespace Alerting.Configuration;
 
 /// <summary>A HOCON file as a Microsoft.Extensions.Configuration source (see <c>AddHoconFile</c>).</summary>
 public sealed class HoconConfigurationSource : FileConfigurationSource

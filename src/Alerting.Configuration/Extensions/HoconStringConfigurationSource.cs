@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace Akka.Alerting.Configuration;
+namespace Alerting.Configuration;
 
 /// <summary>HOCON text as a Microsoft.Extensions.Configuration source (see <c>AddHoconString</c>); parsed when the configuration is built.</summary>
 public sealed class HoconStringConfigurationSource : IConfigurationSource

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Configuration.Parsing;
+namespace Alerting.Configuration.Parsing;
 
 /// <summary>The syntax tree of one HOCON document, before includes, merging and substitution.</summary>
 internal abstract record AstValue(HoconPosition Position);

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Akka.Alerting.Configuration.Parsing;
+namespace Alerting.Configuration.Parsing;
 
 /// <summary>
 /// Turns HOCON text into tokens, each with its line and column. Comments (<c>#</c>, <c>//</c>) are dropped;

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Configuration.Parsing;
+namespace Alerting.Configuration.Parsing;
 
 /// <summary>
 /// The merged, not yet resolved tree: objects are merged as fields are applied in document order; values

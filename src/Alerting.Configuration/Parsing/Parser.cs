@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Akka.Alerting.Configuration.Parsing;
+namespace Alerting.Configuration.Parsing;
 
 /// <summary>Recursive-descent parser from tokens to <see cref="AstObject"/>; every error names the offending token's position.</summary>
 internal sealed class Parser

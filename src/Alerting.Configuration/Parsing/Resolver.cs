@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Configuration.Parsing;
+namespace Alerting.Configuration.Parsing;
 
 /// <summary>
 /// Resolves substitutions, concatenations and delayed merges over the whole merged tree and builds the public,

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Configuration.Parsing;
+namespace Alerting.Configuration.Parsing;
 
 internal enum TokenKind
 {

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Configuration.Parsing;
+namespace Alerting.Configuration.Parsing;
 
 /// <summary>
 /// Applies the statements of parsed documents in order into one merged <see cref="ObjectNode"/>: expands dotted

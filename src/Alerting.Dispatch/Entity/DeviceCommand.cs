@@ -1,6 +1,6 @@
-using Akka.Alerting.Dispatch.Messages;
+using Alerting.Dispatch.Messages;
 
-namespace Akka.Alerting.Dispatch.Entity;
+namespace Alerting.Dispatch.Entity;
 
 /// <summary>Input to a device entity; <see cref="DeviceEntityState.Decide"/> turns it into events.</summary>
 public interface IDeviceCommand;

@@ -1,6 +1,6 @@
-using Akka.Alerting.Dispatch.Messages;
+using Alerting.Dispatch.Messages;
 
-namespace Akka.Alerting.Dispatch.Entity;
+namespace Alerting.Dispatch.Entity;
 
 /// <summary>
 /// The state machine of one device: what is held, what is open, what waits in the outbox. Pure: no I/O, no clock

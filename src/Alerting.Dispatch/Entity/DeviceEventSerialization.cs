@@ -1,7 +1,7 @@
-using Akka.Alerting.Dispatch.Messages;
-using Akka.Alerting.Persistence;
+using Alerting.Dispatch.Messages;
+using Alerting.Persistence;
 
-namespace Akka.Alerting.Dispatch.Entity;
+namespace Alerting.Dispatch.Entity;
 
 /// <summary>
 /// The <see cref="EventSerializer"/> registrations of the device entity: every <see cref="IDeviceEvent"/> and the

@@ -1,6 +1,6 @@
-using Akka.Alerting.Dispatch.Messages;
+using Alerting.Dispatch.Messages;
 
-namespace Akka.Alerting.Dispatch.Entity;
+namespace Alerting.Dispatch.Entity;
 
 /// <summary>The parts of a generated alert a device entity keeps.</summary>
 /// <param name="AlertId">The alert's id.</param>

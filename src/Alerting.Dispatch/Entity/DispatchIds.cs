@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
-using Akka.Alerting.Dispatch.Messages;
+using Alerting.Dispatch.Messages;
 
-namespace Akka.Alerting.Dispatch.Entity;
+namespace Alerting.Dispatch.Entity;
 
 /// <summary>
 /// Deterministic dispatch ids: the first 128 bits of SHA-256 over kind, device and alert id, in hex. The same alert

@@ -1,6 +1,6 @@
-using Akka.Alerting.Dispatch.Entity;
+using Alerting.Dispatch.Entity;
 
-namespace Akka.Alerting.Dispatch.Hosting;
+namespace Alerting.Dispatch.Hosting;
 
 /// <summary>
 /// What a <see cref="DispatchHost"/> has done since it started, for the service's status page. Written by the host's

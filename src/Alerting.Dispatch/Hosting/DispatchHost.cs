@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
-using Akka.Alerting.Dispatch.Entity;
-using Akka.Alerting.Dispatch.Messages;
-using Akka.Alerting.Events;
-using Akka.Alerting.Kafka;
-using Akka.Alerting.Persistence;
+using Alerting.Dispatch.Entity;
+using Alerting.Dispatch.Messages;
+using Alerting.Events;
+using Alerting.Kafka;
+using Alerting.Persistence;
 using Confluent.Kafka;
 
-namespace Akka.Alerting.Dispatch.Hosting;
+namespace Alerting.Dispatch.Hosting;
 
 /// <summary>
 /// Hosts the device entities of the dispatcher (the role of Akka.Cluster.Sharding): one entity per device, living on

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Dispatch.Hosting;
+namespace Alerting.Dispatch.Hosting;
 
 /// <summary>
 /// Settings of a <see cref="DispatchHost"/> (the <c>alerting.dispatch</c> section); immutable, copy with <c>with</c>.

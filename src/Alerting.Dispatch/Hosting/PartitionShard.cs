@@ -1,7 +1,7 @@
-using Akka.Alerting.Dispatch.Entity;
-using Akka.Alerting.Persistence;
+using Alerting.Dispatch.Entity;
+using Alerting.Persistence;
 
-namespace Akka.Alerting.Dispatch.Hosting;
+namespace Alerting.Dispatch.Hosting;
 
 /// <summary>One live device entity: its state, where it is in the journal, and its outbox messages in flight.</summary>
 internal sealed class DeviceEntity(string deviceId, DeviceEntityState state, long sequenceNr, long snapshotSequenceNr)

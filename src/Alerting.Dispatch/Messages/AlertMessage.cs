@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Akka.Alerting.Dispatch.Messages;
+namespace Alerting.Dispatch.Messages;
 
 /// <summary>Whether an alert message raises an alert or withdraws it.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<AlertKind>))]

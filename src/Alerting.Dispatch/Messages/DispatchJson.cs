@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Akka.Alerting.Dispatch.Messages;
+namespace Alerting.Dispatch.Messages;
 
 /// <summary>Reads and writes the dispatcher's topic messages as UTF-8 JSON (see <see cref="DispatchJsonContext"/>).</summary>
 public static class DispatchJson

@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
-using Akka.Alerting.Dispatch.Entity;
+using Alerting.Dispatch.Entity;
 
-namespace Akka.Alerting.Dispatch.Messages;
+namespace Alerting.Dispatch.Messages;
 
 /// <summary>
 /// Source-generated System.Text.Json metadata for the dispatcher's topic messages (alerts, work orders, dispatches)

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Akka.Alerting.Dispatch.Messages;
+namespace Alerting.Dispatch.Messages;
 
 /// <summary>What a dispatch record tells people: a new alert, or the withdrawal of one sent before.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<DispatchKind>))]

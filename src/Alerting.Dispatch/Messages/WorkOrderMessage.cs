@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Akka.Alerting.Dispatch.Messages;
+namespace Alerting.Dispatch.Messages;
 
 /// <summary>Status of the work order opened for a dispatched alert.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<WorkOrderStatus>))]

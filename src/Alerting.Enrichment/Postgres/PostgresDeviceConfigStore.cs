@@ -1,9 +1,9 @@
 using System.Text.Json;
-using Akka.Alerting.Persistence.Sql;
+using Alerting.Persistence.Sql;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Akka.Alerting.Enrichment.Postgres;
+namespace Alerting.Enrichment.Postgres;
 
 /// <summary>
 /// <see cref="IDeviceConfigStore"/> on PostgreSQL through one shared <see cref="NpgsqlDataSource"/>. A load is a
@@ -14,7 +14,7 @@ namespace Akka.Alerting.Enrichment.Postgres;
 /// </summary>
 public sealed class PostgresDeviceConfigStore : IDeviceConfigStore
 {
-    private static readonly EmbeddedSqlScripts Scripts = new(typeof(PostgresDeviceConfigStore).Assembly, "Akka.Alerting.Enrichment.Sql.");
+    private static readonly EmbeddedSqlScripts Scripts = new(typeof(PostgresDeviceConfigStore).Assembly, "Alerting.Enrichment.Sql.");
     private static readonly IReadOnlyDictionary<string, string> Q = Scripts.Queries("Postgres/queries.sql");
 
     private readonly NpgsqlDataSource _dataSource;

@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Akka.Alerting.Persistence.Sql;
+using Alerting.Persistence.Sql;
 using Microsoft.Data.Sqlite;
 
-namespace Akka.Alerting.Enrichment.Sqlite;
+namespace Alerting.Enrichment.Sqlite;
 
 /// <summary>
 /// <see cref="IDeviceConfigStore"/> on an SQLite file (the embedded mode) through Microsoft.Data.Sqlite,
@@ -12,7 +12,7 @@ namespace Akka.Alerting.Enrichment.Sqlite;
 /// </summary>
 public sealed class SqliteDeviceConfigStore : IDeviceConfigStore
 {
-    private static readonly EmbeddedSqlScripts Scripts = new(typeof(SqliteDeviceConfigStore).Assembly, "Akka.Alerting.Enrichment.Sql.");
+    private static readonly EmbeddedSqlScripts Scripts = new(typeof(SqliteDeviceConfigStore).Assembly, "Alerting.Enrichment.Sql.");
     private static readonly IReadOnlyDictionary<string, string> Q = Scripts.Queries("Sqlite/queries.sql");
 
     private readonly string _connectionString;

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Events;
+namespace Alerting.Events;
 
 /// <summary>
 /// Counts decoded records and failures per <see cref="DecodeError"/> reason: a <c>long[]</c> indexed by reason,

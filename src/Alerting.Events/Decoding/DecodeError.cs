@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Events;
+namespace Alerting.Events;
 
 /// <summary>
 /// Why a record could not be decoded. Each reason has a stable snake_case code (<see cref="DecodeErrors.Code"/>)

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Events;
+namespace Alerting.Events;
 
 /// <summary>
 /// The outcome of decoding one record: either <see cref="Event"/> (ok), or an <see cref="Error"/> reason with a

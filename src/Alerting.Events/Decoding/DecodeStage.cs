@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Akka.Alerting.Events;
+namespace Alerting.Events;
 
 /// <summary>A record as read from a topic: key, value and origin, before decoding.</summary>
 /// <param name="Key">The record key (may be null).</param>

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 
-namespace Akka.Alerting.Events;
+namespace Alerting.Events;
 
 /// <summary>
 /// Decodes one record's UTF-8 JSON value into a <see cref="DeviceEvent"/> as a <see cref="SourceDefinition"/>

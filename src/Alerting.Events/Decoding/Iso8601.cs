@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Events;
+namespace Alerting.Events;
 
 /// <summary>
 /// A fast path for the one timestamp shape nearly every record carries — UTC ISO-8601 with an optional

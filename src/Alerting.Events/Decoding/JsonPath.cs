@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace Akka.Alerting.Events;
+namespace Alerting.Events;
 
 /// <summary>
 /// A compiled path into a JSON document — dotted members and array indexes, e.g. <c>$.Param.Extra.code</c>,

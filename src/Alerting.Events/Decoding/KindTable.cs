@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace Akka.Alerting.Events;
+namespace Alerting.Events;
 
 /// <summary>
 /// Interns event kinds: the few distinct kind strings (Fault, Recover, …) are allocated once and then

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Akka.Alerting.Events;
+namespace Alerting.Events;
 
 /// <summary>What <see cref="SeedEventGenerator"/> produces.</summary>
 public sealed record SeedEventOptions

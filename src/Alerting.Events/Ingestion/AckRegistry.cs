@@ -1,6 +1,6 @@
-using Akka.Alerting.Kafka.Streaming;
+using Alerting.Kafka.Streaming;
 
-namespace Akka.Alerting.Events;
+namespace Alerting.Events;
 
 /// <summary>
 /// The offset handles of the events on their way to the rule matcher, keyed by (topic, partition, offset). When a

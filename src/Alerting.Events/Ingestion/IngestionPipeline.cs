@@ -1,11 +1,11 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
-using Akka.Alerting.Kafka.Streaming;
-using Akka.Alerting.Streams;
+using Alerting.Kafka.Streaming;
+using Alerting.Streams;
 using Confluent.Kafka;
 
-namespace Akka.Alerting.Events;
+namespace Alerting.Events;
 
 /// <summary>
 /// The ingestion graph of the alert application: Kafka source (a substream per assigned partition of every source

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Events;
+namespace Alerting.Events;
 
 /// <summary>Settings of an <see cref="IngestionPipeline"/>: where rejected records go and how much is buffered.</summary>
 public sealed record IngestionSettings

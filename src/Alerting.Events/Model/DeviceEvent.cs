@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Events;
+namespace Alerting.Events;
 
 /// <summary>
 /// A decoded device event: who (device key), what (kind, e.g. Fault/Recover/Alarm/Run), when (event time),

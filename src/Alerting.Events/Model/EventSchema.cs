@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Events;
+namespace Alerting.Events;
 
 /// <summary>A mapped field: its name as rules see it, the JSON path it is read from, and its type.</summary>
 /// <param name="Name">Field name used by rules, e.g. <c>ErrCode</c>.</param>

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Akka.Alerting.Events;
+namespace Alerting.Events;
 
 /// <summary>The type of a mapped field, declared in a source definition (HOCON).</summary>
 public enum FieldType : byte

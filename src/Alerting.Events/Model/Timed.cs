@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Events;
+namespace Alerting.Events;
 
 /// <summary>
 /// An element of an event-time stream: either an event or a watermark, the promise that no event with

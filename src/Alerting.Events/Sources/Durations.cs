@@ -1,6 +1,6 @@
-using Akka.Alerting.Configuration;
+using Alerting.Configuration;
 
-namespace Akka.Alerting.Events;
+namespace Alerting.Events;
 
 /// <summary>
 /// The durations of source definitions: HOCON durations (<see cref="HoconDuration"/>, e.g. <c>5s</c>,

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 
-namespace Akka.Alerting.Events;
+namespace Alerting.Events;
 
 /// <summary>How an event-time (or timestamp field) value is written in the record.</summary>
 public enum TimestampFormat : byte

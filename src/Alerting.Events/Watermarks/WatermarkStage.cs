@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
-namespace Akka.Alerting.Events;
+namespace Alerting.Events;
 
 /// <summary>What to do with an event too far behind the watermark (e.g. build a late-topic record and write it
 /// to a bounded channel). Awaited: a slow side channel slows the stage down rather than growing a buffer.</summary>

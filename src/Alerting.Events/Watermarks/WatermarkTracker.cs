@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Events;
+namespace Alerting.Events;
 
 /// <summary>Where an event falls relative to the watermark when it arrives.</summary>
 public enum Lateness : byte

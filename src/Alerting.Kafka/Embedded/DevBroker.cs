@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Kafka.Embedded;
+namespace Alerting.Kafka.Embedded;
 
 /// <summary>
 /// A long-lived embedded broker for development and demos: starts an <see cref="EmbeddedKafkaCluster"/>,

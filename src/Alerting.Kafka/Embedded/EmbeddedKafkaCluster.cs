@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using Akka.Alerting.Kafka.Native;
+using Alerting.Kafka.Native;
 using Confluent.Kafka;
 
-namespace Akka.Alerting.Kafka.Embedded;
+namespace Alerting.Kafka.Embedded;
 
 /// <summary>
 /// A Kafka-protocol cluster inside this process: librdkafka's mock cluster, serving produce, fetch,

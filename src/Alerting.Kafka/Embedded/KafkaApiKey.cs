@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Kafka.Embedded;
+namespace Alerting.Kafka.Embedded;
 
 /// <summary>
 /// Kafka protocol request types (API keys) the embedded broker serves, used to aim injected request errors.

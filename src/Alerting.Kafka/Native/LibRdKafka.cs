@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Akka.Alerting.Kafka.Native;
+namespace Alerting.Kafka.Native;
 
 /// <summary>
 /// The few librdkafka functions the embedded broker needs: creating the owning client handle and

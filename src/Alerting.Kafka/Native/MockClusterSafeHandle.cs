@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Akka.Alerting.Kafka.Native;
+namespace Alerting.Kafka.Native;
 
 /// <summary>
 /// Owns a librdkafka mock cluster and the client handle (<c>rd_kafka_t</c>) that hosts it.

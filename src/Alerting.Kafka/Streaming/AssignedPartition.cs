@@ -1,9 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using Akka.Alerting.Streams;
+using Alerting.Streams;
 using Confluent.Kafka;
 
-namespace Akka.Alerting.Kafka.Streaming;
+namespace Alerting.Kafka.Streaming;
 
 /// <summary>
 /// One partition assigned to a <see cref="KafkaConsumerSource"/>: its records as a substream (a single-use

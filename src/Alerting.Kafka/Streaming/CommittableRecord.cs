@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 
-namespace Akka.Alerting.Kafka.Streaming;
+namespace Alerting.Kafka.Streaming;
 
 /// <summary>
 /// The handle of one emitted record's offset: <see cref="MarkDone"/> tells the partition's

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Kafka.Streaming;
+namespace Alerting.Kafka.Streaming;
 
 /// <summary>
 /// What a <see cref="KafkaConsumerSource"/> has done, across its runs: records, pauses, commits, rebalances, and the

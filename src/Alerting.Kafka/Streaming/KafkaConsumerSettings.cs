@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 
-namespace Akka.Alerting.Kafka.Streaming;
+namespace Alerting.Kafka.Streaming;
 
 /// <summary>
 /// Settings of a <see cref="KafkaConsumerSource"/>: the librdkafka consumer configuration (group, timings; auto

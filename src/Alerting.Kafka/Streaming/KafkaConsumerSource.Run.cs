@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Confluent.Kafka;
 
-namespace Akka.Alerting.Kafka.Streaming;
+namespace Alerting.Kafka.Streaming;
 
 public sealed partial class KafkaConsumerSource
 {

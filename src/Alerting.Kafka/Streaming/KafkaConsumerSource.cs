@@ -1,9 +1,9 @@
 using System.Runtime.CompilerServices;
-using Akka.Alerting.Streams;
+using Alerting.Streams;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Akka.Alerting.Kafka.Streaming;
+namespace Alerting.Kafka.Streaming;
 
 /// <summary>
 /// A committable partitioned Kafka source (the role of Akka.Streams.Kafka's <c>CommittablePartitionedSource</c>):

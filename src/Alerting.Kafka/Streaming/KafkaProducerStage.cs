@@ -1,7 +1,7 @@
-using Akka.Alerting.Streams;
+using Alerting.Streams;
 using Confluent.Kafka;
 
-namespace Akka.Alerting.Kafka.Streaming;
+namespace Alerting.Kafka.Streaming;
 
 /// <summary>Producer flows and sinks (the role of Akka.Streams.Kafka's <c>KafkaProducer.FlexiFlow</c> and committable sink).</summary>
 public static class KafkaProducer

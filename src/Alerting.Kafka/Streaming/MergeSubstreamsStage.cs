@@ -1,7 +1,7 @@
 using System.Threading.Channels;
-using Akka.Alerting.Streams;
+using Alerting.Streams;
 
-namespace Akka.Alerting.Kafka.Streaming;
+namespace Alerting.Kafka.Streaming;
 
 /// <summary>Operators over sources of substreams (e.g. <see cref="KafkaConsumerSource.Partitioned"/>).</summary>
 public static class SubstreamOperators

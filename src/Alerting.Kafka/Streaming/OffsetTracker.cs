@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 
-namespace Akka.Alerting.Kafka.Streaming;
+namespace Alerting.Kafka.Streaming;
 
 /// <summary>
 /// The offsets of one assigned partition that downstream stages still need. Records are registered, in

@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 
-namespace Akka.Alerting.Kafka.Streaming;
+namespace Alerting.Kafka.Streaming;
 
 /// <summary>
 /// An element to produce: the topic, the Kafka message (key, value, headers; created once by the caller and

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Persistence;
+namespace Alerting.Persistence;
 
 /// <summary>
 /// A Kafka consumer position stored with the journal events it produced: the next offset to read of

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Persistence;
+namespace Alerting.Persistence;
 
 /// <summary>
 /// Event journal, snapshot store and consumer-offset store in one database (the role of Akka.Persistence.Sql):

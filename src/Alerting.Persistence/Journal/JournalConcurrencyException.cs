@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Persistence;
+namespace Alerting.Persistence;
 
 /// <summary>
 /// An append hit a (persistence id, sequence number) that is already written: another writer (typically the

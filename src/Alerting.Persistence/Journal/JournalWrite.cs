@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Persistence;
+namespace Alerting.Persistence;
 
 /// <summary>
 /// One event to append: the persistence id it belongs to, the partition key that groups persistence ids for bulk

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Persistence;
+namespace Alerting.Persistence;
 
 /// <summary>An event read back from the journal, with the time the store wrote it.</summary>
 /// <param name="PersistenceId">The entity's persistence id.</param>

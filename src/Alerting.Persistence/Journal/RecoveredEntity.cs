@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Persistence;
+namespace Alerting.Persistence;
 
 /// <summary>
 /// What bulk recovery yields per persistence id of a partition: its latest snapshot (if any) and the events

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Persistence;
+namespace Alerting.Persistence;
 
 /// <summary>
 /// Groups a stream of events ordered by persistence id (then sequence number) into <see cref="RecoveredEntity"/>

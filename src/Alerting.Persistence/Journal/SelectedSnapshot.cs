@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Persistence;
+namespace Alerting.Persistence;
 
 /// <summary>A snapshot read back from the store: its metadata, manifest and serialized state.</summary>
 public sealed record SelectedSnapshot(SnapshotMetadata Metadata, string Manifest, byte[] Payload);

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Persistence;
+namespace Alerting.Persistence;
 
 /// <summary>
 /// Selects snapshots by bounds on sequence number and timestamp, all inclusive (Akka's

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Persistence;
+namespace Alerting.Persistence;
 
 /// <summary>Checks a snapshot before it is sent.</summary>
 internal static class SnapshotValidation

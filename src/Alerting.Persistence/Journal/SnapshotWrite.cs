@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Persistence;
+namespace Alerting.Persistence;
 
 /// <summary>
 /// A snapshot to save. Saving again at the same persistence id and sequence number overwrites the earlier one.

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Persistence;
+namespace Alerting.Persistence;
 
 /// <summary>Checks a batch before it is sent, so a malformed event rejects its batch without any I/O.</summary>
 internal static class WriteValidation

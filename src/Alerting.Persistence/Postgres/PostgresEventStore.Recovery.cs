@@ -2,7 +2,7 @@ using System.Data;
 using System.Runtime.CompilerServices;
 using Npgsql;
 
-namespace Akka.Alerting.Persistence.Postgres;
+namespace Alerting.Persistence.Postgres;
 
 public sealed partial class PostgresEventStore
 {

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Persistence.Postgres;
+namespace Alerting.Persistence.Postgres;
 
 public sealed partial class PostgresEventStore
 {

@@ -1,7 +1,7 @@
-using Akka.Alerting.Persistence.Sql;
+using Alerting.Persistence.Sql;
 using Npgsql;
 
-namespace Akka.Alerting.Persistence.Postgres;
+namespace Alerting.Persistence.Postgres;
 
 /// <summary>
 /// <see cref="IEventStore"/> on PostgreSQL through one shared <see cref="NpgsqlDataSource"/>. Appends go out as a
@@ -12,7 +12,7 @@ namespace Akka.Alerting.Persistence.Postgres;
 /// </summary>
 public sealed partial class PostgresEventStore : IEventStore
 {
-    private static readonly EmbeddedSqlScripts Scripts = new(typeof(PostgresEventStore).Assembly, "Akka.Alerting.Persistence.Sql.");
+    private static readonly EmbeddedSqlScripts Scripts = new(typeof(PostgresEventStore).Assembly, "Alerting.Persistence.Sql.");
     private static readonly IReadOnlyDictionary<string, string> Q = Scripts.Queries("Postgres/queries.sql");
 
     private readonly NpgsqlDataSource _dataSource;

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Persistence.Postgres;
+namespace Alerting.Persistence.Postgres;
 
 /// <summary>Settings of <see cref="PostgresEventStore"/>; immutable, copy with <c>with</c>.</summary>
 public sealed record PostgresEventStoreOptions

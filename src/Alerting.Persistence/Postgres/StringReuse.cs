@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Akka.Alerting.Persistence.Postgres;
+namespace Alerting.Persistence.Postgres;
 
 /// <summary>
 /// Reads text columns of a bulk read without allocating a string per row when the value repeats: persistence ids

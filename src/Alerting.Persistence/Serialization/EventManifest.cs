@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Akka.Alerting.Persistence;
+namespace Alerting.Persistence;
 
 /// <summary>
 /// Names the type and shape version of a stored payload, written as <c>TypeName:Version</c> (e.g.

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Persistence;
+namespace Alerting.Persistence;
 
 /// <summary>An event or snapshot could not be serialized or read back (unregistered type, unknown manifest, no upcaster, bad JSON).</summary>
 public sealed class EventSerializationException : Exception

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 
-namespace Akka.Alerting.Persistence;
+namespace Alerting.Persistence;
 
 /// <summary>
 /// Turns events and snapshots into (manifest, UTF-8 JSON) and back, with System.Text.Json metadata from a

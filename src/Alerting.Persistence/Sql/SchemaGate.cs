@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Persistence.Sql;
+namespace Alerting.Persistence.Sql;
 
 /// <summary>
 /// Applies a store's schema at most once, on first use, when the store is configured to; concurrent first

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using Akka.Alerting.Persistence.Sql;
+using Alerting.Persistence.Sql;
 using Microsoft.Data.Sqlite;
 
-namespace Akka.Alerting.Persistence.Sqlite;
+namespace Alerting.Persistence.Sqlite;
 
 /// <summary>
 /// <see cref="IEventStore"/> on an SQLite file through Microsoft.Data.Sqlite in WAL mode: the embedded default,
@@ -13,7 +13,7 @@ namespace Akka.Alerting.Persistence.Sqlite;
 public sealed class SqliteEventStore : IEventStore
 {
     private const int SqliteConstraint = 19;
-    private static readonly EmbeddedSqlScripts Scripts = new(typeof(SqliteEventStore).Assembly, "Akka.Alerting.Persistence.Sql.");
+    private static readonly EmbeddedSqlScripts Scripts = new(typeof(SqliteEventStore).Assembly, "Alerting.Persistence.Sql.");
     private static readonly IReadOnlyDictionary<string, string> Q = Scripts.Queries("Sqlite/queries.sql");
 
     private readonly SqliteEventStoreOptions _options;

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Persistence.Sqlite;
+namespace Alerting.Persistence.Sqlite;
 
 /// <summary>Settings of <see cref="SqliteEventStore"/>; immutable, copy with <c>with</c>.</summary>
 public sealed record SqliteEventStoreOptions

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Akka.Alerting.Rules;
+namespace Alerting.Rules;
 
 /// <summary>Whether an <see cref="AlertEvent"/> raises an alert or withdraws one raised earlier.</summary>
 public enum AlertKind

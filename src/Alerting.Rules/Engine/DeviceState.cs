@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Rules;
+namespace Alerting.Rules;
 
 /// <summary>A buffered event of a partial match: just what a match needs, not the event itself.</summary>
 internal struct Candidate

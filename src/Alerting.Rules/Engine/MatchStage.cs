@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
-using Akka.Alerting.Events;
+using Alerting.Events;
 
-namespace Akka.Alerting.Rules;
+namespace Alerting.Rules;
 
 /// <summary>
 /// The matching stage: turns an event-time stream (events and watermarks) into alerts with a

@@ -1,7 +1,7 @@
 using System.Text;
-using Akka.Alerting.Events;
+using Alerting.Events;
 
-namespace Akka.Alerting.Rules;
+namespace Alerting.Rules;
 
 /// <summary>A source partition (topic and partition) whose device state is snapshotted, restored or dropped as one.</summary>
 /// <param name="Topic">The events topic.</param>

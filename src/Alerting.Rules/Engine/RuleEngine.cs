@@ -1,7 +1,7 @@
-using Akka.Alerting.Events;
-using Akka.Alerting.Rules.Language;
+using Alerting.Events;
+using Alerting.Rules.Language;
 
-namespace Akka.Alerting.Rules;
+namespace Alerting.Rules;
 
 /// <summary>
 /// The matcher: a synchronous, single-threaded state machine over one stream of events and watermarks.

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Rules;
+namespace Alerting.Rules;
 
 /// <summary>Settings of the <see cref="RuleEngine"/>.</summary>
 public sealed record RuleEngineOptions

@@ -1,7 +1,7 @@
-using Akka.Alerting.Events;
-using Akka.Alerting.Rules.Language;
+using Alerting.Events;
+using Alerting.Rules.Language;
 
-namespace Akka.Alerting.Rules;
+namespace Alerting.Rules;
 
 /// <summary>
 /// An immutable, versioned set of compiled rules over one event schema, with the index that offers each

@@ -1,6 +1,6 @@
-using Akka.Alerting.Events;
+using Alerting.Events;
 
-namespace Akka.Alerting.Rules.Language;
+namespace Alerting.Rules.Language;
 
 /// <summary>The pattern operator of a rule.</summary>
 public enum PatternOperator

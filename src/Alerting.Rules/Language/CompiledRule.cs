@@ -1,6 +1,6 @@
-using Akka.Alerting.Events;
+using Alerting.Events;
 
-namespace Akka.Alerting.Rules.Language;
+namespace Alerting.Rules.Language;
 
 /// <summary>
 /// A rule instance compiled once to delegates: its pattern operator, window, the event patterns of its

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
-using Akka.Alerting.Events;
+using Alerting.Events;
 
-namespace Akka.Alerting.Rules.Language;
+namespace Alerting.Rules.Language;
 
 /// <summary>Compiles condition syntax to delegates over <see cref="DeviceEvent"/>, resolving fields to schema slots.</summary>
 internal sealed class ConditionCompiler(EventSchema schema, TimeSpan regexTimeout)

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Akka.Alerting.Rules;
+namespace Alerting.Rules;
 
 /// <summary>
 /// Durations as the rule language and rule parameters write them: an integer and a unit, e.g. <c>500ms</c>,

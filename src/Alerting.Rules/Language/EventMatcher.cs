@@ -1,6 +1,6 @@
-using Akka.Alerting.Events;
+using Alerting.Events;
 
-namespace Akka.Alerting.Rules.Language;
+namespace Alerting.Rules.Language;
 
 /// <summary>
 /// A compiled event pattern: an event kind (or any kind) and a condition compiled to a delegate. For the

@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json;
-using Akka.Alerting.Events;
+using Alerting.Events;
 
-namespace Akka.Alerting.Rules.Language;
+namespace Alerting.Rules.Language;
 
 /// <summary>
 /// A compiled JSON path (<c>$.Param.Code</c>, <c>$.items[0].id</c>) read straight from an event's UTF-8

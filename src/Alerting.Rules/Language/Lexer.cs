@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Akka.Alerting.Rules.Language;
+namespace Alerting.Rules.Language;
 
 internal enum TokenKind
 {

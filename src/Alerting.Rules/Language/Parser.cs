@@ -1,6 +1,6 @@
-using Akka.Alerting.Events;
+using Alerting.Events;
 
-namespace Akka.Alerting.Rules.Language;
+namespace Alerting.Rules.Language;
 
 /// <summary>
 /// Hand-written recursive-descent parser of the rule language (grammar in templates/README.md). Every error

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Akka.Alerting.Rules;
+namespace Alerting.Rules;
 
 /// <summary>
 /// One error found in a template or a rule: which rule and template it concerns, where (1-based line and

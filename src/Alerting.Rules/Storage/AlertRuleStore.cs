@@ -1,7 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 
-namespace Akka.Alerting.Rules.Storage;
+namespace Alerting.Rules.Storage;
 
 /// <summary>The SQL dialect of an <see cref="AlertRuleStore"/>.</summary>
 public enum AlertRuleDialect

@@ -1,7 +1,7 @@
 using System.Globalization;
-using Akka.Alerting.Configuration;
+using Alerting.Configuration;
 
-namespace Akka.Alerting.Rules.Storage;
+namespace Alerting.Rules.Storage;
 
 /// <summary>
 /// Reads rule instances from HOCON: <c>rules = [ { id, template, params { … }, enabled = true, version = 1 } … ]</c>.

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Rules;
+namespace Alerting.Rules;
 
 /// <summary>
 /// A rule as operators keep it (a row of alert_rules or an entry of a rule file): an id, the template it

@@ -1,8 +1,8 @@
-using Akka.Alerting.Events;
-using Akka.Alerting.Rules.Language;
-using Akka.Alerting.Rules.Templates;
+using Alerting.Events;
+using Alerting.Rules.Language;
+using Alerting.Rules.Templates;
 
-namespace Akka.Alerting.Rules;
+namespace Alerting.Rules;
 
 /// <summary>The outcome of compiling rule instances: a rule set, or every error found (and no set).</summary>
 public sealed record RuleSetCompilation(RuleSet? RuleSet, IReadOnlyList<RuleError> Errors)

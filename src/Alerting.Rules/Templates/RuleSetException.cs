@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Rules;
+namespace Alerting.Rules;
 
 /// <summary>A template, rule or rule set was refused; <see cref="Errors"/> says where and why.</summary>
 public sealed class RuleSetException : Exception

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using Akka.Alerting.Rules.Language;
+using Alerting.Rules.Language;
 using HandlebarsDotNet;
 
-namespace Akka.Alerting.Rules.Templates;
+namespace Alerting.Rules.Templates;
 
 /// <summary>
 /// A Handlebars.Net template that renders a rule in the rule language. Its header, a Handlebars comment at

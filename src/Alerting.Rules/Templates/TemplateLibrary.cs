@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Rules.Templates;
+namespace Alerting.Rules.Templates;
 
 /// <summary>The rule templates by name: the <c>*.hbs</c> files of a folder (name = file name without extension).</summary>
 public sealed class TemplateLibrary

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace Akka.Alerting.Rules.Templates;
+namespace Alerting.Rules.Templates;
 
 /// <summary>The type of a template parameter.</summary>
 public enum ParameterKind

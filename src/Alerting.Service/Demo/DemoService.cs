@@ -1,14 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
-using Akka.Alerting.Enrichment;
-using Akka.Alerting.Kafka.Embedded;
-using Akka.Alerting.Service.Hosting;
-using Akka.Alerting.Service.Pipeline;
-using Akka.Alerting.Service.Settings;
+using Alerting.Enrichment;
+using Alerting.Kafka.Embedded;
+using Alerting.Service.Hosting;
+using Alerting.Service.Pipeline;
+using Alerting.Service.Settings;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Akka.Alerting.Service.Demo;
+namespace Alerting.Service.Demo;
 
 /// <summary>
 /// The demo: starts the embedded broker, creates the topics, runs the device-event generator and the
@@ -20,7 +20,7 @@ namespace Akka.Alerting.Service.Demo;
 /// </summary>
 public sealed partial class DemoService(
     AlertingSettings settings,
-    Akka.Alerting.Rules.RuleSet rules,
+    Alerting.Rules.RuleSet rules,
     PipelineCounters counters,
     StatusOutput output,
     ServiceExit exit,
@@ -114,7 +114,7 @@ public sealed partial class DemoService(
     }
 
     /// <summary>The distinct alert types of the rule set, in rule order (the generated devices' overrides).</summary>
-    private static List<string> AlertTypes(Akka.Alerting.Rules.RuleSet rules) =>
+    private static List<string> AlertTypes(Alerting.Rules.RuleSet rules) =>
         rules.Rules.Select(r => r.AlertType).Distinct(StringComparer.Ordinal).ToList();
 
     private async Task WriteStatusAsync(TimeSpan elapsed, long produced, DeviceConfigLookup lookup, long checkpoints, CancellationToken cancellationToken)

@@ -1,9 +1,9 @@
-using Akka.Alerting.Events;
-using Akka.Alerting.Kafka;
-using Akka.Alerting.Service.Settings;
+using Alerting.Events;
+using Alerting.Kafka;
+using Alerting.Service.Settings;
 using Confluent.Kafka;
 
-namespace Akka.Alerting.Service.Demo;
+namespace Alerting.Service.Demo;
 
 /// <summary>
 /// The demo's device-event generator: seed-shaped JSON for <c>devices</c> devices at <c>events-per-second</c>,

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Service.Hosting;
+namespace Alerting.Service.Hosting;
 
 /// <summary>
 /// The service's command line: <c>[run|demo|dev-broker] [--config FILE] [--duration 20s] [--section:key=value ...]</c>.

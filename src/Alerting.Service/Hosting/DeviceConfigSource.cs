@@ -1,11 +1,11 @@
-using Akka.Alerting.Enrichment;
-using Akka.Alerting.Enrichment.Postgres;
-using Akka.Alerting.Enrichment.Sqlite;
-using Akka.Alerting.Service.Settings;
+using Alerting.Enrichment;
+using Alerting.Enrichment.Postgres;
+using Alerting.Enrichment.Sqlite;
+using Alerting.Service.Settings;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace Akka.Alerting.Service.Hosting;
+namespace Alerting.Service.Hosting;
 
 /// <summary>
 /// The device-config store of one instance and the <see cref="DeviceConfigLookup"/> over it, opened from the

@@ -1,7 +1,7 @@
-using Akka.Alerting.Dispatch.Hosting;
-using Akka.Alerting.Service.Settings;
+using Alerting.Dispatch.Hosting;
+using Alerting.Service.Settings;
 
-namespace Akka.Alerting.Service.Hosting;
+namespace Alerting.Service.Hosting;
 
 /// <summary>
 /// The dispatch application of one instance: a <see cref="DispatchHost"/> (device entities hosted by

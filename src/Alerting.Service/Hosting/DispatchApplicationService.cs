@@ -1,9 +1,9 @@
-using Akka.Alerting.Service.Pipeline;
-using Akka.Alerting.Service.Settings;
+using Alerting.Service.Pipeline;
+using Alerting.Service.Settings;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Akka.Alerting.Service.Hosting;
+namespace Alerting.Service.Hosting;
 
 /// <summary>
 /// The <c>run</c> verb's dispatch application: hosts the device entities of the alerts partitions this

@@ -1,10 +1,10 @@
-using Akka.Alerting.Persistence;
-using Akka.Alerting.Persistence.Postgres;
-using Akka.Alerting.Persistence.Sqlite;
-using Akka.Alerting.Service.Settings;
+using Alerting.Persistence;
+using Alerting.Persistence.Postgres;
+using Alerting.Persistence.Sqlite;
+using Alerting.Service.Settings;
 using Npgsql;
 
-namespace Akka.Alerting.Service.Hosting;
+namespace Alerting.Service.Hosting;
 
 /// <summary>
 /// The journal and snapshot store of one application, opened from <c>alerting.persistence</c>: PostgreSQL, or an

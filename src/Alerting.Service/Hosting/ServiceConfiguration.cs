@@ -1,7 +1,7 @@
-using Akka.Alerting.Configuration;
+using Alerting.Configuration;
 using Microsoft.Extensions.Configuration;
 
-namespace Akka.Alerting.Service.Hosting;
+namespace Alerting.Service.Hosting;
 
 /// <summary>
 /// Builds the service's configuration the Akka way, layered the .NET way: <c>reference.conf</c> (every default)

@@ -1,14 +1,14 @@
 using System.Runtime.InteropServices;
-using Akka.Alerting.Kafka.Embedded;
-using Akka.Alerting.Service.Demo;
-using Akka.Alerting.Service.Pipeline;
-using Akka.Alerting.Service.Settings;
+using Alerting.Kafka.Embedded;
+using Alerting.Service.Demo;
+using Alerting.Service.Pipeline;
+using Alerting.Service.Settings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Akka.Alerting.Service.Hosting;
+namespace Alerting.Service.Hosting;
 
 /// <summary>
 /// Builds and runs the generic host for a verb. The host owns start and stop: SIGTERM or Ctrl-C stops the
@@ -24,7 +24,7 @@ public static class ServiceHost
         var settings = AlertingSettings.Bind(configuration);
         if (cmd.Duration is not null)
         {
-            settings = settings with { Demo = settings.Demo with { Duration = Akka.Alerting.Configuration.HoconDuration.Parse(cmd.Duration) } };
+            settings = settings with { Demo = settings.Demo with { Duration = Alerting.Configuration.HoconDuration.Parse(cmd.Duration) } };
         }
 
         return cmd.Verb switch

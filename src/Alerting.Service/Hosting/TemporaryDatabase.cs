@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace Akka.Alerting.Service.Hosting;
+namespace Alerting.Service.Hosting;
 
 /// <summary>An SQLite database file made for one run in the temp folder (the demo's default), and its removal.</summary>
 internal static class TemporaryDatabase

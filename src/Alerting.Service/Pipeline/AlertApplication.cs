@@ -1,9 +1,9 @@
-using Akka.Alerting.Rules;
-using Akka.Alerting.Service.Hosting;
-using Akka.Alerting.Service.Settings;
+using Alerting.Rules;
+using Alerting.Service.Hosting;
+using Alerting.Service.Settings;
 using Microsoft.Extensions.Logging;
 
-namespace Akka.Alerting.Service.Pipeline;
+namespace Alerting.Service.Pipeline;
 
 /// <summary>
 /// The alert application of one instance: an <see cref="AlertPipeline"/> with its device-config lookup join and

@@ -1,9 +1,9 @@
-using Akka.Alerting.Service.Hosting;
-using Akka.Alerting.Service.Settings;
+using Alerting.Service.Hosting;
+using Alerting.Service.Settings;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Akka.Alerting.Service.Pipeline;
+namespace Alerting.Service.Pipeline;
 
 /// <summary>
 /// The <c>run</c> verb's hosted service: runs the alert pipeline against the configured Kafka cluster until
@@ -13,7 +13,7 @@ namespace Akka.Alerting.Service.Pipeline;
 /// </summary>
 public sealed partial class AlertApplicationService(
     AlertingSettings settings,
-    Akka.Alerting.Rules.RuleSet rules,
+    Alerting.Rules.RuleSet rules,
     PipelineCounters counters,
     TimeProvider time,
     ServiceExit exit,

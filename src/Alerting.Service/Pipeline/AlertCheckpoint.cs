@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Akka.Alerting.Service.Pipeline;
+namespace Alerting.Service.Pipeline;
 
 /// <summary>
 /// What the alert pipeline stores for one events-topic partition at a checkpoint, after every alert produced so

@@ -1,8 +1,8 @@
 using System.Globalization;
-using Akka.Alerting.Persistence;
-using Akka.Alerting.Rules;
+using Alerting.Persistence;
+using Alerting.Rules;
 
-namespace Akka.Alerting.Service.Pipeline;
+namespace Alerting.Service.Pipeline;
 
 /// <summary>
 /// The alert pipeline's checkpoints in the snapshot store of the persistence layer (<see cref="IEventStore"/>,

@@ -1,13 +1,13 @@
 using System.Globalization;
-using Akka.Alerting.Enrichment;
-using Akka.Alerting.Events;
-using Akka.Alerting.Kafka;
-using Akka.Alerting.Rules;
-using Akka.Alerting.Service.Settings;
+using Alerting.Enrichment;
+using Alerting.Events;
+using Alerting.Kafka;
+using Alerting.Rules;
+using Alerting.Service.Settings;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 
-namespace Akka.Alerting.Service.Pipeline;
+namespace Alerting.Service.Pipeline;
 
 /// <summary>
 /// The alert application's pipeline: consume the events topic as a member of the alert consumer group →

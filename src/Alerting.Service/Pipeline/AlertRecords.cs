@@ -1,11 +1,11 @@
 using System.Text;
-using Akka.Alerting.Dispatch.Messages;
-using Akka.Alerting.Rules;
+using Alerting.Dispatch.Messages;
+using Alerting.Rules;
 using Confluent.Kafka;
-using DispatchAlertKind = Akka.Alerting.Dispatch.Messages.AlertKind;
-using RulesAlertKind = Akka.Alerting.Rules.AlertKind;
+using DispatchAlertKind = Alerting.Dispatch.Messages.AlertKind;
+using RulesAlertKind = Alerting.Rules.AlertKind;
 
-namespace Akka.Alerting.Service.Pipeline;
+namespace Alerting.Service.Pipeline;
 
 /// <summary>Turns the matcher's <see cref="AlertEvent"/>s into records of the alerts topic, keyed by device.</summary>
 public static class AlertRecords

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Service.Pipeline;
+namespace Alerting.Service.Pipeline;
 
 /// <summary>
 /// The counters the live status line and the summary line print. Stages add to them with

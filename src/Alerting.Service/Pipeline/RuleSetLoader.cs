@@ -1,10 +1,10 @@
-using Akka.Alerting.Events;
-using Akka.Alerting.Rules;
-using Akka.Alerting.Rules.Storage;
-using Akka.Alerting.Rules.Templates;
-using Akka.Alerting.Service.Settings;
+using Alerting.Events;
+using Alerting.Rules;
+using Alerting.Rules.Storage;
+using Alerting.Rules.Templates;
+using Alerting.Service.Settings;
 
-namespace Akka.Alerting.Service.Pipeline;
+namespace Alerting.Service.Pipeline;
 
 /// <summary>Compiles the configured rule file against the templates and the sources' schema, once at start-up.</summary>
 public static class RuleSetLoader

@@ -1,8 +1,8 @@
-using Akka.Alerting.Configuration;
-using Akka.Alerting.Events;
+using Alerting.Configuration;
+using Alerting.Events;
 using Microsoft.Extensions.Configuration;
 
-namespace Akka.Alerting.Service.Settings;
+namespace Alerting.Service.Settings;
 
 /// <summary>Names of the topics the service reads and writes (<c>alerting.kafka.topics</c>).</summary>
 public sealed record TopicSettings(
@@ -120,10 +120,10 @@ public sealed record PersistenceSettings(string Provider, string SqlitePath, str
 public static class EnrichmentSettings
 {
     /// <summary>The lookup's settings from <paramref name="c"/>, validated.</summary>
-    public static Akka.Alerting.Enrichment.DeviceLookupSettings Bind(IConfiguration c)
+    public static Alerting.Enrichment.DeviceLookupSettings Bind(IConfiguration c)
     {
         ArgumentNullException.ThrowIfNull(c);
-        var defaults = Akka.Alerting.Enrichment.DeviceLookupSettings.Default;
+        var defaults = Alerting.Enrichment.DeviceLookupSettings.Default;
         var ttl = Positive(c, "alerting:enrichment:cache:ttl", defaults.CacheTtl);
         var batchTime = Positive(c, "alerting:enrichment:batch:time", defaults.BatchTime);
         var min = Positive(c, "alerting:enrichment:backoff:min", defaults.BackoffMin);
@@ -140,7 +140,7 @@ public static class EnrichmentSettings
             throw new ConfigurationValueException(factorKey, factor.ToString(System.Globalization.CultureInfo.InvariantCulture), "a non-negative number");
         }
 
-        return new Akka.Alerting.Enrichment.DeviceLookupSettings
+        return new Alerting.Enrichment.DeviceLookupSettings
         {
             CacheMaxRows = c.GetInt("alerting:enrichment:cache:max-rows", defaults.CacheMaxRows, 0, 100_000_000),
             CacheTtl = ttl,
@@ -209,7 +209,7 @@ public sealed record AlertingSettings(
     DemoSettings Demo)
 {
     /// <summary>The device-config lookup join's settings (<c>alerting.enrichment</c>).</summary>
-    public Akka.Alerting.Enrichment.DeviceLookupSettings Enrichment { get; init; } = Akka.Alerting.Enrichment.DeviceLookupSettings.Default;
+    public Alerting.Enrichment.DeviceLookupSettings Enrichment { get; init; } = Alerting.Enrichment.DeviceLookupSettings.Default;
 
     /// <summary>How often the alert pipeline stores a checkpoint and commits its offsets (<c>alerting.alert.checkpoint-interval</c>).</summary>
     public TimeSpan AlertCheckpointInterval { get; init; } = TimeSpan.FromSeconds(5);

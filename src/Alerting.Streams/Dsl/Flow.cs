@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Streams;
+namespace Alerting.Streams;
 
 /// <summary>
 /// A blueprint of a processing step with one input and one output: essentially a function from the upstream

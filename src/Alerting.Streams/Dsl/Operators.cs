@@ -1,6 +1,6 @@
-using Akka.Alerting.Streams.Stages;
+using Alerting.Streams.Stages;
 
-namespace Akka.Alerting.Streams;
+namespace Alerting.Streams;
 
 /// <summary>Factories of the operator flows; each stage's behaviour is documented on its stage type.</summary>
 public static partial class Flow

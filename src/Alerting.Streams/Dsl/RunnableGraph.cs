@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Streams;
+namespace Alerting.Streams;
 
 /// <summary>Settings shared by the streams it runs: the clock and the default supervision.</summary>
 public sealed class Materializer

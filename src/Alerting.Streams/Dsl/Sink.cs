@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Streams;
+namespace Alerting.Streams;
 
 /// <summary>The result of a sink that has no value of its own: the stream completed.</summary>
 public readonly record struct Done;

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Streams;
+namespace Alerting.Streams;
 
 /// <summary>
 /// A blueprint of a stream with one output: materialized against a <see cref="StreamContext"/> it becomes an

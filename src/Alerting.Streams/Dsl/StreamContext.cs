@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Streams;
+namespace Alerting.Streams;
 
 /// <summary>
 /// The running side of one materialized stream: the clock its stages read, the supervision they default to,

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Streams.Stages;
+namespace Alerting.Streams.Stages;
 
 /// <summary>
 /// DivertTo: emits the upstream elements for which <c>predicate</c> is false; the others are offered to a

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Streams.Stages;
+namespace Alerting.Streams.Stages;
 
 /// <summary>
 /// Source.From: emits the elements of an in-memory sequence, one per pull, in order. Pulls the sequence only

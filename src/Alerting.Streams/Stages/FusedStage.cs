@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Streams.Stages;
+namespace Alerting.Streams.Stages;
 
 /// <summary>One synchronous step of a fused chain: false drops the element (filtered, or resumed after a failure).</summary>
 internal delegate bool Step<TIn, TOut>(TIn input, out TOut output);

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 
-namespace Akka.Alerting.Streams.Stages;
+namespace Alerting.Streams.Stages;
 
 /// <summary>
 /// GroupBy + MergeSubstreams: routes each upstream element to the substream of its key (opening it, and the

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Streams.Stages;
+namespace Alerting.Streams.Stages;
 
 /// <summary>
 /// GroupedWithin: emits the upstream elements in batches (lists, in order) of at most <c>maxCount</c>, a batch

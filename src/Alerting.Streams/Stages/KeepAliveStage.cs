@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Streams.Stages;
+namespace Alerting.Streams.Stages;
 
 /// <summary>
 /// KeepAlive: emits upstream elements unchanged, and when upstream has emitted nothing for <c>maxIdle</c>

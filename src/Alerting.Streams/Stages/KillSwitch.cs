@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Streams;
+namespace Alerting.Streams;
 
 /// <summary>
 /// A kill switch shared by any number of stages (<see cref="Flow{T}"/>): <see cref="Shutdown"/> makes each of

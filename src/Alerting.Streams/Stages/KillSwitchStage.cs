@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Streams.Stages;
+namespace Alerting.Streams.Stages;
 
 /// <summary>
 /// Kill switch stage: emits upstream elements unchanged, one pull per downstream pull. When its switch is shut

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 
-namespace Akka.Alerting.Streams.Stages;
+namespace Alerting.Streams.Stages;
 
 /// <summary>
 /// Merge: emits the elements of N sources as they arrive, each source's elements in their own order. Each

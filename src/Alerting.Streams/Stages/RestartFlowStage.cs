@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Streams.Stages;
+namespace Alerting.Streams.Stages;
 
 /// <summary>
 /// RestartFlow: emits what the current flow instance emits. The upstream is shared by successive instances

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Streams;
+namespace Alerting.Streams;
 
 /// <summary>
 /// Backoff of a restarting stage: the n-th restart in a row waits

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Streams.Stages;
+namespace Alerting.Streams.Stages;
 
 /// <summary>
 /// Scan: emits the running aggregate <c>acc = f(acc, x)</c> after each upstream element (not the seed).

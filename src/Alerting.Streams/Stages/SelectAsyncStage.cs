@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Streams.Stages;
+namespace Alerting.Streams.Stages;
 
 /// <summary>
 /// SelectAsync (ordered): starts <c>f(x, ct)</c> for upstream elements, at most <c>parallelism</c> at once, and

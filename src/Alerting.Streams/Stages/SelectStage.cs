@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Streams.Stages;
+namespace Alerting.Streams.Stages;
 
 /// <summary>
 /// Select (map): emits <c>f(x)</c> for each upstream element, in order. Pulls upstream once per downstream

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 
-namespace Akka.Alerting.Streams;
+namespace Alerting.Streams;
 
 /// <summary>What a <see cref="SideOutput{T}"/> does when it is full.</summary>
 public enum OverflowStrategy

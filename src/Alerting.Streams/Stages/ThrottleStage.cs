@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Streams.Stages;
+namespace Alerting.Streams.Stages;
 
 /// <summary>
 /// Throttle (shaping): emits upstream elements unchanged and in order, at most <c>elements</c> per <c>per</c>

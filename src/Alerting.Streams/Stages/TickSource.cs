@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Streams.Stages;
+namespace Alerting.Streams.Stages;
 
 /// <summary>
 /// Tick: emits <c>value</c> after <c>initialDelay</c> and then every <c>interval</c> on the stream's

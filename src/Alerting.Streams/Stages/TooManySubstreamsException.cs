@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Streams;
+namespace Alerting.Streams;
 
 /// <summary>Thrown by GroupBy when an element would open more substreams than allowed.</summary>
 public sealed class TooManySubstreamsException : Exception

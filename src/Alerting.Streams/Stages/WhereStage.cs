@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Streams.Stages;
+namespace Alerting.Streams.Stages;
 
 /// <summary>
 /// Where (filter): emits the upstream elements for which the predicate holds, in order. Pulls upstream until

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Streams;
+namespace Alerting.Streams;
 
 /// <summary>What a stage does with an element whose processing threw.</summary>
 public enum Directive

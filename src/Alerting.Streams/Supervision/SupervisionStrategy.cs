@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Streams;
+namespace Alerting.Streams;
 
 /// <summary>
 /// Supervision of a stage, as in Akka: a <see cref="Decider"/> and an optional dead-letter side output that

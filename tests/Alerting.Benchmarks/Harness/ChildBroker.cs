@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Akka.Alerting.Kafka.Embedded;
+using Alerting.Kafka.Embedded;
 
-namespace Akka.Alerting.Benchmarks.Harness;
+namespace Alerting.Benchmarks.Harness;
 
 /// <summary>
 /// The embedded broker in a child process (the service's <c>dev-broker</c> verb), so a benchmark's own

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.Benchmarks.Harness;
+namespace Alerting.Benchmarks.Harness;
 
 /// <summary>
 /// One macro benchmark of <c>./build.sh bench</c>: it measures a part of the service and the baseline it is

@@ -1,19 +1,19 @@
 using System.Diagnostics;
 using System.Text;
-using Akka.Alerting.Enrichment;
-using Akka.Alerting.Events;
-using Akka.Alerting.Kafka;
-using Akka.Alerting.Rules;
-using Akka.Alerting.Rules.Language;
-using Akka.Alerting.Service.Hosting;
-using Akka.Alerting.Service.Pipeline;
-using Akka.Alerting.Service.Settings;
+using Alerting.Enrichment;
+using Alerting.Events;
+using Alerting.Kafka;
+using Alerting.Rules;
+using Alerting.Rules.Language;
+using Alerting.Service.Hosting;
+using Alerting.Service.Pipeline;
+using Alerting.Service.Settings;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
-using DispatchAlertKind = Akka.Alerting.Dispatch.Messages.AlertKind;
-using DispatchJson = Akka.Alerting.Dispatch.Messages.DispatchJson;
+using DispatchAlertKind = Alerting.Dispatch.Messages.AlertKind;
+using DispatchJson = Alerting.Dispatch.Messages.DispatchJson;
 
-namespace Akka.Alerting.Benchmarks.Macro;
+namespace Alerting.Benchmarks.Macro;
 
 /// <summary>
 /// Alert latency of the running <see cref="AlertPipeline"/> (same composition as the throughput run: shipped

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using Akka.Alerting.Benchmarks.Harness;
-using Akka.Alerting.Events;
+using Alerting.Benchmarks.Harness;
+using Alerting.Events;
 
-namespace Akka.Alerting.Benchmarks.Macro;
+namespace Alerting.Benchmarks.Macro;
 
 /// <summary>
 /// Decode throughput on one thread: seed-shaped records (~140 bytes, from <see cref="SeedEventGenerator"/>) decoded

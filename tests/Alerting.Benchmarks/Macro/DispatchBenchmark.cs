@@ -1,16 +1,16 @@
 using System.Diagnostics;
 using System.Globalization;
-using Akka.Alerting.Benchmarks.Harness;
-using Akka.Alerting.Dispatch.Hosting;
-using Akka.Alerting.Dispatch.Messages;
-using Akka.Alerting.Kafka;
-using Akka.Alerting.Kafka.Embedded;
-using Akka.Alerting.Persistence;
-using Akka.Alerting.Persistence.Postgres;
+using Alerting.Benchmarks.Harness;
+using Alerting.Dispatch.Hosting;
+using Alerting.Dispatch.Messages;
+using Alerting.Kafka;
+using Alerting.Kafka.Embedded;
+using Alerting.Persistence;
+using Alerting.Persistence.Postgres;
 using Confluent.Kafka;
 using Npgsql;
 
-namespace Akka.Alerting.Benchmarks.Macro;
+namespace Alerting.Benchmarks.Macro;
 
 /// <summary>
 /// Alerts/s through one dispatcher instance (embedded broker in, PostgreSQL journal, dispatch topic out) at 100,000

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
-using Akka.Alerting.Benchmarks.Harness;
-using Akka.Alerting.Events;
-using Akka.Alerting.Rules;
-using Akka.Alerting.Rules.Templates;
+using Alerting.Benchmarks.Harness;
+using Alerting.Events;
+using Alerting.Rules;
+using Alerting.Rules.Templates;
 
-namespace Akka.Alerting.Benchmarks.Macro;
+namespace Alerting.Benchmarks.Macro;
 
 /// <summary>
 /// The rule engine against its baseline, on one thread: seed-shaped records for 100k devices (2 s of disorder)

@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
-using Akka.Alerting.Benchmarks.Harness;
-using Akka.Alerting.Persistence;
-using Akka.Alerting.Persistence.Postgres;
+using Alerting.Benchmarks.Harness;
+using Alerting.Persistence;
+using Alerting.Persistence.Postgres;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Akka.Alerting.Benchmarks.Macro;
+namespace Alerting.Benchmarks.Macro;
 
 /// <summary>
 /// The PostgreSQL journal against its baseline, in one fresh database: events/s appended through

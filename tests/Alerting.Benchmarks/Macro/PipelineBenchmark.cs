@@ -1,16 +1,16 @@
 using System.Diagnostics;
-using Akka.Alerting.Benchmarks.Harness;
-using Akka.Alerting.Enrichment;
-using Akka.Alerting.Events;
-using Akka.Alerting.Kafka;
-using Akka.Alerting.Rules;
-using Akka.Alerting.Service.Hosting;
-using Akka.Alerting.Service.Pipeline;
-using Akka.Alerting.Service.Settings;
+using Alerting.Benchmarks.Harness;
+using Alerting.Enrichment;
+using Alerting.Events;
+using Alerting.Kafka;
+using Alerting.Rules;
+using Alerting.Service.Hosting;
+using Alerting.Service.Pipeline;
+using Alerting.Service.Settings;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Akka.Alerting.Benchmarks.Macro;
+namespace Alerting.Benchmarks.Macro;
 
 /// <summary>
 /// The alert application end to end over the embedded broker, with the service's own composition

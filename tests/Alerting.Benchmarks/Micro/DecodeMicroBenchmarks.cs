@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Akka.Alerting.Events;
+using Alerting.Events;
 using BenchmarkDotNet.Attributes;
 
-namespace Akka.Alerting.Benchmarks.Micro;
+namespace Alerting.Benchmarks.Micro;
 
 /// <summary>
 /// One seed-shaped record: decoding it into a <see cref="DeviceEvent"/> against a plain token scan (the baseline),

@@ -1,9 +1,9 @@
 using System.Threading.Channels;
-using Akka.Alerting.Streams;
+using Alerting.Streams;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 
-namespace Akka.Alerting.Benchmarks.Micro;
+namespace Alerting.Benchmarks.Micro;
 
 /// <summary>
 /// Nanoseconds per element through 1 and 5 fused Select stages and through one async boundary, each against a

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 
-namespace Akka.Alerting.Events.Tests.Generation;
+namespace Alerting.Events.Tests.Generation;
 
 public sealed class SeedPatternSpec
 {

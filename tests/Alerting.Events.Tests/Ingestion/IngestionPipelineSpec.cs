@@ -1,13 +1,13 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
-using Akka.Alerting.Kafka;
-using Akka.Alerting.Kafka.Streaming;
-using Akka.Alerting.Streams;
-using Akka.Alerting.TestKit;
+using Alerting.Kafka;
+using Alerting.Kafka.Streaming;
+using Alerting.Streams;
+using Alerting.TestKit;
 using Confluent.Kafka;
 
-namespace Akka.Alerting.Events.Tests.Ingestion;
+namespace Alerting.Events.Tests.Ingestion;
 
 public sealed class IngestionPipelineSpec(EmbeddedKafkaFixture kafka) : IClassFixture<EmbeddedKafkaFixture>
 {

@@ -1,10 +1,10 @@
-using Akka.Alerting.Kafka.Streaming;
-using Akka.Alerting.Streams;
-using Akka.Alerting.TestKit;
-using Akka.Alerting.TestKit.Streams;
+using Alerting.Kafka.Streaming;
+using Alerting.Streams;
+using Alerting.TestKit;
+using Alerting.TestKit.Streams;
 using Confluent.Kafka;
 
-namespace Akka.Alerting.Kafka.Tests.Streaming;
+namespace Alerting.Kafka.Tests.Streaming;
 
 public sealed class KafkaConsumerSourceSpec(EmbeddedKafkaFixture kafka) : IClassFixture<EmbeddedKafkaFixture>
 {

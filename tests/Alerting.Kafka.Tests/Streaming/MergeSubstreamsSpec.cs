@@ -1,8 +1,8 @@
-using Akka.Alerting.Kafka.Streaming;
-using Akka.Alerting.Streams;
-using Akka.Alerting.TestKit.Streams;
+using Alerting.Kafka.Streaming;
+using Alerting.Streams;
+using Alerting.TestKit.Streams;
 
-namespace Akka.Alerting.Kafka.Tests.Streaming;
+namespace Alerting.Kafka.Tests.Streaming;
 
 public sealed class MergeSubstreamsSpec
 {

@@ -1,7 +1,7 @@
-using Akka.Alerting.Kafka.Streaming;
+using Alerting.Kafka.Streaming;
 using Confluent.Kafka;
 
-namespace Akka.Alerting.Kafka.Tests.Streaming;
+namespace Alerting.Kafka.Tests.Streaming;
 
 public sealed class OffsetTrackerSpec
 {

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
-using Akka.Alerting.Kafka.Streaming;
-using Akka.Alerting.Streams;
-using Akka.Alerting.TestKit;
+using Alerting.Kafka.Streaming;
+using Alerting.Streams;
+using Alerting.TestKit;
 using Confluent.Kafka;
 
-namespace Akka.Alerting.Kafka.Tests.Streaming;
+namespace Alerting.Kafka.Tests.Streaming;
 
 /// <summary>Helpers shared by the streaming specs: source settings with test timings, committed offsets, collecting substreams.</summary>
 internal static class StreamingTestClients

@@ -1,8 +1,8 @@
-using Akka.Alerting.Kafka.Embedded;
+using Alerting.Kafka.Embedded;
 using Confluent.Kafka;
 using Xunit;
 
-namespace Akka.Alerting.TestKit;
+namespace Alerting.TestKit;
 
 /// <summary>
 /// An xunit class or collection fixture owning one embedded Kafka cluster of three brokers for the tests that

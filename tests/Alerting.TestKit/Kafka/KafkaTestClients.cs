@@ -1,8 +1,8 @@
 using System.Globalization;
-using Akka.Alerting.Kafka;
+using Alerting.Kafka;
 using Confluent.Kafka;
 
-namespace Akka.Alerting.TestKit;
+namespace Alerting.TestKit;
 
 /// <summary>
 /// Produce and read helpers for tests against any Kafka-protocol cluster (usually the embedded one),

@@ -2,7 +2,7 @@ using System.Globalization;
 using Npgsql;
 using Xunit;
 
-namespace Akka.Alerting.TestKit;
+namespace Alerting.TestKit;
 
 /// <summary>
 /// A fresh PostgreSQL database for one test class (use as <c>IClassFixture&lt;PostgresFixture&gt;</c>): created

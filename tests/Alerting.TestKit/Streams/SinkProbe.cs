@@ -1,8 +1,8 @@
 using Xunit;
 using System.Threading.Channels;
-using Akka.Alerting.Streams;
+using Alerting.Streams;
 
-namespace Akka.Alerting.TestKit.Streams;
+namespace Alerting.TestKit.Streams;
 
 /// <summary>
 /// A sink driven by a test: it pulls its upstream only as far as the test has <see cref="Request"/>ed, and

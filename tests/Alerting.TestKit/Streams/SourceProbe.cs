@@ -1,8 +1,8 @@
 using Xunit;
 using System.Threading.Channels;
-using Akka.Alerting.Streams;
+using Alerting.Streams;
 
-namespace Akka.Alerting.TestKit.Streams;
+namespace Alerting.TestKit.Streams;
 
 /// <summary>
 /// A source driven by a test: <see cref="SendNext(T)"/>, <see cref="SendComplete"/> and

@@ -1,8 +1,8 @@
 using Xunit;
-using Akka.Alerting.Streams;
-using Akka.Alerting.TestKit.Time;
+using Alerting.Streams;
+using Alerting.TestKit.Time;
 
-namespace Akka.Alerting.TestKit.Streams;
+namespace Alerting.TestKit.Streams;
 
 /// <summary>Assertions about a materialized stream's lifetime.</summary>
 public static class StreamAssert

@@ -1,4 +1,4 @@
-namespace Akka.Alerting.TestKit.Time;
+namespace Alerting.TestKit.Time;
 
 /// <summary>
 /// A <see cref="TimeProvider"/> whose clock moves only when a test calls <see cref="Advance"/>. Timers created
