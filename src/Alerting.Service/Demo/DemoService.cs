@@ -17,6 +17,7 @@ namespace Alerting.Service.Demo;
 /// stops first, then the pipeline drains what was produced, commits and closes. The device-config store
 /// (embedded SQLite by default) is seeded with generated configurations for the demo's devices ("1".."N"),
 /// whose overrides are the shipped rules' alert types; the status line ends with the lookup's cache counters.
+/// Between the status lines, <see cref="DemoTap"/> prints a sample of the alerts and dispatches actually sent.
 /// </summary>
 public sealed partial class DemoService(
     AlertingSettings settings,
@@ -42,6 +43,12 @@ public sealed partial class DemoService(
         var kafka = settings.Kafka with { BootstrapServers = cluster.BootstrapServers };
         LogStarted(cluster.BootstrapServers, demo.Devices, demo.EventsPerSecond);
 
+        // Status lines and the tap's sample lines share the output: one writer, synchronized.
+        var writer = TextWriter.Synchronized(output.Writer);
+        using var tapStop = new CancellationTokenSource();
+        var tap = new DemoTap(kafka, demo.Partitions, writer, new DemoSample(initial: 3, every: TimeSpan.FromSeconds(5)), time, _log);
+        var tapTask = tap.RunAsync(tapStop.Token);
+
         await using var application = AlertApplication.Create(settings with { Kafka = kafka }, rules, counters, time, loggerFactory);
         await application.Devices.Store.UpsertAsync(DeviceConfigGenerator.Generate(demo.Devices + 1, AlertTypes(rules), idPrefix: ""), stoppingToken);
         var lookup = application.Devices.Lookup;
@@ -63,7 +70,7 @@ public sealed partial class DemoService(
                 while (await ticker.WaitForNextTickAsync(stoppingToken))
                 {
                     counters.ObserveDispatched(dispatch.Host.Counters.Dispatched);
-                    await WriteStatusAsync(started.Elapsed, generator.Produced, lookup, pipeline.CheckpointsTaken, stoppingToken);
+                    await WriteStatusAsync(writer, started.Elapsed, generator.Produced, lookup, pipeline.CheckpointsTaken, stoppingToken);
                     if (demo.Duration > TimeSpan.Zero && started.Elapsed >= demo.Duration)
                     {
                         lifetime.StopApplication();
@@ -91,9 +98,11 @@ public sealed partial class DemoService(
         await WaitForDispatcherAsync(dispatch, TimeSpan.FromSeconds(5));
         await AwaitQuietly(dispatch.Host.StopAsync(CancellationToken.None));
         counters.ObserveDispatched(dispatch.Host.Counters.Dispatched);
+        await tapStop.CancelAsync();
+        await AwaitQuietly(tapTask);
 
-        await output.Writer.WriteLineAsync(counters.SummaryLine().AsMemory(), CancellationToken.None);
-        await output.Writer.FlushAsync(CancellationToken.None);
+        await writer.WriteLineAsync(counters.SummaryLine().AsMemory(), CancellationToken.None);
+        await writer.FlushAsync(CancellationToken.None);
         if (pipelineTask.IsFaulted || generatorTask.IsFaulted || dispatch.Host.Completion.IsFaulted)
         {
             exit.Fail();
@@ -117,14 +126,14 @@ public sealed partial class DemoService(
     private static List<string> AlertTypes(Alerting.Rules.RuleSet rules) =>
         rules.Rules.Select(r => r.AlertType).Distinct(StringComparer.Ordinal).ToList();
 
-    private async Task WriteStatusAsync(TimeSpan elapsed, long produced, DeviceConfigLookup lookup, long checkpoints, CancellationToken cancellationToken)
+    private async Task WriteStatusAsync(TextWriter writer, TimeSpan elapsed, long produced, DeviceConfigLookup lookup, long checkpoints, CancellationToken cancellationToken)
     {
         var cache = lookup.Cache.Statistics;
         var line = string.Create(
             CultureInfo.InvariantCulture,
             $"status t={elapsed.TotalSeconds:F0}s produced={produced} events_in={counters.EventsIn} alerts_out={counters.AlertsOut} revokes_out={counters.RevokesOut} dispatched={counters.Dispatched} dead_letter={counters.DeadLetter} late={counters.Late} lookup_hits={cache.Hits} lookup_misses={cache.Misses} checkpoints={checkpoints}");
-        await output.Writer.WriteLineAsync(line.AsMemory(), cancellationToken);
-        await output.Writer.FlushAsync(cancellationToken);
+        await writer.WriteLineAsync(line.AsMemory(), cancellationToken);
+        await writer.FlushAsync(cancellationToken);
     }
 
     private async Task AwaitQuietly(Task task)
