@@ -17,8 +17,11 @@ namespace Alerting.Kafka;
 /// (<c>runtimes/linux-x64/native/</c>, or the base directory itself after a runtime-specific publish).
 /// Elsewhere the runtime's default probing for <c>librdkafka</c> picks the redist's build for the platform.
 /// Confluent.Kafka's imports of <c>librdkafka</c> are answered by a <see cref="NativeLibrary"/> import
-/// resolver with that handle, set before any client exists; <c>Library.Load(path)</c> is not used, since it
-/// calls <c>dlopen</c> from <c>libdl</c>, which glibc 2.34+ ships only as <c>libdl.so.2</c>.
+/// resolver with that handle; <c>Library.Load(path)</c> is not used, since it calls <c>dlopen</c> from
+/// <c>libdl</c>, which glibc 2.34+ ships only as <c>libdl.so.2</c>. The resolver is registered when this
+/// assembly is loaded, so code here that builds a client directly cannot reach Confluent.Kafka before it: without
+/// it the runtime's own search would pick whatever librdkafka the system has (Debian's 2.0.2, where installed).
+/// Code elsewhere builds its clients through <see cref="KafkaClients"/>, which calls <see cref="EnsureLoaded"/>.
 /// </remarks>
 public static class KafkaNative
 {
@@ -29,8 +32,13 @@ public static class KafkaNative
     public const string StaticLinuxBuild = "centos8-librdkafka.so";
 
     private static readonly Lock s_gate = new();
+    private static volatile bool s_registered;
     private static volatile bool s_loaded;
     private static IntPtr s_handle;
+
+    /// <summary>Set while this thread loads the library, so the default search it may start is not answered by the resolver.</summary>
+    [ThreadStatic]
+    private static bool t_loading;
 
     /// <summary>The path or name the native library was loaded from, once <see cref="EnsureLoaded"/> has run.</summary>
     public static string? LoadedFrom { get; private set; }
@@ -63,11 +71,43 @@ public static class KafkaNative
                 return;
             }
 
-            (s_handle, LoadedFrom) = Load();
-            NativeLibrary.SetDllImportResolver(typeof(Library).Assembly, Resolve);
-            NativeLibrary.SetDllImportResolver(typeof(KafkaNative).Assembly, Resolve);
+            Register();
+            t_loading = true;
+            try
+            {
+                (s_handle, LoadedFrom) = Load();
+            }
+            finally
+            {
+                t_loading = false;
+            }
+
             s_loaded = true;
         }
+    }
+
+#pragma warning disable CA2255 // The resolver must be in place before this assembly's code first reaches Confluent.Kafka.
+    [System.Runtime.CompilerServices.ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void RegisterOnLoad()
+    {
+        lock (s_gate)
+        {
+            Register();
+        }
+    }
+
+    /// <summary>Registers the import resolver of Confluent.Kafka and of this assembly, once (under the gate).</summary>
+    private static void Register()
+    {
+        if (s_registered)
+        {
+            return;
+        }
+
+        NativeLibrary.SetDllImportResolver(typeof(Library).Assembly, Resolve);
+        NativeLibrary.SetDllImportResolver(typeof(KafkaNative).Assembly, Resolve);
+        s_registered = true;
     }
 
     /// <summary>The places, in order, where the statically linked Linux x64 build is looked for.</summary>
@@ -107,6 +147,15 @@ public static class KafkaNative
         return (NativeLibrary.Load(LibraryName, typeof(Library).Assembly, null), LibraryName);
     }
 
-    private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath) =>
-        libraryName == LibraryName ? s_handle : IntPtr.Zero;
+    private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
+    {
+        if (libraryName != LibraryName || t_loading)
+        {
+            return IntPtr.Zero;
+        }
+
+        // The first import loads the library, whoever asks first (a client built directly, or EnsureLoaded).
+        EnsureLoaded();
+        return s_handle;
+    }
 }

@@ -20,6 +20,27 @@ public sealed class KafkaClientsSpec
     }
 
     [Fact]
+    public void A_client_built_directly_must_use_the_static_librdkafka_and_no_other_must_be_mapped()
+    {
+        // Built without KafkaClients: the resolver registered when this assembly loaded answers Confluent.Kafka.
+        using (var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = "127.0.0.1:1" })
+            .SetLogHandler((_, _) => { })
+            .Build())
+        {
+            Assert.False(string.IsNullOrEmpty(producer.Name));
+        }
+
+        // Debian's librdkafka (2.0.2), where installed, must not have been loaded by anything in this process.
+        var mapped = File.ReadLines("/proc/self/maps")
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => fields.Length >= 6 && fields[5].Contains("rdkafka", StringComparison.Ordinal))
+            .Select(fields => fields[5])
+            .Distinct()
+            .ToList();
+        Assert.Equal([KafkaNative.LoadedFrom!], mapped);
+    }
+
+    [Fact]
     public void A_producer_config_must_be_idempotent_compressed_and_allow_a_deep_queue()
     {
         var config = KafkaClients.ProducerConfig("127.0.0.1:9092");
