@@ -1,11 +1,14 @@
-# Akka.Alerting service image: Debian's librdkafka under the .NET runtime.
+# Akka.Alerting service image (linux-x64). The Kafka client's native library is the statically linked librdkafka
+# that the librdkafka.redist package ships as centos8-librdkafka.so (SASL and TLS built in); a linux-x64 publish
+# puts it beside the service's assemblies, where Alerting.Kafka's loader looks for it: no system package is needed.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY . .
-RUN dotnet publish src/Alerting.Service -c Release -o /app
+RUN dotnet publish src/Alerting.Service -c Release -r linux-x64 --self-contained false -o /app \
+ && test -f /app/centos8-librdkafka.so \
+ && rm -rf /app/librdkafka
 
 FROM mcr.microsoft.com/dotnet/runtime:10.0
-RUN apt-get update && apt-get install -y --no-install-recommends librdkafka1 librdkafka-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app .
 USER 1000

@@ -3,7 +3,7 @@
 #   ./build.sh demo [--duration 20s] [service args...]   run the whole pipeline on the embedded broker and store
 #   ./build.sh test [dotnet test args...]                 run every test project against a private PostgreSQL 15
 #   ./build.sh bench [--quick]                            run the macro benchmarks, write artifacts/bench/results.json
-# Each verb installs what is missing (apt), restores and builds first.
+# Each verb installs what is missing (apt: PostgreSQL 15 for test and bench), restores and builds first.
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -12,9 +12,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 log() { printf '[build] %s\n' "$*" >&2; }
 
+# Installs the named apt packages that are missing (the Kafka client's native library comes from NuGet).
 ensure_packages() {
   local missing=()
-  for p in librdkafka1 librdkafka-dev "$@"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -65,12 +66,10 @@ verb=${1:-}
 [ $# -gt 0 ] && shift
 case "$verb" in
   demo)
-    ensure_packages
     build
     exec dotnet run --no-build -c "$CONFIG" --project src/Alerting.Service -- demo "$@"
     ;;
   test)
-    ensure_packages
     build
     trap stop_postgres EXIT
     start_postgres
@@ -93,7 +92,6 @@ PY
     exit $status
     ;;
   bench)
-    ensure_packages
     build
     trap stop_postgres EXIT
     start_postgres

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using Alerting.Benchmarks.Harness;
+using Alerting.Kafka;
 using BenchmarkDotNet.Running;
 
 namespace Alerting.Benchmarks;
@@ -60,11 +61,22 @@ internal static class Program
             }
         }
 
+        // The figures, and beside them the librdkafka they were measured with (a text, not a figure).
+        var document = new SortedDictionary<string, object>(StringComparer.Ordinal)
+        {
+            ["kafka_client_version"] = KafkaNative.Version,
+        };
+        foreach (var (key, value) in results)
+        {
+            document[key] = value;
+        }
+
         Directory.CreateDirectory(outDir);
         var path = Path.Combine(outDir, "results.json");
-        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }), cts.Token);
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }), cts.Token);
 
         Console.WriteLine($"{"key",-36} {"value",16}");
+        Console.WriteLine($"{"kafka_client_version",-36} {KafkaNative.Version,16}");
         foreach (var (key, value) in results)
         {
             Console.WriteLine($"{key,-36} {value.ToString(value % 1 == 0 ? "N0" : "N3", CultureInfo.InvariantCulture),16}");

@@ -45,6 +45,7 @@ public sealed class BenchmarkHarnessSpec : IDisposable
             Assert.True(value.GetDouble() >= 0, key);
         }
 
+        Assert.Equal(Alerting.Kafka.KafkaNative.Version, root.GetProperty("kafka_client_version").GetString());
         Assert.True(root.GetProperty("pipeline_events_per_sec").GetDouble() > 0);
         Assert.True(root.GetProperty("pipeline_patterns_injected").GetDouble() > 0);
         Assert.Equal(root.GetProperty("pipeline_patterns_injected").GetDouble(), root.GetProperty("pipeline_alerts").GetDouble());

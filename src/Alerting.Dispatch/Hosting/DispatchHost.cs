@@ -154,8 +154,12 @@ public sealed class DispatchHost : IAsyncDisposable
     {
         var ct = _kill.Token;
         var groupConfig = KafkaClients.ConsumerConfig(_settings.BootstrapServers, _settings.GroupId, _settings.SessionTimeout, _settings.HeartbeatInterval);
+        _settings.ConfigureConsumer?.Invoke(groupConfig, "dispatch");
         var workOrderConfig = KafkaClients.ConsumerConfig(_settings.BootstrapServers, _settings.GroupId + ".work-orders", _settings.SessionTimeout, _settings.HeartbeatInterval);
-        _producer = KafkaClients.ProducerBuilder<string, string>(KafkaClients.ProducerConfig(_settings.BootstrapServers))
+        _settings.ConfigureConsumer?.Invoke(workOrderConfig, "dispatch-work-orders");
+        var producerConfig = KafkaClients.ProducerConfig(_settings.BootstrapServers);
+        _settings.ConfigureProducer?.Invoke(producerConfig, "dispatch");
+        _producer = KafkaClients.ProducerBuilder<string, string>(producerConfig)
             .SetLogHandler((_, _) => { })
             .SetErrorHandler((_, _) => { })
             .Build();

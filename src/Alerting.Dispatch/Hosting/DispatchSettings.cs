@@ -1,3 +1,5 @@
+using Confluent.Kafka;
+
 namespace Alerting.Dispatch.Hosting;
 
 /// <summary>
@@ -46,6 +48,19 @@ public sealed record DispatchSettings
 
     /// <summary>Consumer heartbeat interval.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Applied to each consumer configuration the host builds, with the client's role (<c>dispatch</c>,
+    /// <c>dispatch-work-orders</c>): client id, fetch wait, security and other librdkafka properties. The host sets
+    /// the bootstrap servers, the group and the commit behaviour itself before.
+    /// </summary>
+    public Action<ConsumerConfig, string>? ConfigureConsumer { get; init; }
+
+    /// <summary>
+    /// Applied to the producer configuration the host builds, with the client's role (<c>dispatch</c>): client id,
+    /// compression, linger, queue size, security and other librdkafka properties.
+    /// </summary>
+    public Action<ProducerConfig, string>? ConfigureProducer { get; init; }
 
     /// <summary>Checks the values; throws <see cref="ArgumentException"/> naming the first bad one.</summary>
     public DispatchSettings Validate()

@@ -4,7 +4,7 @@ namespace Alerting.Kafka.Native;
 
 /// <summary>
 /// The few librdkafka functions the embedded broker needs: creating the owning client handle and
-/// driving the mock cluster (rdkafka.h, rdkafka_mock.h of librdkafka 2.0.2).
+/// driving the mock cluster (rdkafka.h, rdkafka_mock.h of librdkafka 2.16).
 /// The library name is resolved by <see cref="KafkaNative"/>; call <see cref="KafkaNative.EnsureLoaded"/> first.
 /// </summary>
 internal static partial class LibRdKafka
@@ -59,6 +59,9 @@ internal static partial class LibRdKafka
 
     [LibraryImport(KafkaNative.LibraryName)]
     public static partial void rd_kafka_mock_push_request_errors_array(MockClusterSafeHandle mcluster, short apiKey, nuint count, int[] errors);
+
+    [LibraryImport(KafkaNative.LibraryName)]
+    public static partial void rd_kafka_mock_group_initial_rebalance_delay_ms(MockClusterSafeHandle mcluster, int delayMs);
 
     [LibraryImport(KafkaNative.LibraryName)]
     public static partial void rd_kafka_mock_clear_request_errors(MockClusterSafeHandle mcluster, short apiKey);

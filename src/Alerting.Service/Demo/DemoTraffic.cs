@@ -20,8 +20,7 @@ public sealed class DemoTraffic(DemoSettings demo, KafkaSettings kafka, TimeProv
     /// <summary>Produces until cancelled, then flushes what is queued.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var config = KafkaClients.ProducerConfig(kafka.BootstrapServers);
-        config.ClientId = kafka.ClientId + "-demo-generator";
+        var config = kafka.ProducerConfig("demo-generator");
         using var producer = KafkaClients.ProducerBuilder<byte[], byte[]>(config).Build();
         var now = time.GetUtcNow();
         var step = TimeSpan.FromSeconds(1.0 / demo.EventsPerSecond);

@@ -40,6 +40,8 @@ public sealed class DispatchApplication : IAsyncDisposable
                 MaxBatchSize = settings.Dispatch.BatchSize,
                 SessionTimeout = settings.Kafka.SessionTimeout,
                 HeartbeatInterval = settings.Kafka.HeartbeatInterval,
+                ConfigureConsumer = settings.Kafka.Configure,
+                ConfigureProducer = settings.Kafka.Configure,
             }.Validate(),
             store.Store,
             time);

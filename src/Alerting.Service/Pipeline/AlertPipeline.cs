@@ -119,12 +119,8 @@ public sealed partial class AlertPipeline
         });
         var stage = new BatchState(decoder, tracker, engine, kafka.Topics);
 
-        var consumerConfig = KafkaClients.ConsumerConfig(kafka.BootstrapServers, _settings.AlertGroupId, kafka.SessionTimeout, kafka.HeartbeatInterval);
-        consumerConfig.ClientId = kafka.ClientId + "-alert";
-        consumerConfig.FetchWaitMaxMs = (int)kafka.FetchMaxWait.TotalMilliseconds;
-        var producerConfig = KafkaClients.ProducerConfig(kafka.BootstrapServers);
-        producerConfig.ClientId = kafka.ClientId + "-alert";
-        producerConfig.LingerMs = kafka.Linger.TotalMilliseconds;
+        var consumerConfig = kafka.ConsumerConfig(_settings.AlertGroupId, "alert");
+        var producerConfig = kafka.ProducerConfig("alert");
 
         var producer = KafkaClients.ProducerBuilder<byte[]?, byte[]>(producerConfig).Build();
         stage.Producer = producer;

@@ -1,5 +1,6 @@
 using Alerting.Configuration;
 using Alerting.Events;
+using Alerting.Kafka;
 using Microsoft.Extensions.Configuration;
 
 namespace Alerting.Service.Settings;
@@ -51,6 +52,14 @@ public sealed record KafkaSettings(
             throw new ConfigurationValueException("alerting:kafka:heartbeat-interval", heartbeat.ToString(), "shorter than alerting:kafka:session-timeout");
         }
 
+        var properties = c.GetSection("alerting:kafka:properties").AsEnumerable(makePathsRelative: true)
+            .Where(kv => kv.Value is not null)
+            .ToDictionary(kv => kv.Key.Replace(':', '.'), kv => kv.Value!, StringComparer.Ordinal);
+        if (KafkaClientProperties.Find(properties) is { } refused)
+        {
+            throw new ConfigurationValueException("alerting:kafka:properties:" + refused.Key, refused.Value, refused.Reason);
+        }
+
         return new KafkaSettings(
             c["alerting:kafka:bootstrap-servers"] ?? "",
             c.GetRequiredString("alerting:kafka:client-id"),
@@ -60,9 +69,7 @@ public sealed record KafkaSettings(
             c.GetDuration("alerting:kafka:linger", TimeSpan.FromMilliseconds(5)),
             compression,
             c.GetInt("alerting:kafka:producer-queue-max-messages", 1_000_000, 1, 10_000_000),
-            c.GetSection("alerting:kafka:properties").AsEnumerable(makePathsRelative: true)
-                .Where(kv => kv.Value is not null)
-                .ToDictionary(kv => kv.Key.Replace(':', '.'), kv => kv.Value!, StringComparer.Ordinal),
+            properties,
             TopicSettings.Bind(c));
     }
 }

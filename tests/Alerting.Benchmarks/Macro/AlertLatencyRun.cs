@@ -72,7 +72,7 @@ internal static class AlertLatencyRun
         var eventRules = rules.Rules.Where(r => r.Operator != PatternOperator.Absent).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
 
         // Scenarios at a share that gives about TargetAlerts over the measured duration, within the seeded devices.
-        // (The whole run is about warm-up + duration + delay + 2 s, plus the group join, ~3 s here.)
+        // (The whole run is about warm-up + duration + delay + 2 s, plus the group join.)
         var total = rate * (WarmUp + duration + delay + TimeSpan.FromSeconds(10)).TotalSeconds;
         var share = Math.Min(TargetAlerts / (rate * duration.TotalSeconds), 0.5 * MaxPatternDevices / total);
         var generator = new SeedEventGenerator(13, new SeedEventOptions

@@ -190,7 +190,7 @@ public sealed class PipelineBenchmark : IMacroBenchmark
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var run = pipeline.RunAsync(stop.Token);
 
-        // The clock starts at the first consumed record: the group join (~3 s on the embedded broker) is not counted.
+        // The clock starts at the first consumed record: the group join is not counted.
         while (pipeline.Consumed == 0 && !run.IsCompleted)
         {
             await Task.Delay(5, cancellationToken);
