@@ -101,6 +101,95 @@ public sealed class DeviceLookupJoinStageSpec(ITestOutputHelper output) : StageS
     }
 
     [Fact]
+    public async Task A_lookup_join_stage_must_pass_a_device_with_no_row_with_the_defaults_and_count_it_once_per_ttl()
+    {
+        var (store, seeded) = await SeedAsync(2);
+        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1) }, _clock);
+
+        var output = await RunAsync(lookup, [new(0, "ghost"), new(1, seeded[0].DeviceId), new(2, "ghost")]);
+        var again = await RunAsync(lookup, [new(0, "ghost")]);
+
+        Assert.Equal([0, 1, 2], output.Select(r => r.Seq));
+        Assert.Equal(DeviceConfig.Defaults("ghost"), output[0].Config);
+        Assert.True(output[2].Config.IsDefault);
+        Assert.Equal(seeded[0], output[1].Config);
+        Assert.True(again[0].Config.IsDefault);
+        Assert.Equal(1, lookup.Statistics.Cache.MissingDevices);
+        Assert.Equal(1, store.LoadQueries); // the defaults were cached: the second run asked nothing
+
+        _clock.Advance(lookup.Settings.CacheTtl);
+        await RunAsync(lookup, [new(0, "ghost")]);
+
+        Assert.Equal(2, lookup.Statistics.Cache.MissingDevices);
+        Assert.Equal(2, store.LoadQueries);
+    }
+
+    [Fact]
+    public async Task A_lookup_join_stage_must_reload_a_row_once_its_ttl_has_passed()
+    {
+        var (store, seeded) = await SeedAsync(1);
+        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1) }, _clock);
+        var device = seeded[0].DeviceId;
+
+        var before = await RunAsync(lookup, [new(0, device)]);
+        await store.UpsertAsync([seeded[0] with { Version = 2, Level = 9 }], CancellationToken.None);
+        _clock.Advance(TimeSpan.FromSeconds(59));
+        var cached = await RunAsync(lookup, [new(0, device)]);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        var reloaded = await RunAsync(lookup, [new(0, device)]);
+
+        Assert.Equal((1, 1, 2), (before[0].Config.Version, cached[0].Config.Version, reloaded[0].Config.Version));
+        Assert.Equal(9, reloaded[0].Config.Level);
+        Assert.Equal(1, lookup.Statistics.Cache.Expired);
+        Assert.Equal(2, store.LoadQueries);
+    }
+
+    [Fact]
+    public async Task A_lookup_join_stage_must_back_off_exponentially_up_to_the_cap_while_the_store_refuses_and_emit_nothing_meanwhile()
+    {
+        var (sqlite, seeded) = await SeedAsync(3);
+        var store = new RefusingStore(sqlite, failures: 4);
+        var settings = new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1), Parallelism = 1 }
+            .WithBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), randomFactor: 0);
+        var lookup = new DeviceConfigLookup(store, settings, _clock);
+        var emitted = new List<EnrichedReading>();
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var done = Source.From(seeded.Select((c, i) => new Reading(i, c.DeviceId)).ToArray())
+                .Via(Join(lookup))
+                .RunWith(Sink.ForEach<EnrichedReading>(r =>
+                {
+                    lock (emitted)
+                    {
+                        emitted.Add(r);
+                    }
+                }), Materializer);
+
+            // waits after failures 1..4: 1 s, 2 s, 4 s, 4 s (capped)
+            foreach (var (wait, failuresSoFar) in new[] { (1, 1), (2, 2), (4, 3), (4, 4) })
+            {
+                await Eventually.TrueAsync(() => store.Attempts == failuresSoFar, $"attempt {failuresSoFar}");
+                await _clock.WaitForArmedTimersAsync(1);
+                _clock.Advance(TimeSpan.FromSeconds(wait) - TimeSpan.FromMilliseconds(1));
+                Assert.Equal(1, _clock.ArmedTimers); // not yet due: no new attempt
+                Assert.Equal(failuresSoFar, store.Attempts);
+                lock (emitted)
+                {
+                    Assert.Empty(emitted);
+                }
+
+                _clock.Advance(TimeSpan.FromMilliseconds(1));
+            }
+
+            await done.WaitAsync(TimeSpan.FromSeconds(20));
+        }, Materializer);
+
+        Assert.Equal(5, store.Attempts);
+        Assert.Equal(seeded, emitted.Select(r => r.Config));
+        Assert.Equal((4L, 5L), (lookup.Statistics.FailedLoads, lookup.Statistics.Loads));
+    }
+
+    [Fact]
     public async Task A_lookup_join_stage_must_keep_the_upstream_order_with_parallelism_above_one()
     {
         var (sqlite, seeded) = await SeedAsync(300);
