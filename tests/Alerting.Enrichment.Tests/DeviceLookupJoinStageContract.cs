@@ -2,35 +2,41 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using Akka.Streams.Supervision;
 using Akka.Streams.TestKit;
+using Alerting.Enrichment.Postgres;
 using Alerting.Enrichment.Sqlite;
+using Alerting.TestKit;
 using Alerting.TestKit.Time;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 
 namespace Alerting.Enrichment.Tests;
 
-/// <summary>The lookup join as an Akka.Streams stage, against a real SQLite store file.</summary>
-public sealed class DeviceLookupJoinStageSpec(ITestOutputHelper output) : StageSpec(output), IDisposable
+/// <summary>
+/// The lookup join as an Akka.Streams stage, against a real store: one subclass per backend (PostgreSQL, the
+/// production store, and SQLite, the embedded one), which behave the same.
+/// </summary>
+public abstract class DeviceLookupJoinStageContract(ITestOutputHelper output) : StageSpec(output)
 {
     private static readonly string[] AlertTypes = ["FaultA", "FaultB", "FaultC", "Alarm"];
     private readonly ManualTimeProvider _clock = new();
-    private readonly SqliteFileFixture _file = new();
+    private readonly string _prefix = "join-" + Guid.NewGuid().ToString("N")[..8] + "-";
 
-    void IDisposable.Dispose()
-    {
-        _file.Dispose();
-        Dispose();
-    }
+    /// <summary>A store of the backend; with <paramref name="initialize"/> it applies its schema first.</summary>
+    protected abstract IDeviceConfigStore CreateStore(bool initialize);
 
-    private async Task<(SqliteDeviceConfigStore Store, IReadOnlyList<DeviceConfig> Seeded)> SeedAsync(int devices)
+    protected ManualTimeProvider Clock => _clock;
+
+    private string Ghost => _prefix + "ghost";
+
+    private async Task<(IDeviceConfigStore Store, IReadOnlyList<DeviceConfig> Seeded)> SeedAsync(int devices)
     {
-        var store = new SqliteDeviceConfigStore(_file.ConnectionString, new DeviceConfigStoreOptions(AutoInitialize: true));
-        var seeded = DeviceConfigGenerator.Generate(devices, AlertTypes, "join-");
+        var store = CreateStore(initialize: true);
+        var seeded = DeviceConfigGenerator.Generate(devices, AlertTypes, _prefix);
         await store.UpsertAsync(seeded, CancellationToken.None);
-        return (new SqliteDeviceConfigStore(_file.ConnectionString), seeded); // a fresh store: its query counter starts at 0
+        return (CreateStore(initialize: false), seeded); // a fresh store: its query counter starts at 0
     }
 
-    private static DeviceLookupJoinStage<Reading, EnrichedReading> Join(DeviceConfigLookup lookup) =>
+    protected static DeviceLookupJoinStage<Reading, EnrichedReading> Join(DeviceConfigLookup lookup) =>
         new(lookup, r => r.DeviceId, (r, c) => new EnrichedReading(r.Seq, r.DeviceId, c));
 
     private Task<IReadOnlyList<EnrichedReading>> RunAsync(DeviceConfigLookup lookup, IEnumerable<Reading> input) =>
@@ -106,11 +112,11 @@ public sealed class DeviceLookupJoinStageSpec(ITestOutputHelper output) : StageS
         var (store, seeded) = await SeedAsync(2);
         var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1) }, _clock);
 
-        var output = await RunAsync(lookup, [new(0, "ghost"), new(1, seeded[0].DeviceId), new(2, "ghost")]);
-        var again = await RunAsync(lookup, [new(0, "ghost")]);
+        var output = await RunAsync(lookup, [new(0, Ghost), new(1, seeded[0].DeviceId), new(2, Ghost)]);
+        var again = await RunAsync(lookup, [new(0, Ghost)]);
 
         Assert.Equal([0, 1, 2], output.Select(r => r.Seq));
-        Assert.Equal(DeviceConfig.Defaults("ghost"), output[0].Config);
+        Assert.Equal(DeviceConfig.Defaults(Ghost), output[0].Config);
         Assert.True(output[2].Config.IsDefault);
         Assert.Equal(seeded[0], output[1].Config);
         Assert.True(again[0].Config.IsDefault);
@@ -118,7 +124,7 @@ public sealed class DeviceLookupJoinStageSpec(ITestOutputHelper output) : StageS
         Assert.Equal(1, store.LoadQueries); // the defaults were cached: the second run asked nothing
 
         _clock.Advance(lookup.Settings.CacheTtl);
-        await RunAsync(lookup, [new(0, "ghost")]);
+        await RunAsync(lookup, [new(0, Ghost)]);
 
         Assert.Equal(2, lookup.Statistics.Cache.MissingDevices);
         Assert.Equal(2, store.LoadQueries);
@@ -273,23 +279,6 @@ public sealed class DeviceLookupJoinStageSpec(ITestOutputHelper output) : StageS
     }
 
     [Fact]
-    public async Task A_lookup_join_stage_must_fail_the_stream_on_a_non_transient_store_error_even_under_resuming_supervision()
-    {
-        var store = new SqliteDeviceConfigStore(_file.ConnectionString); // schema never applied: "no such table"
-        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1) }, _clock);
-        var error = await this.AssertAllStagesStoppedAsync(
-            () => Assert.ThrowsAsync<SqliteException>(() => Source.From([new Reading(0, "d1"), new Reading(1, "d2")])
-                .Via(Join(lookup))
-                .WithAttributes(ActorAttributes.CreateSupervisionStrategy(Deciders.ResumingDecider))
-                .RunWith(Sink.Seq<EnrichedReading>(), Materializer)),
-            Materializer);
-
-        Assert.Contains("no such table", error.Message, StringComparison.Ordinal);
-        Assert.Equal(1, store.LoadQueries);
-        Assert.Equal((1L, 1L, 1L), (lookup.Statistics.Batches, lookup.Statistics.Loads, lookup.Statistics.FailedLoads));
-    }
-
-    [Fact]
     public async Task A_lookup_join_stage_must_fail_the_stream_when_the_combine_function_throws_even_under_resuming_supervision()
     {
         var (store, seeded) = await SeedAsync(2);
@@ -329,4 +318,44 @@ public sealed class DeviceLookupJoinStageSpec(ITestOutputHelper output) : StageS
         Assert.Empty(await RunAsync(lookup, []));
         Assert.Equal(0, store.LoadQueries);
     }
+}
+
+/// <summary>The lookup join stage against an SQLite file, the embedded mode's store.</summary>
+public sealed class SqliteDeviceLookupJoinStageSpec(ITestOutputHelper output) : DeviceLookupJoinStageContract(output), IDisposable
+{
+    private readonly SqliteFileFixture _file = new();
+
+    void IDisposable.Dispose()
+    {
+        _file.Dispose();
+        Dispose();
+    }
+
+    protected override IDeviceConfigStore CreateStore(bool initialize) =>
+        new SqliteDeviceConfigStore(_file.ConnectionString, new DeviceConfigStoreOptions(AutoInitialize: initialize));
+
+    [Fact]
+    public async Task A_lookup_join_stage_must_fail_the_stream_on_a_non_transient_store_error_even_under_resuming_supervision()
+    {
+        var store = new SqliteDeviceConfigStore(_file.ConnectionString); // schema never applied: "no such table"
+        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1) }, Clock);
+        var error = await this.AssertAllStagesStoppedAsync(
+            () => Assert.ThrowsAsync<SqliteException>(() => Source.From([new Reading(0, "d1"), new Reading(1, "d2")])
+                .Via(Join(lookup))
+                .WithAttributes(ActorAttributes.CreateSupervisionStrategy(Deciders.ResumingDecider))
+                .RunWith(Sink.Seq<EnrichedReading>(), Materializer)),
+            Materializer);
+
+        Assert.Contains("no such table", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, store.LoadQueries);
+        Assert.Equal((1L, 1L, 1L), (lookup.Statistics.Batches, lookup.Statistics.Loads, lookup.Statistics.FailedLoads));
+    }
+}
+
+/// <summary>The lookup join stage against PostgreSQL, the production store.</summary>
+public sealed class PostgresDeviceLookupJoinStageSpec(PostgresFixture postgres, ITestOutputHelper output)
+    : DeviceLookupJoinStageContract(output), IClassFixture<PostgresFixture>
+{
+    protected override IDeviceConfigStore CreateStore(bool initialize) =>
+        new PostgresDeviceConfigStore(postgres.DataSource, new DeviceConfigStoreOptions(AutoInitialize: initialize));
 }
