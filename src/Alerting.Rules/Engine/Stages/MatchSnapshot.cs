@@ -18,8 +18,10 @@ public sealed record PartitionMatchSnapshot(SourcePartition Partition, long Resu
 public interface IPartitionMatchControl
 {
     /// <summary>
-    /// Snapshots every source partition the stage has taken an event of (or was told of), between two elements on
-    /// the stage's own thread; the bytes are the caller's to store while the stream goes on. Fails with
+    /// Snapshots every source partition the stage has taken an event of (one with an offset), between two elements
+    /// on the stage's own thread; the bytes are the caller's to store while the stream goes on. A partition restored
+    /// from a checkpoint and silent since is left out until its first event: it keeps its previous checkpoint (an
+    /// absence alert a timer fired meanwhile is raised again after a restore, with the same id). Fails with
     /// <see cref="InvalidOperationException"/> when the stage has stopped (or stops before answering); cancelling
     /// abandons the wait, not the snapshot.
     /// </summary>

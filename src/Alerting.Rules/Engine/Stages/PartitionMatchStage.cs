@@ -33,23 +33,16 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
     private readonly Func<RuleEngine> _createEngine;
     private readonly bool _flushOnComplete;
     private readonly EventTimeCounters? _counters;
-    private readonly IReadOnlyList<SourcePartition> _partitions;
 
     /// <param name="createEngine">Makes the partition's engine (restored from its checkpoint, if any) when the stage starts.</param>
     /// <param name="flushOnComplete">Flush the engine when upstream completes (bounded replays); off for live partitions.</param>
     /// <param name="counters">Counters to move (events refused by the matcher); none when null.</param>
-    /// <param name="partitions">Source partitions to snapshot even before an event of theirs arrives (e.g. restored ones).</param>
-    public PartitionMatchStage(
-        Func<RuleEngine> createEngine,
-        bool flushOnComplete = false,
-        EventTimeCounters? counters = null,
-        IReadOnlyList<SourcePartition>? partitions = null)
+    public PartitionMatchStage(Func<RuleEngine> createEngine, bool flushOnComplete = false, EventTimeCounters? counters = null)
     {
         ArgumentNullException.ThrowIfNull(createEngine);
         _createEngine = createEngine;
         _flushOnComplete = flushOnComplete;
         _counters = counters;
-        _partitions = partitions ?? [];
         Shape = new FanOutShape<Timed, AlertEvent, LateEvent>(In, Alerts, Late);
     }
 
@@ -105,11 +98,6 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
             {
                 _control.Detach(); // nobody waits for a stage that never ran
                 throw;
-            }
-
-            foreach (var partition in _stage._partitions)
-            {
-                _positions.TryAdd(partition, -1);
             }
 
             _control.Attach(GetAsyncCallback<TaskCompletionSource<IReadOnlyList<PartitionMatchSnapshot>>>(Snapshot));
@@ -207,14 +195,7 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
         {
             try
             {
-                var partitions = new List<SourcePartition>(_positions.Count);
-                foreach (var (partition, position) in _positions)
-                {
-                    if (position >= 0)
-                    {
-                        partitions.Add(partition);
-                    }
-                }
+                var partitions = new List<SourcePartition>(_positions.Keys);
 
                 var states = _engine.SnapshotPartitions(partitions);
                 var pending = _engine.OldestPendingOffsets();
