@@ -22,6 +22,14 @@ public enum Lateness : byte
 /// catches up. An event is late when its time is before the watermark, too late when it is before the
 /// watermark minus allowed-lateness. Pure and single-threaded (one tracker per stage); counters may be read
 /// from any thread.
+/// <para>
+/// Two options serve a per-partition stage. With a max clock skew, the time an event feeds to its partition is
+/// clamped to the wall clock plus that skew (the event itself is classified and passed on with its own time), so
+/// one device whose clock runs minutes fast cannot push the watermark ahead of everyone else's events. With
+/// idle advance, an idle partition's watermark moves on with the wall clock from the moment it went idle, so
+/// event time keeps passing on a quiet partition and absence rules still fire; its next event makes it active
+/// again, and, as ever, the watermark does not move back.
+/// </para>
 /// </summary>
 public sealed class WatermarkTracker
 {
@@ -34,23 +42,44 @@ public sealed class WatermarkTracker
     private readonly long _outOfOrdernessMs;
     private readonly long _allowedLatenessMs;
     private readonly long _idleMs;
+    private readonly long _maxSkewMs;
+    private readonly bool _idleAdvance;
     private PartitionState? _last;
     private long _watermark = NoWatermark;
     private long _late;
     private long _tooLate;
+    private long _clamped;
 
     /// <param name="maxOutOfOrderness">How far behind its newest event a partition's events may still arrive.</param>
     /// <param name="allowedLateness">How far behind the watermark an event is still processed (flagged late).</param>
     /// <param name="idleTimeout">Wall-clock time without events after which a partition is idle; zero disables idleness.</param>
     /// <param name="time">The wall clock (default: the system clock).</param>
-    public WatermarkTracker(TimeSpan maxOutOfOrderness, TimeSpan allowedLateness, TimeSpan idleTimeout, TimeProvider? time = null)
+    /// <param name="maxClockSkew">
+    /// How far ahead of the wall clock an event time may push its partition; later times are clamped to wall clock
+    /// + this skew. Null (the default) clamps nothing.
+    /// </param>
+    /// <param name="idleAdvance">Whether an idle partition's watermark moves on with the wall clock (off by default).</param>
+    public WatermarkTracker(
+        TimeSpan maxOutOfOrderness,
+        TimeSpan allowedLateness,
+        TimeSpan idleTimeout,
+        TimeProvider? time = null,
+        TimeSpan? maxClockSkew = null,
+        bool idleAdvance = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxOutOfOrderness, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(allowedLateness, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(idleTimeout, TimeSpan.Zero);
+        if (maxClockSkew is { } skew)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(skew, TimeSpan.Zero, nameof(maxClockSkew));
+        }
+
         _outOfOrdernessMs = (long)maxOutOfOrderness.TotalMilliseconds;
         _allowedLatenessMs = (long)allowedLateness.TotalMilliseconds;
         _idleMs = (long)idleTimeout.TotalMilliseconds;
+        _maxSkewMs = maxClockSkew is { } s ? (long)s.TotalMilliseconds : -1;
+        _idleAdvance = idleAdvance && _idleMs > 0;
         _time = time ?? TimeProvider.System;
     }
 
@@ -69,6 +98,15 @@ public sealed class WatermarkTracker
 
     /// <summary>Events classified too late so far.</summary>
     public long TooLateEvents => Interlocked.Read(ref _tooLate);
+
+    /// <summary>Events whose time was ahead of wall clock + max clock skew, so fed to the watermark clamped.</summary>
+    public long ClampedEvents => Interlocked.Read(ref _clamped);
+
+    /// <summary>The max clock skew in force, or null when event times are not clamped.</summary>
+    public TimeSpan? MaxClockSkew => _maxSkewMs < 0 ? null : TimeSpan.FromMilliseconds(_maxSkewMs);
+
+    /// <summary>Whether idle partitions move on with the wall clock.</summary>
+    public bool IdleAdvance => _idleAdvance;
 
     /// <summary>Partitions currently holding the watermark back.</summary>
     public int ActivePartitions => _partitions.Count(p => !p.Idle);
@@ -130,7 +168,9 @@ public sealed class WatermarkTracker
             Interlocked.Increment(ref _tooLate);
         }
 
-        p.LastActivityMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        p.LastActivityMs = now;
+        var fed = Clamp(eventTime, now);
         var changed = false;
         if (p.Idle)
         {
@@ -138,15 +178,15 @@ public sealed class WatermarkTracker
             changed = true;
         }
 
-        if (eventTime > p.MaxEventTime)
+        if (fed > p.MaxEventTime)
         {
-            p.MaxEventTime = eventTime;
+            p.MaxEventTime = fed;
             changed = true;
         }
 
         if (changed)
         {
-            Recompute();
+            Recompute(now);
         }
 
         return lateness;
@@ -159,12 +199,14 @@ public sealed class WatermarkTracker
     public void Advance(string topic, int partition, long eventTime)
     {
         var p = Get(topic, partition);
-        p.LastActivityMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (eventTime > p.MaxEventTime || p.Idle)
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        p.LastActivityMs = now;
+        var fed = Clamp(eventTime, now);
+        if (fed > p.MaxEventTime || p.Idle)
         {
             p.Idle = false;
-            p.MaxEventTime = Math.Max(p.MaxEventTime, eventTime);
-            Recompute();
+            p.MaxEventTime = Math.Max(p.MaxEventTime, fed);
+            Recompute(now);
         }
     }
 
@@ -201,7 +243,7 @@ public sealed class WatermarkTracker
 
         _partitions.Remove(p);
         _last = null;
-        Recompute();
+        Recompute(_time.GetUtcNow().ToUnixTimeMilliseconds());
         return true;
     }
 
@@ -209,9 +251,9 @@ public sealed class WatermarkTracker
     public bool Refresh()
     {
         var before = _watermark;
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         if (_idleMs > 0)
         {
-            var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
             foreach (var p in _partitions)
             {
                 if (!p.Idle && now - p.LastActivityMs >= _idleMs)
@@ -221,7 +263,7 @@ public sealed class WatermarkTracker
             }
         }
 
-        Recompute();
+        Recompute(now);
         return _watermark > before;
     }
 
@@ -247,7 +289,18 @@ public sealed class WatermarkTracker
         return p;
     }
 
-    private void Recompute()
+    private long Clamp(long eventTime, long now)
+    {
+        if (_maxSkewMs < 0 || eventTime <= now + _maxSkewMs)
+        {
+            return eventTime;
+        }
+
+        Interlocked.Increment(ref _clamped);
+        return now + _maxSkewMs;
+    }
+
+    private void Recompute(long now)
     {
         var minActive = long.MaxValue;
         var maxAll = NoWatermark;
@@ -255,6 +308,11 @@ public sealed class WatermarkTracker
         foreach (var p in _partitions)
         {
             var pw = p.MaxEventTime == NoWatermark ? NoWatermark : p.MaxEventTime - _outOfOrdernessMs;
+            if (p.Idle && _idleAdvance && pw != NoWatermark)
+            {
+                // event time goes on passing on a quiet partition, at the wall clock's pace since it went idle
+                pw += Math.Max(0, now - p.LastActivityMs - _idleMs);
+            }
             if (!p.Idle)
             {
                 anyActive = true;

@@ -1,0 +1,297 @@
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Akka.Streams.TestKit;
+using Alerting.Events;
+using Xunit.Abstractions;
+using static Alerting.Rules.Tests.RuleTestKit;
+
+namespace Alerting.Rules.Tests;
+
+public sealed class PartitionMatchStageSpec(ITestOutputHelper output) : StageSpec(output)
+{
+    private const string Topic = "device-events";
+    private const long Disorder = 2_000;
+    private readonly EventTimeCounters _counters = new();
+
+    private static readonly string[] CheckpointRules =
+    [
+        """
+        match all(Fault(ErrCode = 101), Fault(ErrCode = 102)) within 1m
+        unless Recover(ErrCode = 101)
+        revoke when Run or Recover(ErrCode in [101, 102])
+        alert "FAULT_PAIR" priority 2
+        """,
+        """
+        match absent(Run, Heartbeat) within 30s
+        alert "HEARTBEAT_MISSING" priority 5
+        """,
+    ];
+
+    private static DeviceEvent At(DeviceEvent e, long offset) => new()
+    {
+        DeviceId = e.DeviceId,
+        Kind = e.Kind,
+        EventTime = e.EventTime,
+        EventId = e.EventId,
+        Fields = e.Fields,
+        Payload = e.Payload,
+        Topic = Topic,
+        Partition = 0,
+        Offset = offset,
+    };
+
+    private (TestPublisher.Probe<Timed> Up, IPartitionMatchControl Control, TestSubscriber.Probe<AlertEvent> Alerts, TestSubscriber.Probe<LateEvent> Late) Run(
+        Func<RuleEngine> engine, bool flushOnComplete = false)
+    {
+        var stage = new PartitionMatchStage(engine, flushOnComplete, _counters);
+        var graph = GraphDsl.Create(this.SourceProbe<Timed>(), stage, this.SinkProbe<AlertEvent>(), this.SinkProbe<LateEvent>(), (u, c, a, l) => (u, c, a, l),
+            (b, up, match, alerts, late) =>
+            {
+                b.From(up.Outlet).To(match.In);
+                b.From(match.Out0).To(alerts.Inlet);
+                b.From(match.Out1).To(late.Inlet);
+                return ClosedShape.Instance;
+            });
+        return RunnableGraph.FromGraph(graph).Run(Materializer);
+    }
+
+    [Fact]
+    public async Task A_partition_match_stage_must_emit_alerts_when_the_watermark_passes_and_flush_at_the_end_when_asked()
+    {
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (up, _, alerts, late) = Run(() => new RuleEngine(Set(
+                """match all(Fault(ErrCode = 1), Fault(ErrCode = 2)) within 1m alert "P" priority 1""",
+                """match absent(Run, Heartbeat) within 1m alert "H" priority 1""")), flushOnComplete: true);
+            alerts.Request(10);
+            late.Request(10);
+            await up.SendNextAsync(Timed.Of(Ev("Fault", 0, 1)));
+            await up.SendNextAsync(Timed.Of(Ev("Fault", 10, 2)));
+            await up.SendNextAsync(Timed.OfWatermark(T0 + 5));
+            await alerts.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200)); // the second fault is not released yet
+            await up.SendNextAsync(Timed.OfWatermark(T0 + 10));
+            Assert.Equal("P", (await alerts.ExpectNextAsync()).AlertType);
+            await up.SendNextAsync(Timed.Of(Ev("Run", 20)));
+            await up.SendCompleteAsync();
+            Assert.Equal("H", (await alerts.ExpectNextAsync()).AlertType); // the flush fires the absence timer
+            await alerts.ExpectCompleteAsync();
+            await late.ExpectCompleteAsync();
+        }, Materializer);
+    }
+
+    [Fact]
+    public async Task A_partition_match_stage_must_not_flush_a_live_partition_that_completes()
+    {
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (up, _, alerts, late) = Run(() => new RuleEngine(Set("""match absent(Run, Heartbeat) within 1m alert "H" priority 1""")));
+            alerts.Request(10);
+            late.Request(10);
+            await up.SendNextAsync(Timed.Of(Ev("Run", 20)));
+            await up.SendNextAsync(Timed.OfWatermark(T0 + 20));
+            await up.SendCompleteAsync();
+            await alerts.ExpectCompleteAsync(); // the timer is the next owner's, restored from the checkpoint
+        }, Materializer);
+    }
+
+    [Fact]
+    public async Task A_partition_match_stage_must_fire_absence_timers_from_watermarks_alone()
+    {
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (up, _, alerts, late) = Run(() => new RuleEngine(Set("""match absent(Run, Heartbeat) within 1m alert "H" priority 1""")));
+            alerts.Request(10);
+            late.Request(10);
+            await up.SendNextAsync(Timed.Of(Ev("Run", 0)));
+            await up.SendNextAsync(Timed.OfWatermark(T0 + 59_000));
+            await alerts.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+            await up.SendNextAsync(Timed.OfWatermark(T0 + 61_000)); // e.g. an idle tick of the watermark stage
+            Assert.Equal("H", (await alerts.ExpectNextAsync()).AlertType);
+            await up.SendCompleteAsync();
+            await alerts.ExpectCompleteAsync();
+        }, Materializer);
+    }
+
+    [Fact]
+    public async Task A_partition_match_stage_must_send_every_event_the_matcher_refuses_to_the_late_outlet_and_count_it()
+    {
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (up, _, alerts, late) = Run(() => new RuleEngine(Set("""match count(Fault) >= 1 within 1m alert "C" priority 1"""),
+                new RuleEngineOptions { AllowedLateness = TimeSpan.FromSeconds(1) }));
+            alerts.Request(10);
+            late.Request(10);
+            await up.SendNextAsync(Timed.OfWatermark(T0 + 100_000));
+            await up.SendNextAsync(Timed.Of(At(Ev("Fault", 98_000, id: "refused"), 7)));
+            await up.SendNextAsync(Timed.Of(At(Ev("Fault", 99_500, id: "within-lateness"), 8)));
+            var refused = await late.ExpectNextAsync();
+            Assert.Equal(("refused", T0 + 100_000, LateBy.Matcher), (refused.Event.EventId, refused.Watermark, refused.By));
+            Assert.Equal(["within-lateness"], (await alerts.ExpectNextAsync()).EventIds);
+            await up.SendCompleteAsync();
+            await alerts.ExpectCompleteAsync();
+            await late.ExpectCompleteAsync();
+            Assert.Equal(1, _counters.RefusedByMatcher);
+        }, Materializer);
+    }
+
+    [Fact]
+    public async Task A_partition_match_stage_must_hand_out_many_alerts_of_one_watermark_only_as_fast_as_they_are_taken()
+    {
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (up, _, alerts, late) = Run(() => new RuleEngine(Set("""match count(Fault) >= 1 within 1m alert "C" priority 1""")));
+            late.Request(10);
+            for (var d = 0; d < 5; d++)
+            {
+                await up.SendNextAsync(Timed.Of(Ev("Fault", d, device: $"d{d}")));
+            }
+
+            await up.SendNextAsync(Timed.OfWatermark(T0 + 10));
+            await up.SendNextAsync(Timed.Of(Ev("Fault", 20, device: "after")));
+            await up.SendNextAsync(Timed.OfWatermark(T0 + 20));
+            alerts.Request(2);
+            Assert.Equal(["d0", "d1"], [(await alerts.ExpectNextAsync()).DeviceId, (await alerts.ExpectNextAsync()).DeviceId]);
+            await alerts.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+            alerts.Request(10);
+            var rest = new List<string>();
+            for (var i = 0; i < 4; i++)
+            {
+                rest.Add((await alerts.ExpectNextAsync()).DeviceId);
+            }
+
+            Assert.Equal(["d2", "d3", "d4", "after"], rest);
+            await up.SendCompleteAsync();
+            await alerts.ExpectCompleteAsync();
+        }, Materializer);
+    }
+
+    [Fact]
+    public async Task A_partition_match_stage_must_snapshot_between_elements_so_that_a_restored_stage_continues_exactly()
+    {
+        var events = Traffic(count: 600);
+        var uninterrupted = await DriveAsync(() => new RuleEngine(Set(CheckpointRules)), events, flush: true, startMax: long.MinValue, snapshotAt: null);
+        Assert.True(uninterrupted.Alerts.Count > 10, $"the traffic must raise alerts, got {uninterrupted.Alerts.Count}");
+        Assert.Contains(uninterrupted.Alerts, a => a.Kind == AlertKind.Revoke);
+
+        foreach (var cut in new[] { 1, 97, 301, 599 })
+        {
+            var first = await DriveAsync(() => new RuleEngine(Set(CheckpointRules)), events.Take(cut).ToList(), flush: false, startMax: long.MinValue, snapshotAt: cut);
+            var snapshot = Assert.Single(first.Snapshot!);
+            Assert.Equal(new SourcePartition(Topic, 0), snapshot.Partition);
+            Assert.Equal(cut, snapshot.Position);
+            Assert.InRange(snapshot.Resume, 0, snapshot.Position);
+            var maxSeen = events.Take(cut).Max(e => e.EventTime);
+            Assert.Equal(maxSeen - Disorder, snapshot.ReleasedUpTo);
+
+            // the next owner: the snapshot restored, the partition read again from Resume, what the snapshot covers skipped
+            RuleEngine Restored()
+            {
+                var engine = new RuleEngine(Set(CheckpointRules));
+                engine.RestorePartition(snapshot.Partition, snapshot.EngineState);
+                engine.OnWatermark(snapshot.ReleasedUpTo, new List<AlertEvent>());
+                return engine;
+            }
+
+            var replay = events.Where(e => e.Offset >= snapshot.Resume)
+                .Where(e => e.Offset >= snapshot.Position || e.EventTime > snapshot.ReleasedUpTo)
+                .ToList();
+            var second = await DriveAsync(Restored, replay, flush: true, startMax: maxSeen, snapshotAt: null);
+
+            Assert.Equal(
+                uninterrupted.Alerts.Select(a => (a.Kind, a.AlertId)).Order(),
+                first.Alerts.Concat(second.Alerts).Select(a => (a.Kind, a.AlertId)).Order());
+        }
+    }
+
+    [Fact]
+    public async Task A_partition_match_stage_must_refuse_snapshots_once_stopped()
+    {
+        var (up, control, alerts, late) = Run(() => new RuleEngine(Set("""match count(Fault) >= 1 within 1m alert "C" priority 1""")));
+        alerts.Request(10);
+        late.Request(10);
+        await up.SendNextAsync(Timed.Of(At(Ev("Fault", 0), 0)));
+        Assert.Single(await control.SnapshotAsync());
+        await up.SendErrorAsync(new InvalidDataException("broken upstream"));
+        Assert.Equal("broken upstream", (await alerts.ExpectErrorAsync()).Message);
+        Assert.Equal("broken upstream", (await late.ExpectErrorAsync()).Message);
+        await control.Stopped.WaitAsync(TimeSpan.FromSeconds(10));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => control.SnapshotAsync());
+    }
+
+    [Fact]
+    public async Task A_partition_match_stage_must_cancel_upstream_when_downstream_cancels()
+    {
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (up, control, alerts, late) = Run(() => new RuleEngine(Set("""match count(Fault) >= 1 within 1m alert "C" priority 1""")));
+            alerts.Request(1);
+            late.Request(1);
+            await up.SendNextAsync(Timed.Of(Ev("Fault", 0)));
+            await alerts.CancelAsync();
+            await up.ExpectCancellationAsync();
+            await late.ExpectCompleteAsync();
+            await control.Stopped.WaitAsync(TimeSpan.FromSeconds(10));
+        }, Materializer);
+    }
+
+    [Fact]
+    public async Task A_partition_match_stage_must_fail_when_its_engine_cannot_be_made()
+    {
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (_, control, alerts, _) = Run(() => throw new InvalidDataException("snapshot cut short"));
+            alerts.Request(1);
+            Assert.Equal("snapshot cut short", (await alerts.ExpectErrorAsync()).Message);
+            await Assert.ThrowsAsync<InvalidOperationException>(() => control.SnapshotAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+        }, Materializer);
+    }
+
+    private sealed record Driven(List<AlertEvent> Alerts, IReadOnlyList<PartitionMatchSnapshot>? Snapshot);
+
+    // Each event, then the watermark max-seen - disorder; a snapshot after the events, if asked; then completion.
+    private async Task<Driven> DriveAsync(Func<RuleEngine> engine, List<DeviceEvent> events, bool flush, long startMax, int? snapshotAt)
+    {
+        return await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (up, control, alerts, late) = Run(engine, flush);
+            alerts.Request(long.MaxValue);
+            late.Request(long.MaxValue);
+            var max = startMax;
+            foreach (var e in events)
+            {
+                await up.SendNextAsync(Timed.Of(e));
+                max = Math.Max(max, e.EventTime);
+                await up.SendNextAsync(Timed.OfWatermark(max - Disorder));
+            }
+
+            var snapshot = snapshotAt is null ? null : await control.SnapshotAsync();
+            await up.SendCompleteAsync();
+            var output = new List<AlertEvent>();
+            while (await alerts.ExpectNextOrCompleteAsync() is AlertEvent alert)
+            {
+                output.Add(alert);
+            }
+
+            await late.ExpectCompleteAsync();
+            return new Driven(output, snapshot);
+        }, Materializer);
+    }
+
+    // Disordered traffic of a few devices on one partition, within the disorder bound.
+    private static List<DeviceEvent> Traffic(int count)
+    {
+        var random = new Random(11);
+        var kinds = new (string Kind, long? Code)[] { ("Fault", 101), ("Fault", 102), ("Recover", 101), ("Run", null), ("Heartbeat", null) };
+        var events = new List<DeviceEvent>(count);
+        for (var i = 0; i < count; i++)
+        {
+#pragma warning disable CA5394 // test data
+            var (kind, code) = kinds[random.Next(kinds.Length)];
+            var time = (i * 700L) + random.Next(0, (int)Disorder);
+            events.Add(At(Ev(kind, time, code, device: $"d{random.Next(6)}", id: $"e{i}"), i));
+#pragma warning restore CA5394
+        }
+
+        return events;
+    }
+}
