@@ -24,7 +24,8 @@ public static class KafkaDefaults
     internal static Config Section(ActorSystem system, string path)
     {
         ArgumentNullException.ThrowIfNull(system);
-        return system.Settings.Config.GetConfig(path).WithFallback(Config.GetConfig(path));
+        var own = system.Settings.Config.GetConfig(path);
+        return own is null || own.IsEmpty ? Config.GetConfig(path) : own.WithFallback(Config.GetConfig(path));
     }
 
     /// <summary>
