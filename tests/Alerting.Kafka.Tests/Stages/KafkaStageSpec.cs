@@ -23,7 +23,6 @@ public abstract class KafkaStageSpec : Akka.TestKit.Xunit2.TestKit
     private static readonly Config SpecConfig = ConfigurationFactory.ParseString("""
         akka.loglevel = INFO
         akka.test.single-expect-default = 30s
-        akka.kafka.consumer.stop-timeout = 1s
         akka.kafka.committer.max-interval = 200ms
         """);
 
