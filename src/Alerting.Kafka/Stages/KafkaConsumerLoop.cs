@@ -74,6 +74,7 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
     private DateTime? _closeAt;
     private bool _rebalanced;
     private Error? _fatal;
+    private Exception? _handlerFailure;
     private volatile bool _finished;
 
     public KafkaConsumerLoop(
@@ -283,9 +284,9 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
                     KafkaLog.ClientLog(_settings.Logger, _client, message.Facility, message.Message);
                 }
             })
-            .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
-            .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions, lost: false))
-            .SetPartitionsLostHandler((_, partitions) => OnRevoked(partitions, lost: true));
+            .SetPartitionsAssignedHandler((_, partitions) => Guarded(() => OnAssigned(partitions), partitions.Select(p => new TopicPartitionOffset(p, Offset.Unset)).ToList()))
+            .SetPartitionsRevokedHandler((_, partitions) => Guarded(() => OnRevoked(partitions, lost: false)))
+            .SetPartitionsLostHandler((_, partitions) => Guarded(() => OnRevoked(partitions, lost: true)));
         if (_settings.KeyDeserializer is { } key)
         {
             builder.SetKeyDeserializer(key);
@@ -298,6 +299,30 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
 
         return builder.Build();
     }
+
+    /// <summary>
+    /// Runs a rebalance handler without letting an exception escape into librdkafka's callback (the client cannot
+    /// undo a cooperative assignment from there and the process would crash): the failure is kept and thrown on
+    /// the loop once Consume returns, failing the source.
+    /// </summary>
+    private T Guarded<T>(Func<T> handler, T fallback)
+    {
+        try
+        {
+            return handler();
+        }
+        catch (Exception e)
+        {
+            _handlerFailure ??= e;
+            return fallback;
+        }
+    }
+
+    private void Guarded(Action handler) => Guarded(() =>
+    {
+        handler();
+        return 0;
+    }, 0);
 
     private void RunCommands()
     {
@@ -464,6 +489,11 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
                 throw new KafkaException(fatal);
             }
 
+            if (_handlerFailure is { } failure)
+            {
+                throw new InvalidOperationException("A partition assignment handler failed.", failure);
+            }
+
             return record;
         }
         catch (ConsumeException e) when (!e.Error.IsFatal
@@ -602,6 +632,13 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
             {
                 KafkaLog.CloseFailed(_settings.Logger, _client, new TimeoutException($"closing took {watch.Elapsed}, more than close-timeout"));
             }
+        }
+
+        if (failure is null && _handlerFailure is { } handlerFailure)
+        {
+            // onRevoke failed while the consumer left the group.
+            failure = handlerFailure;
+            KafkaLog.ConsumerFailed(_settings.Logger, _client, failure);
         }
 
         _finished = true;
