@@ -53,8 +53,6 @@ internal interface IPartitionSink<TKey, TValue>
 /// </summary>
 internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
 {
-    private const int MaxRecordsPerRound = 10_000;
-
     private readonly ConsumerSettings<TKey, TValue> _settings;
     private readonly ISubscription _subscription;
     private readonly Func<IImmutableSet<TopicPartition>, Task<IImmutableSet<TopicPartitionOffset>>>? _getOffsetsOnAssign;
@@ -231,20 +229,22 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
                     break;
                 }
 
+                // What was fetched before a sub-source asked goes out now, not after the next poll.
+                DeliverRequested();
                 ApplyPauses();
-                var requested = AnyRequested();
-                if (!requested && _commands.IsEmpty)
+                var requested = RequestedPartitions();
+                if (requested == 0 && _commands.IsEmpty)
                 {
                     _wakeup.Wait(_settings.PollInterval);
                 }
 
-                Poll(requested ? _settings.PollTimeout : TimeSpan.Zero);
+                Poll(requested > 0 ? _settings.PollTimeout : TimeSpan.Zero, Math.Max(1, requested) * _settings.BufferSize);
                 DeliverRequested();
             }
         }
         catch (Exception e)
         {
-            failure = e is ConsumeException { Error.IsFatal: false } c ? new KafkaException(c.Error, c) : e;
+            failure = e;
             KafkaLog.ConsumerFailed(_settings.Logger, _client, failure);
             _owner?.Failed(failure);
             foreach (var state in _partitions.Values)
@@ -417,17 +417,18 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
         _stopped.TrySetResult();
     }
 
-    private bool AnyRequested()
+    private int RequestedPartitions()
     {
+        var requested = 0;
         foreach (var state in _partitions.Values)
         {
             if (state.Requested && state.Pending.Count < _settings.BufferSize)
             {
-                return true;
+                requested++;
             }
         }
 
-        return false;
+        return requested;
     }
 
     private void ApplyPauses()
@@ -457,7 +458,8 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
         }
     }
 
-    private void Poll(TimeSpan timeout)
+    /// <summary>Consumes what is there, waiting up to <paramref name="timeout"/> for the first record, at most <paramref name="maxRecords"/>.</summary>
+    private void Poll(TimeSpan timeout, int maxRecords)
     {
         _rebalanced = false;
         var record = Consume(timeout);
@@ -470,7 +472,7 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
             }
 
             // A rebalance inside Consume changed the assignment: pause the new partitions before reading on.
-            if (_rebalanced || ++count >= MaxRecordsPerRound)
+            if (_rebalanced || ++count >= maxRecords)
             {
                 break;
             }
