@@ -45,14 +45,24 @@ internal interface IPartitionSink<TKey, TValue>
 /// dedicated thread that owns the <see cref="IConsumer{TKey,TValue}"/> (the blocking <c>Consume</c> never runs on
 /// a stream thread). Other threads talk to it only through commands: sub-sources register and request records,
 /// committables commit, the control stops and closes. Between polls the loop pauses every partition nobody
-/// requests and resumes those requested, hands each requesting sub-source what was fetched for its partition,
-/// and runs the queued commits (serialized, one request per round). Group rebalances run inside <c>Consume</c>
+/// consumes (no running sub-source, or 16 × <c>buffer-size</c> records already waiting for it) and resumes the others,
+/// hands each requesting sub-source what was fetched for its partition, and runs the queued commits
+/// (serialized, one request per round). Group rebalances run inside <c>Consume</c>
 /// on this thread: before partitions are revoked the queued commits are run, records fetched for them are
 /// dropped and their sub-sources complete. Partitions are paused once the assignment is in place, never inside
 /// the assignment handler (where librdkafka has not assigned them yet).
 /// </summary>
 internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
 {
+    private static readonly TimeSpan ShortPoll = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>
+    /// Records fetched for a partition, beyond what its sub-source took, before the partition is paused: a multiple
+    /// of <c>buffer-size</c>, because a paused partition loses librdkafka's prefetch and is fetched again on resume,
+    /// so pausing at every request would bound a slow consumer's throughput by the fetch round trip.
+    /// </summary>
+    private const int PendingBuffers = 16;
+
     private readonly ConsumerSettings<TKey, TValue> _settings;
     private readonly ISubscription _subscription;
     private readonly Func<IImmutableSet<TopicPartition>, Task<IImmutableSet<TopicPartitionOffset>>>? _getOffsetsOnAssign;
@@ -106,6 +116,8 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
             ? id
             : $"{settings.GroupId ?? "no-group"}/{subscription}";
     }
+
+    private int PendingLimit => _settings.BufferSize * PendingBuffers;
 
     /// <summary>The consumer group of the committed offsets (empty when none is set).</summary>
     public string GroupId => _settings.GroupId ?? "";
@@ -231,14 +243,17 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
 
                 // What was fetched before a sub-source asked goes out now, not after the next poll.
                 DeliverRequested();
-                ApplyPauses();
-                var requested = RequestedPartitions();
-                if (requested == 0 && _commands.IsEmpty)
+                var (fetching, waiting) = ApplyPauses();
+                if (fetching == 0 && _commands.IsEmpty)
                 {
                     _wakeup.Wait(_settings.PollInterval);
                 }
 
-                Poll(requested > 0 ? _settings.PollTimeout : TimeSpan.Zero, Math.Max(1, requested) * _settings.BufferSize);
+                // Records waiting for their sub-source's request: poll in short slices so a request is served soon.
+                var timeout = fetching == 0 ? TimeSpan.Zero
+                    : waiting ? TimeSpan.FromTicks(Math.Min(_settings.PollTimeout.Ticks, ShortPoll.Ticks))
+                    : _settings.PollTimeout;
+                Poll(timeout, Math.Max(1, fetching) * _settings.BufferSize);
                 DeliverRequested();
             }
         }
@@ -417,27 +432,24 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
         _stopped.TrySetResult();
     }
 
-    private int RequestedPartitions()
-    {
-        var requested = 0;
-        foreach (var state in _partitions.Values)
-        {
-            if (state.Requested && state.Pending.Count < _settings.BufferSize)
-            {
-                requested++;
-            }
-        }
-
-        return requested;
-    }
-
-    private void ApplyPauses()
+    /// <summary>
+    /// Fetches the partitions whose sub-source runs and has fewer than <see cref="PendingLimit"/> records waiting; pauses
+    /// the others: partitions nobody consumes (no sub-source yet, or it stopped) and those whose sub-source is not
+    /// keeping up. Partitions are not paused merely between two requests: librdkafka drops what it prefetched for
+    /// a paused partition and fetches it again on resume.
+    /// </summary>
+    /// <returns>How many partitions are fetched, and whether records wait for a request.</returns>
+    private (int Fetching, bool Waiting) ApplyPauses()
     {
         List<TopicPartition>? pause = null;
         List<TopicPartition>? resume = null;
+        var fetching = 0;
+        var waiting = false;
         foreach (var (partition, state) in _partitions)
         {
-            var wanted = state.Requested && state.Pending.Count < _settings.BufferSize;
+            var wanted = state.Sink is not null && state.Pending.Count < PendingLimit;
+            fetching += wanted ? 1 : 0;
+            waiting |= state.Sink is not null && state.Pending.Count > 0;
             if (wanted == state.Fetching)
             {
                 continue;
@@ -456,6 +468,8 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
         {
             _consumer!.Resume(resume);
         }
+
+        return (fetching, waiting);
     }
 
     /// <summary>Consumes what is there, waiting up to <paramref name="timeout"/> for the first record, at most <paramref name="maxRecords"/>.</summary>
