@@ -11,7 +11,9 @@ public interface ICommittable
 
     /// <summary>
     /// Commits the offsets through the consumer that read them. The task completes once Kafka accepted the
-    /// commit and fails when it refused it or the consumer is closed.
+    /// commit and fails when it refused it, the consumer is closed or <c>commit-timeout</c> passed. Offsets of
+    /// partitions the consumer no longer owns (revoked meanwhile) are not committed: that is logged, and the
+    /// partition's next owner reads those records again from the last committed offset.
     /// </summary>
     Task Commit();
 }
