@@ -23,31 +23,43 @@ internal struct OpenAlert
 /// held inline in its device's slot array. Candidate and open-alert buffers come from the engine's
 /// <see cref="StatePool"/> and go back to it as soon as they empty, so a rule state that empties and refills
 /// allocates nothing. Invariants: <see cref="Candidates"/> is null exactly when <see cref="Count"/> is 0, and
-/// <see cref="Open"/> exactly when <see cref="OpenCount"/> is 0.
+/// <see cref="Open"/> exactly when <see cref="OpenCount"/> is 0. 56 bytes.
 /// </summary>
 internal struct RuleSlot
 {
     public Candidate[]? Candidates;
+
+    /// <summary>The event that started the pending absence timer; null when no timer is pending.</summary>
     public string? TriggerId;
     public OpenAlert[]? Open;
     public long VoidBefore;
     public long TriggerTime;
-
-    /// <summary>The earliest alert time of the open alerts; <see cref="long.MaxValue"/> when none is open.</summary>
-    public long MinOpenAlertTime;
     public int Rule;
     public int Count;
     public int OpenCount;
-    public bool Pending;
 
     public static RuleSlot For(int rule) => new()
     {
         Rule = rule,
         VoidBefore = long.MinValue,
-        MinOpenAlertTime = long.MaxValue,
     };
 
-    public readonly bool IsEmpty => Count == 0 && !Pending && OpenCount == 0;
+    /// <summary>Whether an absence timer is pending (started by <see cref="TriggerId"/> at <see cref="TriggerTime"/>).</summary>
+    public readonly bool Pending => TriggerId is not null;
+
+    public readonly bool IsEmpty => Count == 0 && TriggerId is null && OpenCount == 0;
+
+    /// <summary>The earliest alert time of the open alerts; <see cref="long.MaxValue"/> when none is open.</summary>
+    public readonly long MinOpenAlertTime()
+    {
+        var min = long.MaxValue;
+        for (var i = 0; i < OpenCount; i++)
+        {
+            min = Math.Min(min, Open![i].AlertTime);
+        }
+
+        return min;
+    }
 
     public void Add(StatePool pool, long time, string id, int mask)
     {
@@ -134,7 +146,6 @@ internal struct RuleSlot
         }
 
         Open[OpenCount++] = new OpenAlert { AlertId = alertId, FaultTime = faultTime, AlertTime = alertTime };
-        MinOpenAlertTime = Math.Min(MinOpenAlertTime, alertTime);
     }
 
     public void ClearOpen(StatePool pool)
@@ -146,31 +157,32 @@ internal struct RuleSlot
 
         Open = null;
         OpenCount = 0;
-        MinOpenAlertTime = long.MaxValue;
     }
 
     public void RemoveOpenUntil(StatePool pool, long time)
     {
-        if (MinOpenAlertTime > time)
-        {
-            return;
-        }
-
         var open = Open!;
         var kept = 0;
-        var min = long.MaxValue;
         for (var i = 0; i < OpenCount; i++)
         {
             if (open[i].AlertTime > time)
             {
-                min = Math.Min(min, open[i].AlertTime);
-                open[kept++] = open[i];
+                if (kept != i)
+                {
+                    open[kept] = open[i];
+                }
+
+                kept++;
             }
+        }
+
+        if (kept == OpenCount)
+        {
+            return;
         }
 
         Array.Clear(open, kept, OpenCount - kept);
         OpenCount = kept;
-        MinOpenAlertTime = min;
         if (kept == 0)
         {
             pool.Return(open, 0);
@@ -228,11 +240,14 @@ internal sealed class DeviceState
     }
 
     /// <summary>Appends an empty slot for <paramref name="rule"/>; returns its position.</summary>
-    public int Create(int rule)
+    public int Create(StatePool pool, int rule)
     {
         if (SlotCount == Slots.Length)
         {
-            Array.Resize(ref Slots, Math.Max(2, SlotCount * 2));
+            var larger = pool.RentSlots(SlotCount + 1);
+            Array.Copy(Slots, larger, SlotCount);
+            pool.Return(Slots, SlotCount);
+            Slots = larger;
         }
 
         Slots[SlotCount] = RuleSlot.For(rule);
@@ -289,6 +304,10 @@ internal sealed class StatePool
     private readonly Stack<OpenAlert[]>[] _open = NewStacks<OpenAlert>();
     private readonly Stack<DeviceState> _devices = new();
 
+    // slot arrays grow gently (a device holds a handful of rule states): 4, 6, 9, 13, 19, ...
+    private readonly int[] _slotSizes = SlotSizes();
+    private readonly Stack<RuleSlot[]>[] _slots = NewStacks<RuleSlot>();
+
     public Candidate[] RentCandidates(int atLeast = MinCandidates) => Rent(_candidates, Math.Max(atLeast, MinCandidates));
 
     public OpenAlert[] RentOpen(int atLeast) => Rent(_open, atLeast);
@@ -297,6 +316,40 @@ internal sealed class StatePool
     public void Return(Candidate[] array, int used) => Return(_candidates, array, used);
 
     public void Return(OpenAlert[] array, int used) => Return(_open, array, used);
+
+    /// <summary>A slot array of at least <paramref name="atLeast"/> slots.</summary>
+    public RuleSlot[] RentSlots(int atLeast)
+    {
+        var c = 0;
+        while (c < _slotSizes.Length - 1 && _slotSizes[c] < atLeast)
+        {
+            c++;
+        }
+
+        if (_slotSizes[c] < atLeast)
+        {
+            return new RuleSlot[atLeast];
+        }
+
+        return _slots[c].TryPop(out var array) ? array : new RuleSlot[_slotSizes[c]];
+    }
+
+    /// <summary>Takes back a slot array whose first <paramref name="used"/> slots may hold references.</summary>
+    public void Return(RuleSlot[] array, int used)
+    {
+        var c = Array.IndexOf(_slotSizes, array.Length);
+        if (c < 0 || _slots[c].Count >= MaxPerClass)
+        {
+            return;
+        }
+
+        if (used > 0)
+        {
+            Array.Clear(array, 0, used);
+        }
+
+        _slots[c].Push(array);
+    }
 
     public DeviceState RentDevice(string deviceId, string topic, int partition)
     {
@@ -322,10 +375,22 @@ internal sealed class StatePool
             dev.SlotCount = 0;
         }
 
-        if (_devices.Count < MaxDevices && dev.Slots.Length <= 8)
+        if (_devices.Count < MaxDevices)
         {
             _devices.Push(dev);
         }
+    }
+
+    private static int[] SlotSizes()
+    {
+        var sizes = new int[Classes];
+        sizes[0] = 4;
+        for (var i = 1; i < Classes; i++)
+        {
+            sizes[i] = sizes[i - 1] + (sizes[i - 1] / 2);
+        }
+
+        return sizes;
     }
 
     private static Stack<T[]>[] NewStacks<T>()

@@ -242,7 +242,7 @@ public sealed partial class RuleEngine
     // rule is gone (rule index -1) or it holds nothing.
     private bool ReadRuleState(BinaryReader r, DeviceState dev, int ruleIndex)
     {
-        var si = dev.Create(Math.Max(ruleIndex, 0));
+        var si = dev.Create(_pool, Math.Max(ruleIndex, 0));
         ref var s = ref dev.Slots[si];
         var count = r.ReadInt32();
         for (var k = 0; k < count; k++)
@@ -254,9 +254,16 @@ public sealed partial class RuleEngine
         }
 
         s.VoidBefore = r.ReadInt64();
-        s.Pending = r.ReadBoolean();
+        var pending = r.ReadBoolean();
         s.TriggerTime = r.ReadInt64();
-        s.TriggerId = r.ReadBoolean() ? r.ReadString() : null;
+        var trigger = r.ReadBoolean() ? r.ReadString() : null;
+        if (pending && trigger is null)
+        {
+            throw new InvalidDataException("rule engine snapshot holds a pending absence timer without its trigger event");
+        }
+
+        // a timer is pending exactly when its trigger event is known
+        s.TriggerId = pending ? trigger : null;
         var open = r.ReadInt32();
         for (var k = 0; k < open; k++)
         {

@@ -264,7 +264,7 @@ public sealed partial class RuleEngine
             if (s.OpenCount > 0)
             {
                 // Sat is monotone: the earliest open alert gives the earliest expiry
-                next = Math.Min(next, Sat(s.MinOpenAlertTime, _openTtl));
+                next = Math.Min(next, Sat(s.MinOpenAlertTime(), _openTtl));
             }
         }
 
@@ -316,7 +316,6 @@ public sealed partial class RuleEngine
                 continue;
             }
 
-            s.Pending = false;
             var trigger = s.TriggerId!;
             s.TriggerId = null;
             Raise(rule, dev, i, dev.DeviceId, [trigger], s.TriggerTime, deadline, output);
@@ -397,7 +396,7 @@ public sealed partial class RuleEngine
                 dev ??= GetOrCreate(e);
                 if (si < 0)
                 {
-                    si = dev.Create(ruleIndex);
+                    si = dev.Create(_pool, ruleIndex);
                 }
             }
 
@@ -418,7 +417,7 @@ public sealed partial class RuleEngine
         dev ??= GetOrCreate(e);
         if (si < 0)
         {
-            si = dev.Create(ruleIndex);
+            si = dev.Create(_pool, ruleIndex);
         }
 
         dev.Slots[si].Add(_pool, e.EventTime, e.EventId, mask);
@@ -432,7 +431,6 @@ public sealed partial class RuleEngine
             ref var s = ref dev!.Slots[si];
             if (s.Pending && rule.Steps[1].Matches(e))
             {
-                s.Pending = false;
                 s.TriggerId = null;
             }
 
@@ -444,11 +442,10 @@ public sealed partial class RuleEngine
             dev ??= GetOrCreate(e);
             if (si < 0)
             {
-                si = dev.Create(ruleIndex);
+                si = dev.Create(_pool, ruleIndex);
             }
 
             ref var s = ref dev.Slots[si];
-            s.Pending = true;
             s.TriggerTime = e.EventTime;
             s.TriggerId = e.EventId;
         }
