@@ -23,7 +23,7 @@ internal struct OpenAlert
 /// held inline in its device's slot array. Candidate and open-alert buffers come from the engine's
 /// <see cref="StatePool"/> and go back to it as soon as they empty, so a rule state that empties and refills
 /// allocates nothing. Invariants: <see cref="Candidates"/> is null exactly when <see cref="Count"/> is 0, and
-/// <see cref="Open"/> exactly when <see cref="OpenCount"/> is 0. 56 bytes.
+/// <see cref="Open"/> exactly when <see cref="OpenCount"/> is 0. 48 bytes.
 /// </summary>
 internal struct RuleSlot
 {
@@ -32,8 +32,12 @@ internal struct RuleSlot
     /// <summary>The event that started the pending absence timer; null when no timer is pending.</summary>
     public string? TriggerId;
     public OpenAlert[]? Open;
-    public long VoidBefore;
-    public long TriggerTime;
+
+    /// <summary>
+    /// <see cref="VoidBefore"/> of a pattern rule or <see cref="TriggerTime"/> of an absence rule: a rule is one
+    /// or the other, so they share the field (a snapshot writes the other as its fixed value).
+    /// </summary>
+    public long Mark;
     public int Rule;
     public int Count;
     public int OpenCount;
@@ -41,8 +45,22 @@ internal struct RuleSlot
     public static RuleSlot For(int rule) => new()
     {
         Rule = rule,
-        VoidBefore = long.MinValue,
+        Mark = long.MinValue,
     };
+
+    /// <summary>Pattern rules: partial matches whose first event is before this time are void once a later event comes; <see cref="long.MinValue"/> when none.</summary>
+    public long VoidBefore
+    {
+        readonly get => Mark;
+        set => Mark = value;
+    }
+
+    /// <summary>Absence rules: the time of the event that started the latest timer.</summary>
+    public long TriggerTime
+    {
+        readonly get => Mark;
+        set => Mark = value;
+    }
 
     /// <summary>Whether an absence timer is pending (started by <see cref="TriggerId"/> at <see cref="TriggerTime"/>).</summary>
     public readonly bool Pending => TriggerId is not null;
@@ -296,7 +314,7 @@ internal sealed class DeviceState
 /// </summary>
 internal sealed class StatePool
 {
-    private const int MinCandidates = 4;
+    private const int MinCandidates = 1;
     private const int Classes = 16;
     private const int MaxPerClass = 4096;
     private const int MaxDevices = 4096;

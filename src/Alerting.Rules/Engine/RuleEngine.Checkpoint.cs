@@ -1,5 +1,6 @@
 using System.Text;
 using Alerting.Events;
+using Alerting.Rules.Language;
 
 namespace Alerting.Rules;
 
@@ -218,9 +219,11 @@ public sealed partial class RuleEngine
                 w.Write(c.Mask);
             }
 
-            w.Write(s.VoidBefore);
+            // format 1 has both times: a pattern rule never sets a trigger time (0), an absence rule never voids
+            var absent = rule.Operator == PatternOperator.Absent;
+            w.Write(absent ? long.MinValue : s.VoidBefore);
             w.Write(s.Pending);
-            w.Write(s.TriggerTime);
+            w.Write(absent ? s.TriggerTime : 0L);
             w.Write(s.TriggerId is not null);
             if (s.TriggerId is not null)
             {
@@ -253,9 +256,10 @@ public sealed partial class RuleEngine
             s.Add(_pool, time, id, mask);
         }
 
-        s.VoidBefore = r.ReadInt64();
+        var voidBefore = r.ReadInt64();
         var pending = r.ReadBoolean();
-        s.TriggerTime = r.ReadInt64();
+        var triggerTime = r.ReadInt64();
+        s.Mark = ruleIndex >= 0 && _rules[ruleIndex].Operator == PatternOperator.Absent ? triggerTime : voidBefore;
         var trigger = r.ReadBoolean() ? r.ReadString() : null;
         if (pending && trigger is null)
         {

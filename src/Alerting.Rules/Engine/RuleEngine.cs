@@ -206,7 +206,7 @@ public sealed partial class RuleEngine
                 s.ClearOpen(_pool);
             }
 
-            if (s.VoidBefore != long.MinValue && e.EventTime > s.VoidBefore)
+            if (rule.Operator != PatternOperator.Absent && s.VoidBefore != long.MinValue && e.EventTime > s.VoidBefore)
             {
                 s.RemoveBefore(_pool, s.VoidBefore);
                 s.VoidBefore = long.MinValue;
