@@ -308,16 +308,17 @@ internal sealed class DeviceState
 }
 
 /// <summary>
-/// Recycled buffers of the engine's device state: candidate and open-alert arrays by power-of-two size, and
-/// device states. Each kind is capped, so what the pool holds stays small beside the state it serves.
+/// Recycled buffers of the engine's device state: candidate and open-alert arrays by power-of-two size, slot
+/// arrays, and device states. Each size class keeps at most 64 KiB (and 1,024 device states), so what the pool
+/// holds stays small beside the state it serves, also once every device is idle.
 /// Single-threaded, like the engine that owns it.
 /// </summary>
 internal sealed class StatePool
 {
     private const int MinCandidates = 1;
     private const int Classes = 16;
-    private const int MaxPerClass = 4096;
-    private const int MaxDevices = 4096;
+    private const int BytesPerClass = 64 * 1024;
+    private const int MaxDevices = 1024;
     private readonly Stack<Candidate[]>[] _candidates = NewStacks<Candidate>();
     private readonly Stack<OpenAlert[]>[] _open = NewStacks<OpenAlert>();
     private readonly Stack<DeviceState> _devices = new();
@@ -356,7 +357,7 @@ internal sealed class StatePool
     public void Return(RuleSlot[] array, int used)
     {
         var c = Array.IndexOf(_slotSizes, array.Length);
-        if (c < 0 || _slots[c].Count >= MaxPerClass)
+        if (c < 0 || _slots[c].Count >= Keep<RuleSlot>(array.Length))
         {
             return;
         }
@@ -441,11 +442,14 @@ internal sealed class StatePool
         }
 
         var c = SizeClass(array.Length);
-        if (c < Classes && array.Length == 1 << c && stacks[c].Count < MaxPerClass)
+        if (c < Classes && array.Length == 1 << c && stacks[c].Count < Keep<T>(array.Length))
         {
             stacks[c].Push(array);
         }
     }
+
+    // how many arrays of this length a size class keeps
+    private static int Keep<T>(int length) => BytesPerClass / (24 + (Unsafe.SizeOf<T>() * length));
 
     private static int SizeClass(int length) => length <= 1 ? 0 : 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)(length - 1));
 }
