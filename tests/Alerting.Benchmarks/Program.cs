@@ -9,8 +9,9 @@ using BenchmarkDotNet.Running;
 namespace Alerting.Benchmarks;
 
 /// <summary>
-/// <c>Alerting.Benchmarks [--quick] [--filter NAME] [--out DIR]</c> runs the macro benchmarks and writes
-/// <c>results.json</c>; <c>Alerting.Benchmarks micro [BenchmarkDotNet args]</c> runs the micro benchmarks.
+/// <c>Alerting.Benchmarks [--quick] [--filter NAME] [--out DIR] [benchmark options]</c> runs the macro benchmarks
+/// and writes <c>results.json</c> (the engine benchmark takes <c>--engine-rules N --engine-devices N
+/// --engine-events N --engine-best-of N</c>); <c>Alerting.Benchmarks micro [BenchmarkDotNet args]</c> runs the micro benchmarks.
 /// </summary>
 internal static class Program
 {
@@ -28,7 +29,7 @@ internal static class Program
         using var cts = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
 
-        var context = new BenchContext(quick, Environment.GetEnvironmentVariable("ALERTING_TEST_POSTGRES"), Console.Error);
+        var context = new BenchContext(quick, Environment.GetEnvironmentVariable("ALERTING_TEST_POSTGRES"), Console.Error, args);
         var benchmarks = typeof(Program).Assembly.GetTypes()
             .Where(t => typeof(IMacroBenchmark).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
             .Select(t => (IMacroBenchmark)Activator.CreateInstance(t)!)

@@ -17,7 +17,7 @@ public enum AlertKind
 /// event's time and its <see cref="EventIds"/> hold the revoking event's id.
 /// </summary>
 /// <param name="Kind">Generate or Revoke.</param>
-/// <param name="AlertId">Deterministic id, see <see cref="AlertIds.Compute"/>.</param>
+/// <param name="AlertId">Deterministic id, see <see cref="AlertIds.Compute(string, int, string, IReadOnlyList{string})"/>.</param>
 /// <param name="RuleId">Id of the rule instance.</param>
 /// <param name="RuleVersion">Version of the rule instance.</param>
 /// <param name="AlertType">Alert type from the rule.</param>
@@ -51,9 +51,15 @@ public static class AlertIds
     /// </summary>
     public static string Compute(string ruleId, int ruleVersion, string deviceId, IReadOnlyList<string> eventIds)
     {
+        ArgumentNullException.ThrowIfNull(eventIds);
+        return Compute(ruleId, ruleVersion, deviceId, eventIds is string[] array ? array : [.. eventIds]);
+    }
+
+    /// <summary>The same id from the event ids as a span: hashed straight from the strings, nothing allocated but the id.</summary>
+    public static string Compute(string ruleId, int ruleVersion, string deviceId, ReadOnlySpan<string> eventIds)
+    {
         ArgumentNullException.ThrowIfNull(ruleId);
         ArgumentNullException.ThrowIfNull(deviceId);
-        ArgumentNullException.ThrowIfNull(eventIds);
         var size = 4 + 4 + 4 + Encoding.UTF8.GetByteCount(ruleId) + Encoding.UTF8.GetByteCount(deviceId);
         foreach (var id in eventIds)
         {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Alerting.Rules;
 
 /// <summary>A buffered event of a partial match: just what a match needs, not the event itself.</summary>
@@ -16,30 +18,79 @@ internal struct OpenAlert
     public long AlertTime;
 }
 
-/// <summary>The state of one rule for one device: partial-match candidates, a pending absence timer, open alerts.</summary>
-internal sealed class RuleState(int ruleIndex)
+/// <summary>
+/// The state of one rule for one device — partial-match candidates, a pending absence timer, open alerts —
+/// held inline in its device's slot array. Candidate and open-alert buffers come from the engine's
+/// <see cref="StatePool"/> and go back to it as soon as they empty, so a rule state that empties and refills
+/// allocates nothing. Invariants: <see cref="Candidates"/> is null exactly when <see cref="Count"/> is 0, and
+/// <see cref="Open"/> exactly when <see cref="OpenCount"/> is 0. 48 bytes.
+/// </summary>
+internal struct RuleSlot
 {
-    public readonly int RuleIndex = ruleIndex;
     public Candidate[]? Candidates;
-    public int Count;
-    public long VoidBefore = long.MinValue;
-    public bool Pending;
-    public long TriggerTime;
+
+    /// <summary>The event that started the pending absence timer; null when no timer is pending.</summary>
     public string? TriggerId;
     public OpenAlert[]? Open;
+
+    /// <summary>
+    /// <see cref="VoidBefore"/> of a pattern rule or <see cref="TriggerTime"/> of an absence rule: a rule is one
+    /// or the other, so they share the field (a snapshot writes the other as its fixed value).
+    /// </summary>
+    public long Mark;
+    public int Rule;
+    public int Count;
     public int OpenCount;
 
-    /// <summary>The earliest alert time of the open alerts; <see cref="long.MaxValue"/> when none is open.</summary>
-    public long MinOpenAlertTime = long.MaxValue;
-
-    public bool IsEmpty => Count == 0 && !Pending && OpenCount == 0;
-
-    public void Add(long time, string id, int mask)
+    public static RuleSlot For(int rule) => new()
     {
-        Candidates ??= new Candidate[4];
-        if (Count == Candidates.Length)
+        Rule = rule,
+        Mark = long.MinValue,
+    };
+
+    /// <summary>Pattern rules: partial matches whose first event is before this time are void once a later event comes; <see cref="long.MinValue"/> when none.</summary>
+    public long VoidBefore
+    {
+        readonly get => Mark;
+        set => Mark = value;
+    }
+
+    /// <summary>Absence rules: the time of the event that started the latest timer.</summary>
+    public long TriggerTime
+    {
+        readonly get => Mark;
+        set => Mark = value;
+    }
+
+    /// <summary>Whether an absence timer is pending (started by <see cref="TriggerId"/> at <see cref="TriggerTime"/>).</summary>
+    public readonly bool Pending => TriggerId is not null;
+
+    public readonly bool IsEmpty => Count == 0 && TriggerId is null && OpenCount == 0;
+
+    /// <summary>The earliest alert time of the open alerts; <see cref="long.MaxValue"/> when none is open.</summary>
+    public readonly long MinOpenAlertTime()
+    {
+        var min = long.MaxValue;
+        for (var i = 0; i < OpenCount; i++)
         {
-            Array.Resize(ref Candidates, Count * 2);
+            min = Math.Min(min, Open![i].AlertTime);
+        }
+
+        return min;
+    }
+
+    public void Add(StatePool pool, long time, string id, int mask)
+    {
+        if (Candidates is null)
+        {
+            Candidates = pool.RentCandidates();
+        }
+        else if (Count == Candidates.Length)
+        {
+            var larger = pool.RentCandidates(Count * 2);
+            Array.Copy(Candidates, larger, Count);
+            pool.Return(Candidates, Count);
+            Candidates = larger;
         }
 
         // events come in event-time order; a late one is inserted at its place
@@ -59,10 +110,11 @@ internal sealed class RuleState(int ruleIndex)
     }
 
     /// <summary>Removes the candidates older than <paramref name="time"/>.</summary>
-    public void RemoveBefore(long time)
+    public void RemoveBefore(StatePool pool, long time)
     {
+        var candidates = Candidates!;
         var k = 0;
-        while (k < Count && Candidates![k].Time < time)
+        while (k < Count && candidates[k].Time < time)
         {
             k++;
         }
@@ -72,137 +124,332 @@ internal sealed class RuleState(int ruleIndex)
             return;
         }
 
-        Array.Copy(Candidates!, k, Candidates!, 0, Count - k);
-        Array.Clear(Candidates!, Count - k, k);
-        Count -= k;
-        if (Count == 0)
+        if (k == Count)
         {
+            pool.Return(candidates, Count);
             Candidates = null;
+            Count = 0;
+            return;
         }
+
+        Array.Copy(candidates, k, candidates, 0, Count - k);
+        Array.Clear(candidates, Count - k, k);
+        Count -= k;
     }
 
-    public void Clear()
+    public void Clear(StatePool pool)
     {
+        if (Candidates is not null)
+        {
+            pool.Return(Candidates, Count);
+        }
+
         Count = 0;
         Candidates = null;
         VoidBefore = long.MinValue;
     }
 
-    public void AddOpen(string alertId, long faultTime, long alertTime)
+    public void AddOpen(StatePool pool, string alertId, long faultTime, long alertTime)
     {
-        Open ??= new OpenAlert[1];
-        if (OpenCount == Open.Length)
+        if (Open is null)
         {
-            Array.Resize(ref Open, OpenCount * 2);
+            Open = pool.RentOpen(1);
+        }
+        else if (OpenCount == Open.Length)
+        {
+            var larger = pool.RentOpen(OpenCount * 2);
+            Array.Copy(Open, larger, OpenCount);
+            pool.Return(Open, OpenCount);
+            Open = larger;
         }
 
         Open[OpenCount++] = new OpenAlert { AlertId = alertId, FaultTime = faultTime, AlertTime = alertTime };
-        MinOpenAlertTime = Math.Min(MinOpenAlertTime, alertTime);
     }
 
-    public void ClearOpen()
+    public void ClearOpen(StatePool pool)
     {
+        if (Open is not null)
+        {
+            pool.Return(Open, OpenCount);
+        }
+
         Open = null;
         OpenCount = 0;
-        MinOpenAlertTime = long.MaxValue;
     }
 
-    public void RemoveOpenUntil(long time)
+    public void RemoveOpenUntil(StatePool pool, long time)
     {
-        if (MinOpenAlertTime > time)
+        var open = Open!;
+        var kept = 0;
+        for (var i = 0; i < OpenCount; i++)
+        {
+            if (open[i].AlertTime > time)
+            {
+                if (kept != i)
+                {
+                    open[kept] = open[i];
+                }
+
+                kept++;
+            }
+        }
+
+        if (kept == OpenCount)
         {
             return;
         }
 
-        var kept = 0;
-        var min = long.MaxValue;
-        for (var i = 0; i < OpenCount; i++)
-        {
-            if (Open![i].AlertTime > time)
-            {
-                min = Math.Min(min, Open[i].AlertTime);
-                Open[kept++] = Open[i];
-            }
-        }
-
-        Array.Clear(Open!, kept, OpenCount - kept);
+        Array.Clear(open, kept, OpenCount - kept);
         OpenCount = kept;
-        MinOpenAlertTime = min;
         if (kept == 0)
         {
+            pool.Return(open, 0);
             Open = null;
         }
     }
 
-    public long EstimateBytes()
+    public readonly long EstimateBytes()
     {
-        // object header + fields, arrays with their headers; strings are shared with events and alerts
-        long bytes = 72;
+        // the slot itself is counted with its device's array; buffers with their headers; strings are shared
+        // with events and alerts
+        long bytes = 0;
         if (Candidates is not null)
         {
-            bytes += 24 + (24L * Candidates.Length);
+            bytes += 24 + (Unsafe.SizeOf<Candidate>() * (long)Candidates.Length);
         }
 
         if (Open is not null)
         {
-            bytes += 24 + (24L * Open.Length);
+            bytes += 24 + (Unsafe.SizeOf<OpenAlert>() * (long)Open.Length);
         }
 
         return bytes;
     }
 }
 
-/// <summary>All rule states of one device; removed from the engine as soon as it is empty.</summary>
-internal sealed class DeviceState(string deviceId, string topic, int partition)
+/// <summary>
+/// All rule states of one device, inline in one array in the order they were created (a snapshot writes them
+/// in that order). Removed from the engine as soon as it is empty, and then reused for another device: the
+/// <see cref="Generation"/> tells a timer set for the previous device from one set for the current.
+/// </summary>
+internal sealed class DeviceState
 {
-    public readonly string DeviceId = deviceId;
-    public readonly string Topic = topic;
-    public readonly int Partition = partition;
-    public RuleState[] Rules = [];
-    public int RuleCount;
+    public string DeviceId = "";
+    public string Topic = "";
+    public int Partition;
+    public RuleSlot[] Slots = [];
+    public int SlotCount;
     public long ScheduledWake = long.MaxValue;
+    public int Generation;
     public bool Removed;
 
-    public RuleState? Find(int ruleIndex)
+    public int Find(int rule)
     {
-        for (var i = 0; i < RuleCount; i++)
+        var slots = Slots;
+        for (var i = 0; i < SlotCount; i++)
         {
-            if (Rules[i].RuleIndex == ruleIndex)
+            if (slots[i].Rule == rule)
             {
-                return Rules[i];
+                return i;
             }
         }
 
-        return null;
+        return -1;
     }
 
-    public RuleState Create(int ruleIndex) => Attach(new RuleState(ruleIndex));
-
-    public RuleState Attach(RuleState s)
+    /// <summary>Appends an empty slot for <paramref name="rule"/>; returns its position.</summary>
+    public int Create(StatePool pool, int rule)
     {
-        if (RuleCount == Rules.Length)
+        if (SlotCount == Slots.Length)
         {
-            Array.Resize(ref Rules, Math.Max(2, RuleCount * 2));
+            var larger = pool.RentSlots(SlotCount + 1);
+            Array.Copy(Slots, larger, SlotCount);
+            pool.Return(Slots, SlotCount);
+            Slots = larger;
         }
 
-        Rules[RuleCount++] = s;
-        return s;
+        Slots[SlotCount] = RuleSlot.For(rule);
+        return SlotCount++;
     }
 
-    /// <summary>Drops empty rule states; true when nothing is left.</summary>
+    /// <summary>Drops empty rule states, keeping the others in order; true when nothing is left.</summary>
     public bool Compact()
     {
+        var slots = Slots;
         var kept = 0;
-        for (var i = 0; i < RuleCount; i++)
+        for (var i = 0; i < SlotCount; i++)
         {
-            if (!Rules[i].IsEmpty)
+            if (!slots[i].IsEmpty)
             {
-                Rules[kept++] = Rules[i];
+                if (kept != i)
+                {
+                    slots[kept] = slots[i];
+                }
+
+                kept++;
             }
         }
 
-        Array.Clear(Rules, kept, RuleCount - kept);
-        RuleCount = kept;
+        if (kept != SlotCount)
+        {
+            Array.Clear(slots, kept, SlotCount - kept);
+            SlotCount = kept;
+        }
+
         return kept == 0;
     }
+
+    /// <summary>Drops the last slot (created for a rule state that turned out empty or unknown).</summary>
+    public void DropLast()
+    {
+        SlotCount--;
+        Slots[SlotCount] = default;
+    }
+}
+
+/// <summary>
+/// Recycled buffers of the engine's device state: candidate and open-alert arrays by power-of-two size, slot
+/// arrays, and device states. Each size class keeps at most 64 KiB (and 1,024 device states), so what the pool
+/// holds stays small beside the state it serves, also once every device is idle.
+/// Single-threaded, like the engine that owns it.
+/// </summary>
+internal sealed class StatePool
+{
+    private const int MinCandidates = 1;
+    private const int Classes = 16;
+    private const int BytesPerClass = 64 * 1024;
+    private const int MaxDevices = 1024;
+    private readonly Stack<Candidate[]>[] _candidates = NewStacks<Candidate>();
+    private readonly Stack<OpenAlert[]>[] _open = NewStacks<OpenAlert>();
+    private readonly Stack<DeviceState> _devices = new();
+
+    // slot arrays grow gently (a device holds a handful of rule states): 4, 6, 9, 13, 19, ...
+    private readonly int[] _slotSizes = SlotSizes();
+    private readonly Stack<RuleSlot[]>[] _slots = NewStacks<RuleSlot>();
+
+    public Candidate[] RentCandidates(int atLeast = MinCandidates) => Rent(_candidates, Math.Max(atLeast, MinCandidates));
+
+    public OpenAlert[] RentOpen(int atLeast) => Rent(_open, atLeast);
+
+    /// <summary>Takes back an array whose first <paramref name="used"/> entries may hold references.</summary>
+    public void Return(Candidate[] array, int used) => Return(_candidates, array, used);
+
+    public void Return(OpenAlert[] array, int used) => Return(_open, array, used);
+
+    /// <summary>A slot array of at least <paramref name="atLeast"/> slots.</summary>
+    public RuleSlot[] RentSlots(int atLeast)
+    {
+        var c = 0;
+        while (c < _slotSizes.Length - 1 && _slotSizes[c] < atLeast)
+        {
+            c++;
+        }
+
+        if (_slotSizes[c] < atLeast)
+        {
+            return new RuleSlot[atLeast];
+        }
+
+        return _slots[c].TryPop(out var array) ? array : new RuleSlot[_slotSizes[c]];
+    }
+
+    /// <summary>Takes back a slot array whose first <paramref name="used"/> slots may hold references.</summary>
+    public void Return(RuleSlot[] array, int used)
+    {
+        var c = Array.IndexOf(_slotSizes, array.Length);
+        if (c < 0 || _slots[c].Count >= Keep<RuleSlot>(array.Length))
+        {
+            return;
+        }
+
+        if (used > 0)
+        {
+            Array.Clear(array, 0, used);
+        }
+
+        _slots[c].Push(array);
+    }
+
+    public DeviceState RentDevice(string deviceId, string topic, int partition)
+    {
+        var dev = _devices.Count > 0 ? _devices.Pop() : new DeviceState();
+        dev.DeviceId = deviceId;
+        dev.Topic = topic;
+        dev.Partition = partition;
+        dev.ScheduledWake = long.MaxValue;
+        dev.Removed = false;
+        return dev;
+    }
+
+    /// <summary>Takes back a removed device state: its slots must be empty; timers set for it no longer apply.</summary>
+    public void Return(DeviceState dev)
+    {
+        dev.Generation++;
+        dev.Removed = true;
+        dev.DeviceId = "";
+        dev.Topic = "";
+        if (dev.SlotCount > 0)
+        {
+            Array.Clear(dev.Slots, 0, dev.SlotCount);
+            dev.SlotCount = 0;
+        }
+
+        if (_devices.Count < MaxDevices)
+        {
+            _devices.Push(dev);
+        }
+    }
+
+    private static int[] SlotSizes()
+    {
+        var sizes = new int[Classes];
+        sizes[0] = 4;
+        for (var i = 1; i < Classes; i++)
+        {
+            sizes[i] = sizes[i - 1] + (sizes[i - 1] / 2);
+        }
+
+        return sizes;
+    }
+
+    private static Stack<T[]>[] NewStacks<T>()
+    {
+        var stacks = new Stack<T[]>[Classes];
+        for (var i = 0; i < Classes; i++)
+        {
+            stacks[i] = new Stack<T[]>();
+        }
+
+        return stacks;
+    }
+
+    private static T[] Rent<T>(Stack<T[]>[] stacks, int atLeast)
+    {
+        var c = SizeClass(atLeast);
+        if (c < Classes && stacks[c].TryPop(out var array))
+        {
+            return array;
+        }
+
+        return new T[1 << c];
+    }
+
+    private static void Return<T>(Stack<T[]>[] stacks, T[] array, int used)
+    {
+        if (used > 0)
+        {
+            Array.Clear(array, 0, used);
+        }
+
+        var c = SizeClass(array.Length);
+        if (c < Classes && array.Length == 1 << c && stacks[c].Count < Keep<T>(array.Length))
+        {
+            stacks[c].Push(array);
+        }
+    }
+
+    // how many arrays of this length a size class keeps
+    private static int Keep<T>(int length) => BytesPerClass / (24 + (Unsafe.SizeOf<T>() * length));
+
+    private static int SizeClass(int length) => length <= 1 ? 0 : 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)(length - 1));
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using Alerting.Events;
+using Alerting.Rules.Language;
 
 namespace Alerting.Rules;
 
@@ -124,24 +125,21 @@ public sealed partial class RuleEngine
             for (var d = 0; d < devices; d++)
             {
                 var deviceId = reader.ReadString();
-                var dev = new DeviceState(deviceId, partition.Topic, partition.Partition);
+                var dev = _pool.RentDevice(deviceId, partition.Topic, partition.Partition);
                 var ruleStates = reader.ReadInt32();
                 for (var r = 0; r < ruleStates; r++)
                 {
                     var ruleId = reader.ReadString();
                     var version = reader.ReadInt32();
-                    var state = ReadRuleState(reader, byRule.TryGetValue((ruleId, version), out var index) ? index : -1);
-                    if (state is null)
+                    if (!ReadRuleState(reader, dev, byRule.TryGetValue((ruleId, version), out var index) ? index : -1))
                     {
                         dropped++;
-                        continue;
                     }
-
-                    dev.Attach(state);
                 }
 
-                if (dev.RuleCount == 0 || _devices.ContainsKey(deviceId))
+                if (dev.SlotCount == 0 || _devices.ContainsKey(deviceId))
                 {
+                    _pool.Return(dev);
                     continue;
                 }
 
@@ -176,10 +174,10 @@ public sealed partial class RuleEngine
         foreach (var dev in doomed)
         {
             _devices.Remove(dev.DeviceId);
-            dev.Removed = true;
+            _pool.Return(dev);
         }
 
-        var kept = new List<(DeviceEvent, DeviceEvent)>(_pending.Count);
+        var kept = new List<(DeviceEvent, PendingKey)>(_pending.Count);
         var any = false;
         foreach (var (e, priority) in _pending.UnorderedItems)
         {
@@ -205,11 +203,11 @@ public sealed partial class RuleEngine
     private void WriteDevice(BinaryWriter w, DeviceState dev)
     {
         w.Write(dev.DeviceId);
-        w.Write(dev.RuleCount);
-        for (var i = 0; i < dev.RuleCount; i++)
+        w.Write(dev.SlotCount);
+        for (var i = 0; i < dev.SlotCount; i++)
         {
-            var s = dev.Rules[i];
-            var rule = Rules.Rules[s.RuleIndex];
+            ref var s = ref dev.Slots[i];
+            var rule = _rules[s.Rule];
             w.Write(rule.Id);
             w.Write(rule.Version);
             w.Write(s.Count);
@@ -221,9 +219,11 @@ public sealed partial class RuleEngine
                 w.Write(c.Mask);
             }
 
-            w.Write(s.VoidBefore);
+            // format 1 has both times: a pattern rule never sets a trigger time (0), an absence rule never voids
+            var absent = rule.Operator == PatternOperator.Absent;
+            w.Write(absent ? long.MinValue : s.VoidBefore);
             w.Write(s.Pending);
-            w.Write(s.TriggerTime);
+            w.Write(absent ? s.TriggerTime : 0L);
             w.Write(s.TriggerId is not null);
             if (s.TriggerId is not null)
             {
@@ -241,32 +241,50 @@ public sealed partial class RuleEngine
         }
     }
 
-    // Reads one rule state; null (after reading it) when its rule is gone.
-    private static RuleState? ReadRuleState(BinaryReader r, int ruleIndex)
+    // Reads one rule state into a new slot of `dev`; false (after reading it, without keeping a slot) when its
+    // rule is gone (rule index -1) or it holds nothing.
+    private bool ReadRuleState(BinaryReader r, DeviceState dev, int ruleIndex)
     {
-        var s = new RuleState(ruleIndex);
+        var si = dev.Create(_pool, Math.Max(ruleIndex, 0));
+        ref var s = ref dev.Slots[si];
         var count = r.ReadInt32();
         for (var k = 0; k < count; k++)
         {
             var time = r.ReadInt64();
             var id = r.ReadString();
             var mask = r.ReadInt32();
-            s.Add(time, id, mask);
+            s.Add(_pool, time, id, mask);
         }
 
-        s.VoidBefore = r.ReadInt64();
-        s.Pending = r.ReadBoolean();
-        s.TriggerTime = r.ReadInt64();
-        s.TriggerId = r.ReadBoolean() ? r.ReadString() : null;
+        var voidBefore = r.ReadInt64();
+        var pending = r.ReadBoolean();
+        var triggerTime = r.ReadInt64();
+        s.Mark = ruleIndex >= 0 && _rules[ruleIndex].Operator == PatternOperator.Absent ? triggerTime : voidBefore;
+        var trigger = r.ReadBoolean() ? r.ReadString() : null;
+        if (pending && trigger is null)
+        {
+            throw new InvalidDataException("rule engine snapshot holds a pending absence timer without its trigger event");
+        }
+
+        // a timer is pending exactly when its trigger event is known
+        s.TriggerId = pending ? trigger : null;
         var open = r.ReadInt32();
         for (var k = 0; k < open; k++)
         {
             var alertId = r.ReadString();
             var fault = r.ReadInt64();
             var at = r.ReadInt64();
-            s.AddOpen(alertId, fault, at);
+            s.AddOpen(_pool, alertId, fault, at);
         }
 
-        return ruleIndex < 0 || s.IsEmpty ? null : s;
+        if (ruleIndex >= 0 && !s.IsEmpty)
+        {
+            return true;
+        }
+
+        s.Clear(_pool);
+        s.ClearOpen(_pool);
+        dev.DropLast();
+        return false;
     }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Alerting.Events;
 using Alerting.Rules.Language;
 
@@ -11,22 +13,31 @@ namespace Alerting.Rules;
 /// Per device and rule it keeps only what can still match; the state of a device is dropped once its
 /// partial matches are older than window + allowed lateness, its absence timers fired and its open alerts
 /// revoked or expired, so an idle device costs nothing.
+/// <para>
+/// Laid out for throughput: a device's rule states are structs inline in one array, their buffers are
+/// recycled through a pool (no allocation on the steady path beyond the alerts themselves), and the rule
+/// index hands an event only the rules that can use it (<see cref="RulesTouched"/> counts them).
+/// </para>
 /// </summary>
 public sealed partial class RuleEngine
 {
     private readonly Dictionary<string, DeviceState> _devices = new(StringComparer.Ordinal);
-    private readonly PriorityQueue<DeviceEvent, DeviceEvent> _pending = new(EventOrder.Instance);
-    private readonly PriorityQueue<DeviceState, long> _wakeups = new();
+    private readonly PriorityQueue<DeviceEvent, PendingKey> _pending = new();
+    private readonly PriorityQueue<(DeviceState Device, int Generation), long> _wakeups = new();
+    private readonly StatePool _pool = new();
+    private readonly CompiledRule[] _rules;
+    private readonly RuleIndex _index;
     private readonly long _lateness;
     private readonly long _openTtl;
     private readonly int[] _chosen = new int[Parser.MaxSteps];
-    private readonly List<string> _ids = [];
 
     public RuleEngine(RuleSet rules, RuleEngineOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
         Rules = rules;
         Options = options ?? new RuleEngineOptions();
+        _rules = rules.RuleArray;
+        _index = rules.Index;
         _lateness = (long)Options.AllowedLateness.TotalMilliseconds;
         _openTtl = (long)Options.OpenAlertTimeToLive.TotalMilliseconds;
     }
@@ -47,6 +58,16 @@ public sealed partial class RuleEngine
     /// <summary>Events dropped because they were older than watermark − allowed lateness.</summary>
     public long TooLateEvents { get; private set; }
 
+    /// <summary>Events matched so far (released by the watermark or taken late).</summary>
+    public long MatchedEvents { get; private set; }
+
+    /// <summary>
+    /// Rules the matched events were tested against, summed: the rules the index offered each event plus the
+    /// rule states of its device checked for <c>unless</c> and <c>revoke when</c> (only for events of a kind
+    /// those clauses name). Divided by <see cref="MatchedEvents"/>, the cost of an event in rules.
+    /// </summary>
+    public long RulesTouched { get; private set; }
+
     /// <summary>Takes an event; it is matched once the watermark reaches its event time.</summary>
     public void OnEvent(DeviceEvent e, ICollection<AlertEvent> output)
     {
@@ -64,7 +85,7 @@ public sealed partial class RuleEngine
             return;
         }
 
-        _pending.Enqueue(e, e);
+        _pending.Enqueue(e, new PendingKey(e));
     }
 
     /// <summary>
@@ -80,16 +101,17 @@ public sealed partial class RuleEngine
         }
 
         Watermark = watermark;
-        while (_pending.TryPeek(out var e, out _) && e.EventTime <= watermark)
+        while (_pending.TryPeek(out var e, out var key) && key.Time <= watermark)
         {
             _pending.Dequeue();
             Process(e, output);
         }
 
-        while (_wakeups.TryPeek(out var dev, out var at) && at <= watermark)
+        while (_wakeups.TryPeek(out var entry, out var at) && at <= watermark)
         {
             _wakeups.Dequeue();
-            if (dev.Removed || dev.ScheduledWake != at)
+            var dev = entry.Device;
+            if (dev.Removed || dev.Generation != entry.Generation || dev.ScheduledWake != at)
             {
                 continue;
             }
@@ -120,11 +142,11 @@ public sealed partial class RuleEngine
 
     private static long EstimateBytes(DeviceState dev)
     {
-        // dictionary entry + DeviceState + its array
-        long bytes = 24 + 64 + 24 + (8L * dev.Rules.Length);
-        for (var i = 0; i < dev.RuleCount; i++)
+        // dictionary entry + DeviceState + its slot array
+        long bytes = 24 + 64 + 24 + (Unsafe.SizeOf<RuleSlot>() * (long)dev.Slots.Length);
+        for (var i = 0; i < dev.SlotCount; i++)
         {
-            bytes += dev.Rules[i].EstimateBytes();
+            bytes += dev.Slots[i].EstimateBytes();
         }
 
         return bytes;
@@ -132,25 +154,17 @@ public sealed partial class RuleEngine
 
     private void Process(DeviceEvent e, ICollection<AlertEvent> output)
     {
+        MatchedEvents++;
+        var offered = _index.Lookup(e, out var kindBit);
         _devices.TryGetValue(e.DeviceId, out var dev);
         if (dev is not null)
         {
             FireAbsent(dev, e.EventTime - 1, output);
-            Revise(dev, e, output);
+            Revise(dev, e, kindBit, output);
         }
 
-        Rules.Index.Lookup(e, out var unkeyed, out var keyed, out var anyKind);
-        foreach (var r in unkeyed)
-        {
-            Evaluate(r, ref dev, e, output);
-        }
-
-        foreach (var r in keyed)
-        {
-            Evaluate(r, ref dev, e, output);
-        }
-
-        foreach (var r in anyKind)
+        RulesTouched += offered.Length;
+        foreach (var r in offered)
         {
             Evaluate(r, ref dev, e, output);
         }
@@ -163,13 +177,23 @@ public sealed partial class RuleEngine
 
     // What an event does to the state a device already holds: revokes its open alerts (first, so the event
     // that completes a new match does not revoke the alert it raises) and voids partial matches (unless).
-    private void Revise(DeviceState dev, DeviceEvent e, ICollection<AlertEvent> output)
+    private void Revise(DeviceState dev, DeviceEvent e, ulong kindBit, ICollection<AlertEvent> output)
     {
-        for (var i = 0; i < dev.RuleCount; i++)
+        var revokeKinds = _index.RevokeKinds;
+        var unlessKinds = _index.UnlessKinds;
+        var touched = 0;
+        for (var i = 0; i < dev.SlotCount; i++)
         {
-            var s = dev.Rules[i];
-            var rule = Rules.Rules[s.RuleIndex];
-            if (s.OpenCount > 0 && EventMatcher.Any(rule.Revoke, e))
+            ref var s = ref dev.Slots[i];
+            var checkRevoke = s.OpenCount > 0 && (revokeKinds[s.Rule] & kindBit) != 0;
+            var checkUnless = s.Count > 0 && (unlessKinds[s.Rule] & kindBit) != 0;
+            if (checkRevoke || checkUnless)
+            {
+                touched++;
+            }
+
+            var rule = _rules[s.Rule];
+            if (checkRevoke && EventMatcher.Any(rule.Revoke, e))
             {
                 for (var k = 0; k < s.OpenCount; k++)
                 {
@@ -179,22 +203,24 @@ public sealed partial class RuleEngine
                         e.DeviceId, e.EventTime, open.FaultTime, [e.EventId]));
                 }
 
-                s.ClearOpen();
+                s.ClearOpen(_pool);
             }
 
-            if (s.VoidBefore != long.MinValue && e.EventTime > s.VoidBefore)
+            if (rule.Operator != PatternOperator.Absent && s.VoidBefore != long.MinValue && e.EventTime > s.VoidBefore)
             {
-                s.RemoveBefore(s.VoidBefore);
+                s.RemoveBefore(_pool, s.VoidBefore);
                 s.VoidBefore = long.MinValue;
             }
 
-            if (s.Count > 0 && rule.Unless.Length > 0 && EventMatcher.Any(rule.Unless, e))
+            if (checkUnless && s.Count > 0 && EventMatcher.Any(rule.Unless, e))
             {
                 // voids every partial match whose first event is strictly before this one (applied once a later
                 // event comes, so a match ending at this very time is not voided)
                 s.VoidBefore = e.EventTime;
             }
         }
+
+        RulesTouched += touched;
     }
 
     private void Settle(DeviceState dev)
@@ -204,34 +230,27 @@ public sealed partial class RuleEngine
             if (!dev.Removed)
             {
                 _devices.Remove(dev.DeviceId);
-                dev.Removed = true;
+                _pool.Return(dev);
             }
 
             return;
-        }
-
-        if (dev.Removed)
-        {
-            _devices[dev.DeviceId] = dev;
-            dev.Removed = false;
-            dev.ScheduledWake = long.MaxValue;
         }
 
         var next = NextWake(dev);
         if (next < dev.ScheduledWake)
         {
             dev.ScheduledWake = next;
-            _wakeups.Enqueue(dev, next);
+            _wakeups.Enqueue((dev, dev.Generation), next);
         }
     }
 
     private long NextWake(DeviceState dev)
     {
         var next = long.MaxValue;
-        for (var i = 0; i < dev.RuleCount; i++)
+        for (var i = 0; i < dev.SlotCount; i++)
         {
-            var s = dev.Rules[i];
-            var rule = Rules.Rules[s.RuleIndex];
+            ref var s = ref dev.Slots[i];
+            var rule = _rules[s.Rule];
             if (s.Count > 0)
             {
                 next = Math.Min(next, Sat(s.Candidates![0].Time, rule.WindowMs + _lateness + 1));
@@ -245,7 +264,7 @@ public sealed partial class RuleEngine
             if (s.OpenCount > 0)
             {
                 // Sat is monotone: the earliest open alert gives the earliest expiry
-                next = Math.Min(next, Sat(s.MinOpenAlertTime, _openTtl));
+                next = Math.Min(next, Sat(s.MinOpenAlertTime(), _openTtl));
             }
         }
 
@@ -257,13 +276,13 @@ public sealed partial class RuleEngine
     private void Wake(DeviceState dev, long watermark, ICollection<AlertEvent> output)
     {
         FireAbsent(dev, watermark, output);
-        for (var i = 0; i < dev.RuleCount; i++)
+        for (var i = 0; i < dev.SlotCount; i++)
         {
-            var s = dev.Rules[i];
-            var rule = Rules.Rules[s.RuleIndex];
+            ref var s = ref dev.Slots[i];
+            var rule = _rules[s.Rule];
             if (s.Count > 0 && watermark - rule.WindowMs - _lateness > s.Candidates![0].Time)
             {
-                s.RemoveBefore(watermark - rule.WindowMs - _lateness);
+                s.RemoveBefore(_pool, watermark - rule.WindowMs - _lateness);
                 if (s.Count == 0)
                 {
                     s.VoidBefore = long.MinValue;
@@ -272,7 +291,7 @@ public sealed partial class RuleEngine
 
             if (s.OpenCount > 0)
             {
-                s.RemoveOpenUntil(watermark - _openTtl);
+                s.RemoveOpenUntil(_pool, watermark - _openTtl);
             }
         }
 
@@ -282,34 +301,34 @@ public sealed partial class RuleEngine
     // Fires the absence timers of a device whose deadline is at or before `until`.
     private void FireAbsent(DeviceState dev, long until, ICollection<AlertEvent> output)
     {
-        for (var i = 0; i < dev.RuleCount; i++)
+        for (var i = 0; i < dev.SlotCount; i++)
         {
-            var s = dev.Rules[i];
+            ref var s = ref dev.Slots[i];
             if (!s.Pending)
             {
                 continue;
             }
 
-            var rule = Rules.Rules[s.RuleIndex];
+            var rule = _rules[s.Rule];
             var deadline = Sat(s.TriggerTime, rule.WindowMs);
             if (deadline > until)
             {
                 continue;
             }
 
-            s.Pending = false;
-            Raise(rule, s, dev.DeviceId, [s.TriggerId!], s.TriggerTime, deadline, output);
+            var trigger = s.TriggerId!;
             s.TriggerId = null;
+            Raise(rule, dev, i, dev.DeviceId, [trigger], s.TriggerTime, deadline, output);
         }
     }
 
     private void Evaluate(int ruleIndex, ref DeviceState? dev, DeviceEvent e, ICollection<AlertEvent> output)
     {
-        var rule = Rules.Rules[ruleIndex];
-        var s = dev?.Find(ruleIndex);
+        var rule = _rules[ruleIndex];
+        var si = dev is null ? -1 : dev.Find(ruleIndex);
         if (rule.Operator == PatternOperator.Absent)
         {
-            EvaluateAbsent(rule, ruleIndex, ref dev, ref s, e);
+            EvaluateAbsent(rule, ruleIndex, ref dev, si, e);
             return;
         }
 
@@ -328,16 +347,25 @@ public sealed partial class RuleEngine
             return;
         }
 
-        if (s is not null && s.Count > 0)
+        Candidate[]? candidates = null;
+        var count = 0;
+        if (si >= 0)
         {
-            s.RemoveBefore(e.EventTime - rule.WindowMs);
+            ref var s = ref dev!.Slots[si];
+            if (s.Count > 0)
+            {
+                s.RemoveBefore(_pool, e.EventTime - rule.WindowMs);
+            }
+
+            candidates = s.Candidates;
+            count = s.Count;
         }
 
         var matched = rule.Operator switch
         {
-            PatternOperator.All => MatchAll(s, steps.Length, mask),
-            PatternOperator.Seq => MatchSeq(s, steps.Length, mask),
-            _ => (s?.Count ?? 0) + 1 >= rule.Count && FillCount(s),
+            PatternOperator.All => MatchAll(candidates, count, steps.Length, mask),
+            PatternOperator.Seq => MatchSeq(candidates, count, steps.Length, mask),
+            _ => count + 1 >= rule.Count && FillCount(count),
         };
 
         if (matched)
@@ -352,20 +380,27 @@ public sealed partial class RuleEngine
             {
                 if (k >= 0)
                 {
-                    ids[c++] = s!.Candidates![k].Id;
-                    first = Math.Min(first, s.Candidates[k].Time);
+                    ids[c++] = candidates![k].Id;
+                    first = Math.Min(first, candidates[k].Time);
                 }
             }
 
             ids[c] = e.EventId;
-            s?.Clear(); // skip past the last event: everything at or before it is consumed
+            if (si >= 0)
+            {
+                dev!.Slots[si].Clear(_pool); // skip past the last event: everything at or before it is consumed
+            }
+
             if (rule.Revocable)
             {
                 dev ??= GetOrCreate(e);
-                s ??= dev.Find(ruleIndex) ?? dev.Create(ruleIndex);
+                if (si < 0)
+                {
+                    si = dev.Create(_pool, ruleIndex);
+                }
             }
 
-            Raise(rule, s, e.DeviceId, ids, first, e.EventTime, output);
+            Raise(rule, dev, si, e.DeviceId, ids, first, e.EventTime, output);
             return;
         }
 
@@ -380,23 +415,37 @@ public sealed partial class RuleEngine
         }
 
         dev ??= GetOrCreate(e);
-        s ??= dev.Find(ruleIndex) ?? dev.Create(ruleIndex);
-        s.Add(e.EventTime, e.EventId, mask);
-    }
-
-    private void EvaluateAbsent(CompiledRule rule, int ruleIndex, ref DeviceState? dev, ref RuleState? s, DeviceEvent e)
-    {
-        if (s is not null && s.Pending && rule.Steps[1].Matches(e))
+        if (si < 0)
         {
-            s.Pending = false;
-            s.TriggerId = null;
+            si = dev.Create(_pool, ruleIndex);
         }
 
-        if ((s is null || !s.Pending) && rule.Steps[0].Matches(e))
+        dev.Slots[si].Add(_pool, e.EventTime, e.EventId, mask);
+    }
+
+    private void EvaluateAbsent(CompiledRule rule, int ruleIndex, ref DeviceState? dev, int si, DeviceEvent e)
+    {
+        var pending = false;
+        if (si >= 0)
+        {
+            ref var s = ref dev!.Slots[si];
+            if (s.Pending && rule.Steps[1].Matches(e))
+            {
+                s.TriggerId = null;
+            }
+
+            pending = s.Pending;
+        }
+
+        if (!pending && rule.Steps[0].Matches(e))
         {
             dev ??= GetOrCreate(e);
-            s ??= dev.Find(ruleIndex) ?? dev.Create(ruleIndex);
-            s.Pending = true;
+            if (si < 0)
+            {
+                si = dev.Create(_pool, ruleIndex);
+            }
+
+            ref var s = ref dev.Slots[si];
             s.TriggerTime = e.EventTime;
             s.TriggerId = e.EventId;
         }
@@ -406,31 +455,31 @@ public sealed partial class RuleEngine
     // keyed by device, so all of a device's events come from one partition).
     private DeviceState GetOrCreate(DeviceEvent e)
     {
-        if (!_devices.TryGetValue(e.DeviceId, out var dev))
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_devices, e.DeviceId, out var exists);
+        if (!exists)
         {
-            dev = new DeviceState(e.DeviceId, e.Topic, e.Partition);
-            _devices[e.DeviceId] = dev;
+            slot = _pool.RentDevice(e.DeviceId, e.Topic, e.Partition);
         }
 
-        return dev;
+        return slot!;
     }
 
-    private void Raise(CompiledRule rule, RuleState? s, string deviceId, string[] ids, long faultTime, long alertTime, ICollection<AlertEvent> output)
+    // Raises a Generate; a revocable rule's alert is kept open in the device's slot `si`.
+    private void Raise(CompiledRule rule, DeviceState? dev, int si, string deviceId, string[] ids, long faultTime, long alertTime, ICollection<AlertEvent> output)
     {
-        var alertId = AlertIds.Compute(rule.Id, rule.Version, deviceId, ids);
+        var alertId = AlertIds.Compute(rule.Id, rule.Version, deviceId, ids.AsSpan());
         output.Add(new AlertEvent(
             AlertKind.Generate, alertId, rule.Id, rule.Version, rule.AlertType, rule.Priority, rule.Delay, rule.Info,
             deviceId, alertTime, faultTime, ids));
         if (rule.Revocable)
         {
-            s!.AddOpen(alertId, faultTime, alertTime);
+            dev!.Slots[si].AddOpen(_pool, alertId, faultTime, alertTime);
         }
     }
 
     // count: the buffered candidates (exactly N-1 after the window prune) and the new event
-    private bool FillCount(RuleState? s)
+    private bool FillCount(int n)
     {
-        var n = s?.Count ?? 0;
         for (var k = 0; k < n; k++)
         {
             _chosen[k] = k;
@@ -441,18 +490,17 @@ public sealed partial class RuleEngine
     }
 
     // seq: the earliest candidates for steps 0..n-2 in order, the new event as step n-1
-    private bool MatchSeq(RuleState? s, int n, int mask)
+    private bool MatchSeq(Candidate[]? candidates, int count, int n, int mask)
     {
         if ((mask & (1 << (n - 1))) == 0)
         {
             return false;
         }
 
-        var count = s?.Count ?? 0;
         var pos = 0;
         for (var j = 0; j < n - 1; j++)
         {
-            while (pos < count && (s!.Candidates![pos].Mask & (1 << j)) == 0)
+            while (pos < count && (candidates![pos].Mask & (1 << j)) == 0)
             {
                 pos++;
             }
@@ -470,13 +518,12 @@ public sealed partial class RuleEngine
     }
 
     // all: distinct events for every step, the earliest candidates first; the new event must take part
-    private bool MatchAll(RuleState? s, int n, int mask)
+    private bool MatchAll(Candidate[]? candidates, int count, int n, int mask)
     {
         var cover = mask;
-        var count = s?.Count ?? 0;
         for (var k = 0; k < count; k++)
         {
-            cover |= s!.Candidates![k].Mask;
+            cover |= candidates![k].Mask;
         }
 
         var full = n == 32 ? -1 : (1 << n) - 1;
@@ -498,7 +545,7 @@ public sealed partial class RuleEngine
             var bit = 1 << slot;
             for (var k = 0; k < count; k++)
             {
-                if ((s!.Candidates![k].Mask & bit) != 0 && !Taken(k, slot))
+                if ((candidates![k].Mask & bit) != 0 && !Taken(k, slot))
                 {
                     _chosen[slot] = k;
                     if (Assign(slot + 1))
@@ -537,21 +584,24 @@ public sealed partial class RuleEngine
         }
     }
 
-    /// <summary>Release order of buffered events: event time, then device id, then event id (ordinal).</summary>
-    private sealed class EventOrder : IComparer<DeviceEvent>
+    /// <summary>
+    /// Release order of buffered events: event time, then device id, then event id (ordinal). The time is kept
+    /// in the key, so the queue compares most pairs without touching the events.
+    /// </summary>
+    private readonly struct PendingKey(DeviceEvent e) : IComparable<PendingKey>
     {
-        public static readonly EventOrder Instance = new();
+        public readonly long Time = e.EventTime;
+        private readonly DeviceEvent _event = e;
 
-        public int Compare(DeviceEvent? x, DeviceEvent? y)
+        public int CompareTo(PendingKey other)
         {
-            var c = x!.EventTime.CompareTo(y!.EventTime);
-            if (c != 0)
+            if (Time != other.Time)
             {
-                return c;
+                return Time < other.Time ? -1 : 1;
             }
 
-            c = string.CompareOrdinal(x.DeviceId, y.DeviceId);
-            return c != 0 ? c : string.CompareOrdinal(x.EventId, y.EventId);
+            var c = string.CompareOrdinal(_event.DeviceId, other._event.DeviceId);
+            return c != 0 ? c : string.CompareOrdinal(_event.EventId, other._event.EventId);
         }
     }
 }

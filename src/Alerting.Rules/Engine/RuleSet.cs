@@ -14,6 +14,7 @@ public sealed class RuleSet
         Version = version;
         Rules = rules;
         Schema = schema;
+        RuleArray = [.. rules];
         Index = new RuleIndex(rules);
     }
 
@@ -26,6 +27,9 @@ public sealed class RuleSet
     public EventSchema Schema { get; }
 
     internal RuleIndex Index { get; }
+
+    /// <summary><see cref="Rules"/> as an array, for the matcher's inner loops.</summary>
+    internal CompiledRule[] RuleArray { get; }
 
     /// <summary>Builds a set from compiled rules; rule ids must be unique.</summary>
     public static RuleSet Create(long version, IEnumerable<CompiledRule> rules, EventSchema schema)
@@ -49,10 +53,16 @@ public sealed class RuleSet
 /// <summary>
 /// Maps an event to the rules whose pattern steps test its kind: per kind, rules keyed by the value of one
 /// mapped field (e.g. the fault code) and rules that take every event of the kind; plus rules that take any
-/// kind. <c>unless</c> and <c>revoke when</c> are not indexed: they only concern a device's existing state.
+/// kind. Each (kind, key value) has its rules in one array, so an event costs one kind lookup, at most one
+/// key lookup and then only the rules that can use it. <c>unless</c> and <c>revoke when</c> only concern a
+/// device's existing state: for them each rule has the set of kinds its clauses test (see <see cref="Lookup"/>),
+/// so a device's states are checked only against events of a kind that can void or revoke them.
 /// </summary>
 internal sealed class RuleIndex
 {
+    /// <summary>The kind bit of events whose kind no rule names (or one past the 63 bits): tested against every any-kind clause.</summary>
+    public const ulong OtherKinds = 1;
+
     private readonly Dictionary<string, KindEntry> _byKind = new(StringComparer.Ordinal);
     private readonly int[] _anyKind;
 
@@ -83,7 +93,27 @@ internal sealed class RuleIndex
             }
         }
 
+        // every kind a rule names, in steps or clauses, gets a bit of its own (bit 0 is every other kind)
+        var bits = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        foreach (var m in rules.SelectMany(r => r.Steps.Concat(r.Unless).Concat(r.Revoke)))
+        {
+            if (m.Kind is not null && !bits.ContainsKey(m.Kind))
+            {
+                bits[m.Kind] = bits.Count < 63 ? 1UL << (bits.Count + 1) : OtherKinds;
+            }
+        }
+
+        ulong Mask(EventMatcher[] clause) =>
+            clause.Aggregate(0UL, (mask, m) => mask | (m.Kind is null ? ulong.MaxValue : bits[m.Kind]));
+        UnlessKinds = rules.Select(r => Mask(r.Unless)).ToArray();
+        RevokeKinds = rules.Select(r => Mask(r.Revoke)).ToArray();
+
         _anyKind = [.. any];
+        foreach (var (kind, bit) in bits)
+        {
+            _byKind[kind] = new KindEntry(_anyKind, bit, -1, null);
+        }
+
         foreach (var (kind, list) in perKind)
         {
             // key the kind on the slot most of its rules test
@@ -109,28 +139,39 @@ internal sealed class RuleIndex
                 }
             }
 
+            // offered in this order: the kind's unkeyed rules, the rules keyed on the event's value, any-kind rules
             _byKind[kind] = new KindEntry(
-                [.. unkeyed],
+                [.. unkeyed, .. _anyKind],
+                bits[kind],
                 slot,
-                keyed.Count == 0 ? null : keyed.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()));
+                keyed.Count == 0 ? null : keyed.ToDictionary(kv => kv.Key, kv => (int[])[.. unkeyed, .. kv.Value, .. _anyKind]));
         }
     }
 
-    /// <summary>Rule indexes that can use the event, in three disjoint groups.</summary>
-    public void Lookup(DeviceEvent e, out int[] unkeyed, out int[] keyed, out int[] anyKind)
+    /// <summary>Per rule, the kind bits its <c>unless</c> clause tests (all bits when it takes any kind).</summary>
+    public ulong[] UnlessKinds { get; }
+
+    /// <summary>Per rule, the kind bits its <c>revoke when</c> clause tests (all bits when it takes any kind).</summary>
+    public ulong[] RevokeKinds { get; }
+
+    /// <summary>The rule indexes that can use the event, in offering order, and the bit of its kind.</summary>
+    public int[] Lookup(DeviceEvent e, out ulong kindBit)
     {
-        anyKind = _anyKind;
-        if (_byKind.TryGetValue(e.Kind, out var entry))
+        if (!_byKind.TryGetValue(e.Kind, out var entry))
         {
-            unkeyed = entry.Unkeyed;
-            keyed = entry.Keyed is not null && entry.Keyed.TryGetValue(e.Field(entry.Slot), out var k) ? k : [];
+            kindBit = OtherKinds;
+            return _anyKind;
         }
-        else
+
+        kindBit = entry.Bit;
+        if (entry.Keyed is not null && entry.Keyed.TryGetValue(e.Field(entry.Slot), out var keyed))
         {
-            unkeyed = [];
-            keyed = [];
+            return keyed;
         }
+
+        return entry.Rules;
     }
 
-    private sealed record KindEntry(int[] Unkeyed, int Slot, Dictionary<FieldValue, int[]>? Keyed);
+    // Rules: the rules offered an event of the kind whose key value no rule tests
+    private sealed record KindEntry(int[] Rules, ulong Bit, int Slot, Dictionary<FieldValue, int[]>? Keyed);
 }

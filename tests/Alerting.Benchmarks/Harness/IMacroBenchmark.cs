@@ -18,8 +18,30 @@ public interface IMacroBenchmark
 /// <param name="Quick">Tiny sizes for a smoke run (<c>--quick</c>): seconds, not minutes.</param>
 /// <param name="PostgresConnectionString">Connection string of the PostgreSQL that <c>build.sh bench</c> started, if any.</param>
 /// <param name="Log">Progress output (stderr).</param>
-public sealed record BenchContext(bool Quick, string? PostgresConnectionString, TextWriter Log)
+/// <param name="Arguments">The command line, for a benchmark's own options (<c>--engine-rules 200</c>).</param>
+public sealed record BenchContext(bool Quick, string? PostgresConnectionString, TextWriter Log, IReadOnlyList<string>? Arguments = null)
 {
     /// <summary>Picks the full or the quick size.</summary>
     public int Size(int full, int quick) => Quick ? quick : full;
+
+    /// <summary>
+    /// The integer after <paramref name="name"/> on the command line (underscores allowed: <c>1_000_000</c>),
+    /// or <paramref name="otherwise"/> when it is not given.
+    /// </summary>
+    /// <exception cref="ArgumentException">The value is not a positive integer.</exception>
+    public int Option(string name, int otherwise)
+    {
+        var args = Arguments ?? [];
+        for (var i = 0; i < args.Count - 1; i++)
+        {
+            if (args[i] == name)
+            {
+                return int.TryParse(args[i + 1].Replace("_", "", StringComparison.Ordinal), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > 0
+                    ? value
+                    : throw new ArgumentException($"{name} takes a positive integer, not '{args[i + 1]}'", nameof(name));
+            }
+        }
+
+        return otherwise;
+    }
 }
