@@ -28,7 +28,8 @@ public sealed record DeviceEntitySettings(
     public static DeviceEntitySettings Create(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var c = config.WithFallback(DispatchPersistence.ReferenceConfig).GetConfig(Path);
+        var full = ReferenceEquals(config, DispatchPersistence.ReferenceConfig) ? config : config.WithFallback(DispatchPersistence.ReferenceConfig);
+        var c = full.GetConfig(Path);
         var settings = new DeviceEntitySettings(
             c.GetTimeSpan("default-delay"),
             c.GetInt("snapshot-every"),
