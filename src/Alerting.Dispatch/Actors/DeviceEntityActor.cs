@@ -60,12 +60,16 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
 
         Recover<SnapshotOffer>(offer =>
         {
-            if (offer.Snapshot is DeviceSnapshot snapshot)
-            {
-                _state = DeviceEntityState.FromSnapshot(snapshot, _settings.RememberFinished);
-            }
+            _state = offer.Snapshot is DeviceSnapshot snapshot
+                ? DeviceEntityState.FromSnapshot(snapshot, _settings.RememberFinished)
+                : throw new InvalidOperationException($"{PersistenceId}: snapshot of unexpected type {offer.Snapshot?.GetType().Name}.");
+            _sinceSnapshot = 0;
         });
-        Recover<IDeviceEvent>(e => _state.Apply(e));
+        Recover<IDeviceEvent>(e =>
+        {
+            _state.Apply(e);
+            _sinceSnapshot++; // replayed events count towards the next snapshot too
+        });
         Recover<RecoveryCompleted>(_ =>
         {
             AfterChange();

@@ -50,9 +50,6 @@ public sealed class DeviceEntityState
     /// <summary>How many finished alert ids this state remembers (the oldest is forgotten first).</summary>
     public int FinishedLimit { get; }
 
-    /// <summary>The finished alert ids remembered, oldest first.</summary>
-    public IReadOnlyCollection<string> Finished => _finishedOrder;
-
     /// <summary>The device this state belongs to.</summary>
     public string DeviceId { get; }
 
