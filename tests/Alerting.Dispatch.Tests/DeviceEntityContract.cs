@@ -161,6 +161,29 @@ public abstract class DeviceEntityContract : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_replay_of_more_finished_alerts_than_the_old_limit_of_16_is_recognised_after_recovery()
+    {
+        const int Count = 40;
+        var entity = Entity();
+        for (var i = 0; i < Count; i++)
+        {
+            Ask(entity, Generate("a" + i, "T" + i, delayMs: 3_600_000));
+            Assert.IsType<AlertCancelled>(Assert.Single(Ask(entity, Revoke("a" + i)).Events));
+        }
+        Watch(entity);
+        entity.Tell(Kill.Instance);
+        ExpectTerminated(entity);
+
+        var revived = Entity();
+        for (var i = 0; i < Count; i++)
+        {
+            Assert.Equal(DropReason.Duplicate, Ask(revived, Generate("a" + i, "T" + i, delayMs: 0)).Ignored);
+        }
+        Ask(revived, Generate("fresh", "T0", delayMs: 0));
+        Assert.Equal("fresh", Sent.ExpectMsg<DispatchMessage>().AlertId); // nothing of the replay was handed over
+    }
+
+    [Fact]
     public async Task A_snapshot_is_saved_every_N_events_and_the_state_recovers_from_it()
     {
         var settings = Settings with { SnapshotEvery = 3 };
