@@ -41,6 +41,9 @@ public abstract class DeviceEntityContract : Akka.TestKit.Xunit2.TestKit
     /// <summary>Undoes <see cref="BreakJournalAsync"/>.</summary>
     protected abstract Task RepairJournalAsync();
 
+    /// <summary>Runs a query returning one number, with the parameter <c>@pid</c> set to <paramref name="persistenceId"/>.</summary>
+    protected abstract Task<long> ScalarAsync(string sql, string persistenceId);
+
     protected static DeviceEntitySettings Settings { get; } = DeviceEntitySettings.Default with { PassivateAfter = TimeSpan.Zero };
 
     private IActorRef Entity(DeviceEntitySettings? settings = null) =>
@@ -203,6 +206,9 @@ public abstract class DeviceEntityContract : Akka.TestKit.Xunit2.TestKit
             Assert.NotNull(loaded.Snapshot);
             Assert.Equal(6, loaded.Snapshot.Metadata.SequenceNr);
         }, TimeSpan.FromSeconds(15));
+        await AwaitAssertAsync(async () => Assert.Equal(0, await ScalarAsync(
+            "SELECT COUNT(*) FROM journal WHERE persistence_id = @pid AND sequence_number <= 6 AND NOT deleted",
+            DeviceEntityActor.PersistenceIdOf(_device))), TimeSpan.FromSeconds(15));
 
         Watch(entity);
         entity.Tell(StopDeviceEntity.Instance);

@@ -23,6 +23,13 @@ public sealed class PostgresDeviceEntitySpec : DeviceEntityContract, IClassFixtu
 
     protected override Task RepairJournalAsync() => ExecuteAsync("ALTER TABLE journal_unavailable RENAME TO journal");
 
+    protected override async Task<long> ScalarAsync(string sql, string persistenceId)
+    {
+        await using var command = _database.DataSource.CreateCommand(sql);
+        command.Parameters.AddWithValue("pid", persistenceId);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private async Task ExecuteAsync(string sql)
     {
         await using var command = _database.DataSource.CreateCommand(sql);

@@ -30,6 +30,16 @@ public sealed class SqliteDeviceEntitySpec : DeviceEntityContract, IDisposable
 
     protected override Task RepairJournalAsync() => ExecuteAsync("ALTER TABLE journal_unavailable RENAME TO journal");
 
+    protected override async Task<long> ScalarAsync(string sql, string persistenceId)
+    {
+        await using var connection = new SqliteConnection(ConnectionString(_path));
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("@pid", persistenceId);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private async Task ExecuteAsync(string sql)
     {
         await using var connection = new SqliteConnection(ConnectionString(_path));

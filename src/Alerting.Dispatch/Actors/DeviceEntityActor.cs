@@ -31,7 +31,8 @@ namespace Alerting.Dispatch.Actors;
 /// <item><b>Snapshots and deletion</b>: after every <see cref="DeviceEntitySettings.SnapshotEvery"/> events the whole
 /// state is saved as a snapshot; once saved (and when <see cref="DeviceEntitySettings.DeleteEventsOnSnapshot"/>),
 /// the events it covers and the older snapshots are deleted, so a device keeps one snapshot and the events after
-/// it. A failed save or delete is logged and leaves the events in place.</item>
+/// it. Deletions run one at a time; a failed save or delete is logged and leaves the events in place until the next
+/// snapshot's deletion.</item>
 /// <item><b>Bounded state</b>: held and open alerts plus the last <see cref="DeviceEntitySettings.RememberFinished"/>
 /// finished alert ids, enough for a replay of the commit interval to be recognised as repeats.</item>
 /// </list>
@@ -47,6 +48,8 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
     private readonly HashSet<string> _handed = new(StringComparer.Ordinal);
     private DeviceEntityState _state;
     private int _sinceSnapshot;
+    private long _deleteInFlight;
+    private long _deleteWanted;
 
     /// <summary>Use <see cref="Props(string, IActorRef, DeviceEntitySettings, ILogger?)"/>.</summary>
     public DeviceEntityActor(string deviceId, IActorRef output, DeviceEntitySettings settings, ILogger logger)
@@ -95,13 +98,28 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
         {
             if (_settings.DeleteEventsOnSnapshot)
             {
-                DeleteMessages(s.Metadata.SequenceNr);
+                _deleteWanted = Math.Max(_deleteWanted, s.Metadata.SequenceNr);
+                StartDelete();
                 DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1));
             }
         });
         Command<SaveSnapshotFailure>(f => EntityLog.SnapshotFailed(_logger, f.Cause, PersistenceId, f.Metadata.SequenceNr));
-        Command<DeleteMessagesSuccess>(_ => { });
-        Command<DeleteMessagesFailure>(f => EntityLog.DeleteEventsFailed(_logger, f.Cause, PersistenceId, f.ToSequenceNr));
+        Command<DeleteMessagesSuccess>(s =>
+        {
+            _deleteInFlight = 0;
+            if (_deleteWanted <= s.ToSequenceNr)
+            {
+                _deleteWanted = 0;
+            }
+            StartDelete();
+        });
+        Command<DeleteMessagesFailure>(f =>
+        {
+            // Not retried at once: the next snapshot's deletion covers these events too.
+            EntityLog.DeleteEventsFailed(_logger, f.Cause, PersistenceId, f.ToSequenceNr);
+            _deleteInFlight = 0;
+            _deleteWanted = 0;
+        });
         Command<DeleteSnapshotsSuccess>(_ => { });
         Command<DeleteSnapshotsFailure>(f => EntityLog.DeleteSnapshotsFailed(_logger, f.Cause, PersistenceId));
     }
@@ -183,6 +201,17 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
                 SaveSnapshot(_state.ToSnapshot());
             }
         });
+    }
+
+    /// <summary>Deletes events up to the newest saved snapshot, one deletion at a time (overlapping deletions of one
+    /// persistence id can conflict in the database).</summary>
+    private void StartDelete()
+    {
+        if (_deleteInFlight == 0 && _deleteWanted > 0)
+        {
+            _deleteInFlight = _deleteWanted;
+            DeleteMessages(_deleteInFlight);
+        }
     }
 
     /// <summary>Re-arms the delay timer and hands over outbox messages not handed in this incarnation.</summary>
