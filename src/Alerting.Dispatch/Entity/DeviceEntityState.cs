@@ -20,7 +20,10 @@ namespace Alerting.Dispatch.Entity;
 /// </summary>
 public sealed class DeviceEntityState
 {
-    /// <summary>How many finished alert ids (dropped, cancelled, revoked, closed) are remembered to recognise repeats.</summary>
+    /// <summary>
+    /// How many finished alert ids (dropped, cancelled, revoked, closed) are remembered to recognise repeats, unless
+    /// the constructor is given another limit.
+    /// </summary>
     public const int FinishedCapacity = 16;
 
     private readonly Dictionary<string, PendingAlert> _pending = new(StringComparer.Ordinal);
@@ -29,12 +32,23 @@ public sealed class DeviceEntityState
     private readonly Queue<string> _finishedOrder = new();
     private readonly HashSet<string> _finished = new(StringComparer.Ordinal);
 
-    /// <summary>An empty device.</summary>
+    /// <summary>An empty device that remembers the last <see cref="FinishedCapacity"/> finished alert ids.</summary>
     public DeviceEntityState(string deviceId)
+        : this(deviceId, FinishedCapacity)
+    {
+    }
+
+    /// <summary>An empty device that remembers the last <paramref name="finishedLimit"/> finished alert ids.</summary>
+    public DeviceEntityState(string deviceId, int finishedLimit)
     {
         ArgumentException.ThrowIfNullOrEmpty(deviceId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(finishedLimit, 1);
         DeviceId = deviceId;
+        FinishedLimit = finishedLimit;
     }
+
+    /// <summary>How many finished alert ids this state remembers (the oldest is forgotten first).</summary>
+    public int FinishedLimit { get; }
 
     /// <summary>The device this state belongs to.</summary>
     public string DeviceId { get; }
@@ -69,10 +83,16 @@ public sealed class DeviceEntityState
     public bool IsQuiet => _pending.Count == 0 && _outbox.Count == 0;
 
     /// <summary>The state rebuilt from a snapshot.</summary>
-    public static DeviceEntityState FromSnapshot(DeviceSnapshot snapshot)
+    public static DeviceEntityState FromSnapshot(DeviceSnapshot snapshot) => FromSnapshot(snapshot, FinishedCapacity);
+
+    /// <summary>
+    /// The state rebuilt from a snapshot, remembering at most <paramref name="finishedLimit"/> finished ids (the
+    /// newest of the snapshot's when it holds more).
+    /// </summary>
+    public static DeviceEntityState FromSnapshot(DeviceSnapshot snapshot, int finishedLimit)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        var state = new DeviceEntityState(snapshot.DeviceId);
+        var state = new DeviceEntityState(snapshot.DeviceId, finishedLimit);
         foreach (var p in snapshot.Pending)
         {
             state._pending[p.Alert.AlertId] = p;
@@ -289,7 +309,7 @@ public sealed class DeviceEntityState
             return;
         }
         _finishedOrder.Enqueue(alertId);
-        if (_finishedOrder.Count > FinishedCapacity)
+        if (_finishedOrder.Count > FinishedLimit)
         {
             _finished.Remove(_finishedOrder.Dequeue());
         }

@@ -1,0 +1,23 @@
+using Alerting.Dispatch.Entity;
+
+namespace Alerting.Dispatch.Actors;
+
+/// <summary>
+/// The reply of a device entity to an <see cref="AlertCommand"/>, <see cref="WorkOrderCommand"/> or
+/// <see cref="OutboxAcknowledged"/>: sent only once the command's events are persisted, so the sender may commit
+/// the command's offset. A command that caused no events is acknowledged at once.
+/// </summary>
+/// <param name="DeviceId">The device.</param>
+/// <param name="Events">What was decided and persisted (empty when nothing changed).</param>
+/// <param name="Ignored">Why the command changed nothing, when it did not.</param>
+public sealed record DeviceCommandAck(string DeviceId, IReadOnlyList<IDeviceEvent> Events, DropReason? Ignored);
+
+/// <summary>
+/// The stop message of a device entity (also its hand-off stop message under sharding). A quiet entity stops; one
+/// that holds an alert or an unconfirmed dispatch stays up and stops as soon as it is quiet.
+/// </summary>
+public sealed record StopDeviceEntity
+{
+    /// <summary>The one instance.</summary>
+    public static StopDeviceEntity Instance { get; } = new();
+}
