@@ -24,23 +24,8 @@ public sealed class DispatchApplication : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(settings);
         var store = EventStoreSource.Open(settings, time, "journal");
-        var topics = settings.Kafka.Topics;
         var host = new DispatchHost(
-            new DispatchSettings
-            {
-                BootstrapServers = bootstrapServers,
-                GroupId = settings.Dispatch.GroupId,
-                AlertsTopic = topics.Alerts,
-                WorkOrdersTopic = topics.WorkOrders,
-                DispatchTopic = topics.Dispatch,
-                DeadLetterTopic = topics.DeadLetter,
-                DefaultDelay = settings.Dispatch.DefaultDelay,
-                SnapshotEvery = settings.Dispatch.SnapshotEvery,
-                PassivateAfter = settings.Dispatch.PassivateAfter,
-                MaxBatchSize = settings.Dispatch.BatchSize,
-                SessionTimeout = settings.Kafka.SessionTimeout,
-                HeartbeatInterval = settings.Kafka.HeartbeatInterval,
-            }.Validate(),
+            settings.Dispatch.WithBootstrapServers(bootstrapServers).Validate(),
             store.Store,
             time);
         return new DispatchApplication(host, store);

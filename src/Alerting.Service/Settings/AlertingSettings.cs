@@ -87,18 +87,6 @@ public sealed record RulesSettings(string TemplatesDirectory, string File, TimeS
     private static string Resolve(string path) => Path.GetFullPath(path, AppContext.BaseDirectory);
 }
 
-/// <summary>The dispatcher's settings (<c>alerting.dispatch</c>).</summary>
-public sealed record DispatcherSettings(string GroupId, TimeSpan DefaultDelay, int SnapshotEvery, TimeSpan PassivateAfter, int BatchSize)
-{
-    /// <summary>The settings under <c>alerting.dispatch</c> of <paramref name="c"/>.</summary>
-    public static DispatcherSettings Create(Config c) => new(
-        c.ReadRequiredString("alerting.dispatch.group-id"),
-        c.ReadDuration("alerting.dispatch.default-delay", TimeSpan.FromSeconds(30)),
-        c.ReadInt("alerting.dispatch.snapshot-every", 100, 1, 1_000_000),
-        c.ReadDuration("alerting.dispatch.passivate-after", TimeSpan.FromMinutes(2)),
-        c.ReadInt("alerting.dispatch.batch-size", 2000, 1, 1_000_000));
-}
-
 /// <summary>The dispatcher's journal and snapshot store (<c>alerting.persistence</c>).</summary>
 public sealed record PersistenceSettings(string Provider, string SqlitePath, string ConnectionString)
 {
@@ -172,7 +160,7 @@ public sealed record AlertingSettings(
     KafkaSettings Kafka,
     string AlertGroupId,
     int AlertBatchSize,
-    DispatcherSettings Dispatch,
+    Alerting.Dispatch.Hosting.DispatchSettings Dispatch,
     PersistenceSettings Persistence,
     RulesSettings Rules,
     IReadOnlyList<SourceDefinition> Sources,
@@ -206,7 +194,7 @@ public sealed record AlertingSettings(
             KafkaSettings.Create(c),
             c.ReadRequiredString("alerting.alert.group-id"),
             c.ReadInt("alerting.alert.batch-size", 2000, 1, 1_000_000),
-            DispatcherSettings.Create(c),
+            Alerting.Dispatch.Hosting.DispatchSettings.Create(c),
             PersistenceSettings.Create(c),
             RulesSettings.Create(c),
             SourceDefinition.CreateAll(c),
