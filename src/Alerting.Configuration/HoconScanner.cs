@@ -9,9 +9,10 @@ namespace Alerting.Configuration;
 /// an unclosed array); it records where each value starts and whether it is a single quoted string (for
 /// messages about values, as in rule files); and it resolves <c>${?NAME}</c> and <c>${NAME}</c> from the
 /// environment when NAME is not a setting of the text (Akka's parser knows neither the environment nor
-/// <c>${?…}</c>). It checks structure only; values are Akka's to read. One more adaptation: a comma after an
-/// object written without separator (<c>params { … }, enabled = false</c>) becomes a space, which Akka's parser
-/// reads as the same field separator (it refuses the comma there).
+/// <c>${?…}</c>). It checks structure only; values are Akka's to read. Two more adaptations keep text that Akka's
+/// parser mishandles meaning the same: a comma after an object written without separator
+/// (<c>params { … }, enabled = false</c>) becomes a space (Akka refuses the comma there), and a <c>//</c> comment
+/// becomes a <c>#</c> comment (Akka loops on <c>//</c> after a value).
 /// </summary>
 internal sealed class HoconScanner
 {
@@ -20,7 +21,7 @@ internal sealed class HoconScanner
     private readonly string _name;
     private readonly HashSet<string> _paths = new(StringComparer.Ordinal);
     private readonly List<Substitution> _substitutions = [];
-    private readonly List<int> _commasAfterObjects = [];
+    private readonly List<(int At, string Text)> _characterEdits = [];
     private int _pos;
     private int _line = 1;
     private int _column = 1;
@@ -63,7 +64,7 @@ internal sealed class HoconScanner
     /// </summary>
     public string ResolveEnvironment(Func<string, string?> environment)
     {
-        var edits = _commasAfterObjects.Select(at => (Start: at, End: at + 1, Text: " ")).ToList();
+        var edits = _characterEdits.Select(e => (Start: e.At, End: e.At + 1, e.Text)).ToList();
         foreach (var s in _substitutions)
         {
             if (_paths.Contains(s.Name) || (_hasIncludes && !s.Optional && environment(s.Name) is null))
@@ -182,7 +183,7 @@ internal sealed class HoconScanner
             ScanValue(path, fieldStart);
             if (c == '{' && Peek() == ',')
             {
-                _commasAfterObjects.Add(_pos);
+                _characterEdits.Add((_pos, " "));
             }
         }
     }
@@ -217,7 +218,7 @@ internal sealed class HoconScanner
                 own.Add(_substitutions.Count);
                 ReadSubstitution(fieldStart);
             }
-            else if (IsUnquoted(c) || c == ':')
+            else if ((IsUnquoted(c) || c == ':') && !IsCommentStart())
             {
                 while (_pos < _text.Length && (IsUnquoted(Peek()) || Peek() == ':') && !IsCommentStart())
                 {
@@ -415,6 +416,11 @@ internal sealed class HoconScanner
             }
             else if (c == '#' || IsCommentStart())
             {
+                if (c == '/')
+                {
+                    _characterEdits.Add((_pos, "#"));
+                }
+
                 while (_pos < _text.Length && Peek() != '\n')
                 {
                     Next();

@@ -50,6 +50,21 @@ public sealed class HoconDocumentSpec
     }
 
     [Fact]
+    public void Text_that_akka_mishandles_must_keep_its_hocon_meaning()
+    {
+        var config = Parse("""
+            a = x // a comment after a value
+            b = "y" // another
+            rule { params { p = 1 }, enabled = false }
+            """).Config;
+
+        Assert.Equal("x", config.GetString("a"));
+        Assert.Equal("y", config.GetString("b"));
+        Assert.Equal(1, config.GetInt("rule.params.p"));
+        Assert.False(config.GetBoolean("rule.enabled"));
+    }
+
+    [Fact]
     public void Values_must_keep_their_position_and_whether_they_were_quoted()
     {
         var document = Parse("""
