@@ -6,7 +6,6 @@ using Alerting.Events;
 using Alerting.Rules;
 using Alerting.Rules.Storage;
 using Alerting.Rules.Templates;
-using Microsoft.Extensions.Configuration;
 
 namespace Alerting.Cli;
 
@@ -107,7 +106,7 @@ internal static class RulesCommands
         source = new SourceDefinition();
         try
         {
-            var sources = config is null ? [new SourceDefinition()] : SourceDefinition.BindAll(LoadConfig(config.FullName));
+            var sources = config is null ? [new SourceDefinition()] : SourceDefinition.CreateAll(HoconDocument.Load(config.FullName).Config);
             source = sources[0];
             var schema = SourceDefinition.SharedSchema(sources);
             if (!rulesFile.Exists)
@@ -144,15 +143,12 @@ internal static class RulesCommands
             stderr.WriteLine("rule set refused");
             return false;
         }
-        catch (Exception ex) when (ex is HoconException or SourceConfigurationException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is HoconException or ConfigurationValueException or SourceConfigurationException or IOException or UnauthorizedAccessException)
         {
             stderr.WriteLine(ex.Message);
             return false;
         }
     }
-
-    private static IConfiguration LoadConfig(string path) =>
-        new ConfigurationBuilder().AddInMemoryCollection(HoconParser.ParseFile(path).ToConfigurationData()).Build();
 
     private static string DefaultTemplates()
     {

@@ -2,7 +2,7 @@ namespace Alerting.Configuration;
 
 /// <summary>
 /// A configuration value is missing or unusable. The message names the full key, the value and what was
-/// expected, e.g. <c>alerting:kafka:linger = "abc" is not a duration (e.g. 5s, 100ms)</c>.
+/// expected, e.g. <c>alerting.kafka.linger = "abc" is not a duration (e.g. 5s, 100ms)</c>.
 /// </summary>
 public sealed class ConfigurationValueException : Exception
 {
@@ -15,7 +15,7 @@ public sealed class ConfigurationValueException : Exception
         Expected = expected;
     }
 
-    /// <summary>The full configuration key, e.g. <c>alerting:kafka:linger</c>.</summary>
+    /// <summary>The full HOCON path, e.g. <c>alerting.kafka.linger</c>.</summary>
     public string Key { get; }
 
     /// <summary>The offending value, or null if the key was missing.</summary>

@@ -1,8 +1,11 @@
+using Akka.Configuration;
+using Alerting.Configuration;
+
 namespace Alerting.Enrichment;
 
 /// <summary>
-/// Settings of the device-config lookup join, bound once from HOCON by the service (keys in parentheses, under
-/// its enrichment section) and immutable; copy with <c>with</c> or the <c>With*</c> methods. The cache defaults
+/// Settings of the device-config lookup join, created once from HOCON (<see cref="Create"/>; keys in parentheses,
+/// under <c>alerting.enrichment</c>) and immutable; copy with <c>with</c> or the <c>With*</c> methods. The cache defaults
 /// are the reference job's <c>lookup.cache.max-rows = 1000</c> and <c>lookup.cache.ttl = 60s</c>.
 /// </summary>
 public sealed record DeviceLookupSettings
@@ -33,6 +36,49 @@ public sealed record DeviceLookupSettings
 
     /// <summary>Each wait is stretched by a random fraction up to this, so instances do not retry in step (<c>backoff.random-factor</c>, 0.2).</summary>
     public double BackoffRandomFactor { get; init; } = 0.2;
+
+    /// <summary>The HOCON path of these settings.</summary>
+    public const string Section = "alerting.enrichment";
+
+    /// <summary>
+    /// The settings under <paramref name="path"/> of <paramref name="config"/>; a missing key keeps its default.
+    /// An invalid value throws a <see cref="ConfigurationValueException"/> naming its full path.
+    /// </summary>
+    public static DeviceLookupSettings Create(Config config, string path = Section)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var d = Default;
+        TimeSpan Positive(string key, TimeSpan fallback)
+        {
+            var value = config.ReadDuration($"{path}.{key}", fallback);
+            return value > TimeSpan.Zero ? value : throw new ConfigurationValueException($"{path}.{key}", value.ToString(), "a positive duration");
+        }
+
+        var min = Positive("backoff.min", d.BackoffMin);
+        var max = config.ReadDuration($"{path}.backoff.max", d.BackoffMax);
+        if (max < min)
+        {
+            throw new ConfigurationValueException($"{path}.backoff.max", max.ToString(), $"at least {path}.backoff.min");
+        }
+
+        var factor = config.ReadDouble($"{path}.backoff.random-factor", d.BackoffRandomFactor);
+        if (factor < 0)
+        {
+            throw new ConfigurationValueException($"{path}.backoff.random-factor", factor.ToString(System.Globalization.CultureInfo.InvariantCulture), "a non-negative number");
+        }
+
+        return new DeviceLookupSettings
+        {
+            CacheMaxRows = config.ReadInt($"{path}.cache.max-rows", d.CacheMaxRows, 0, 100_000_000),
+            CacheTtl = Positive("cache.ttl", d.CacheTtl),
+            BatchSize = config.ReadInt($"{path}.batch.size", d.BatchSize, 1, 1_000_000),
+            BatchTime = Positive("batch.time", d.BatchTime),
+            Parallelism = config.ReadInt($"{path}.parallelism", d.Parallelism, 1, 1024),
+            BackoffMin = min,
+            BackoffMax = max,
+            BackoffRandomFactor = factor,
+        }.Validate();
+    }
 
     /// <summary>A copy with another cache size and TTL.</summary>
     public DeviceLookupSettings WithCache(int maxRows, TimeSpan ttl) => this with { CacheMaxRows = maxRows, CacheTtl = ttl };

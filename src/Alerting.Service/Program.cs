@@ -39,13 +39,13 @@ internal static class Program
     }
 
     /// <summary>
-    /// The configuration error behind <paramref name="ex"/>, if it is one: a HOCON syntax error (which the file
-    /// provider wraps in <see cref="InvalidDataException"/>), a bad value, a bad source definition, or a refused rule set.
+    /// The configuration error behind <paramref name="ex"/>, if it is one: a HOCON syntax error (file, line,
+    /// column), a missing file, a bad value or source definition (its path), or a refused rule set.
     /// </summary>
     private static Exception? ConfigurationError(Exception ex) => ex switch
     {
-        HoconException or ConfigurationValueException or Alerting.Events.SourceConfigurationException or Alerting.Rules.RuleSetException => ex,
-        InvalidDataException { InnerException: HoconException inner } => inner,
+        HoconException or ConfigurationValueException or FileNotFoundException => ex,
+        Alerting.Events.SourceConfigurationException or Alerting.Rules.RuleSetException => ex,
         _ => null,
     };
 }

@@ -1,16 +1,20 @@
-using Microsoft.Extensions.Configuration;
+using Akka.Configuration;
+using Alerting.Configuration;
 
 namespace Alerting.Events.Tests;
 
 public sealed class SourceDefinitionSpec
 {
-    private static IConfiguration Config(params (string Key, string Value)[] pairs) =>
-        new ConfigurationBuilder().AddInMemoryCollection(pairs.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value))).Build();
+    /// <summary>HOCON with one <c>path = "value"</c> line per pair; a <c>[</c> value is an array.</summary>
+    private static Config Config(params (string Path, string Value)[] pairs) => HoconDocument.Parse(
+        string.Join('\n', pairs.Select(p => $"{p.Path} = {(p.Value.StartsWith('[') ? p.Value : "\"" + p.Value + "\"")}")),
+        "test.conf",
+        environment: _ => null).Config;
 
     [Fact]
     public void A_source_definition_must_default_to_the_seed_shape_when_nothing_is_configured()
     {
-        var sources = SourceDefinition.BindAll(Config());
+        var sources = SourceDefinition.CreateAll(Config());
         var d = Assert.Single(sources);
         Assert.Equal("device-events", d.Topic);
         Assert.Equal("DeviceNumber", d.DeviceKeyPath);
@@ -31,26 +35,25 @@ public sealed class SourceDefinitionSpec
     public void A_source_definition_must_bind_every_key_of_its_section()
     {
         var config = Config(
-            ("alerting:sources:robots:topic", "robot-events"),
-            ("alerting:sources:robots:device-key", "Robot.Serial"),
-            ("alerting:sources:robots:event-time:path", "At"),
-            ("alerting:sources:robots:event-time:format", "epoch-ms"),
-            ("alerting:sources:robots:kind", "Type"),
-            ("alerting:sources:robots:id", ""),
-            ("alerting:sources:robots:kinds:0", "Fault"),
-            ("alerting:sources:robots:kinds:1", "Run"),
-            ("alerting:sources:robots:fields:ErrCode:path", "Code"),
-            ("alerting:sources:robots:fields:ErrCode:type", "integer"),
-            ("alerting:sources:robots:fields:Temp:path", "Sensors.Temp"),
-            ("alerting:sources:robots:fields:Temp:type", "number"),
-            ("alerting:sources:robots:max-out-of-orderness", "100ms"),
-            ("alerting:sources:robots:allowed-lateness", "2 seconds"),
-            ("alerting:sources:robots:max-future-skew", "1m"),
-            ("alerting:sources:robots:idle-timeout", "0s"),
-            ("alerting:sources:robots:max-record-bytes", "1024"),
-            ("alerting:sources:robots:max-depth", "4"),
-            ("alerting:sources:devices:topic", "device-events"));
-        var sources = SourceDefinition.BindAll(config);
+            ("alerting.sources.robots.topic", "robot-events"),
+            ("alerting.sources.robots.device-key", "Robot.Serial"),
+            ("alerting.sources.robots.event-time.path", "At"),
+            ("alerting.sources.robots.event-time.format", "epoch-ms"),
+            ("alerting.sources.robots.kind", "Type"),
+            ("alerting.sources.robots.id", ""),
+            ("alerting.sources.robots.kinds", "[Fault, Run]"),
+            ("alerting.sources.robots.fields.ErrCode.path", "Code"),
+            ("alerting.sources.robots.fields.ErrCode.type", "integer"),
+            ("alerting.sources.robots.fields.Temp.path", "Sensors.Temp"),
+            ("alerting.sources.robots.fields.Temp.type", "number"),
+            ("alerting.sources.robots.max-out-of-orderness", "100ms"),
+            ("alerting.sources.robots.allowed-lateness", "2 seconds"),
+            ("alerting.sources.robots.max-future-skew", "1m"),
+            ("alerting.sources.robots.idle-timeout", "0s"),
+            ("alerting.sources.robots.max-record-bytes", "1024"),
+            ("alerting.sources.robots.max-depth", "4"),
+            ("alerting.sources.devices.topic", "device-events"));
+        var sources = SourceDefinition.CreateAll(config);
         Assert.Equal(["devices", "robots"], sources.Select(s => s.Name).Order(StringComparer.Ordinal));
         var r = sources.Single(s => s.Name == "robots");
         Assert.Equal("robot-events", r.Topic);
@@ -75,7 +78,7 @@ public sealed class SourceDefinitionSpec
     [Fact]
     public void A_source_definition_must_accept_the_event_time_as_a_plain_path()
     {
-        var d = SourceDefinition.Bind(Config(("alerting:sources:d:event-time", "When")).GetSection("alerting:sources:d"));
+        var d = SourceDefinition.Create(Config(("alerting.sources.d.event-time", "When")), "alerting.sources.d");
         Assert.Equal("When", d.EventTimePath);
     }
 
@@ -88,39 +91,39 @@ public sealed class SourceDefinitionSpec
     [InlineData("max-record-bytes", "0")]
     [InlineData("max-depth", "0")]
     [InlineData("max-depth", "1")]
-    [InlineData("event-time:format", "rfc2822")]
-    [InlineData("event-time:path", "Param..Timestamp")]
+    [InlineData("event-time.format", "rfc2822")]
+    [InlineData("event-time.path", "Param..Timestamp")]
     [InlineData("device-key", "Devices[0]")]
     [InlineData("topic", " ")]
-    [InlineData("fields:ErrCode:type", "decimal")]
-    [InlineData("fields:ErrCode:path", "$x")]
+    [InlineData("fields.ErrCode.type", "decimal")]
+    [InlineData("fields.ErrCode.path", "$x")]
     public void A_source_definition_must_reject_an_invalid_value_naming_its_key(string key, string value)
     {
-        var pairs = new List<(string, string)> { ("alerting:sources:devices:" + key, value) };
-        if (key == "fields:ErrCode:path")
+        var pairs = new List<(string, string)> { ("alerting.sources.devices." + key, value) };
+        if (key == "fields.ErrCode.path")
         {
-            pairs.Add(("alerting:sources:devices:fields:ErrCode:type", "integer"));
+            pairs.Add(("alerting.sources.devices.fields.ErrCode.type", "integer"));
         }
 
-        var ex = Assert.Throws<SourceConfigurationException>(() => SourceDefinition.BindAll(Config([.. pairs])));
-        Assert.Equal("alerting:sources:devices:" + key, ex.Key);
-        Assert.StartsWith("alerting:sources:devices:" + key + ": ", ex.Message, StringComparison.Ordinal);
+        var ex = Assert.Throws<SourceConfigurationException>(() => SourceDefinition.CreateAll(Config([.. pairs])));
+        Assert.Equal("alerting.sources.devices." + key, ex.Key);
+        Assert.StartsWith("alerting.sources.devices." + key + ": ", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_source_definition_must_reject_a_field_without_type_and_two_sources_on_one_topic()
     {
-        var noType = Assert.Throws<SourceConfigurationException>(() => SourceDefinition.BindAll(Config(("alerting:sources:d:fields:X:path", "P.X"))));
-        Assert.Equal("alerting:sources:d:fields:X:type", noType.Key);
+        var noType = Assert.Throws<SourceConfigurationException>(() => SourceDefinition.CreateAll(Config(("alerting.sources.d.fields.X.path", "P.X"))));
+        Assert.Equal("alerting.sources.d.fields.X.type", noType.Key);
 
-        var twice = Assert.Throws<SourceConfigurationException>(() => SourceDefinition.BindAll(Config(
-            ("alerting:sources:a:topic", "same"), ("alerting:sources:b:topic", "same"))));
-        Assert.Equal("alerting:sources:b:topic", twice.Key);
+        var twice = Assert.Throws<SourceConfigurationException>(() => SourceDefinition.CreateAll(Config(
+            ("alerting.sources.a.topic", "same"), ("alerting.sources.b.topic", "same"))));
+        Assert.Equal("alerting.sources.b.topic", twice.Key);
 
-        var conflict = Assert.Throws<SourceConfigurationException>(() => SourceDefinition.BindAll(Config(
-            ("alerting:sources:a:topic", "a"),
-            ("alerting:sources:b:topic", "b"),
-            ("alerting:sources:b:fields:ErrCode:type", "string"))));
+        var conflict = Assert.Throws<SourceConfigurationException>(() => SourceDefinition.CreateAll(Config(
+            ("alerting.sources.a.topic", "a"),
+            ("alerting.sources.b.topic", "b"),
+            ("alerting.sources.b.fields.ErrCode.type", "string"))));
         Assert.Contains("ErrCode", conflict.Key, StringComparison.Ordinal);
     }
 

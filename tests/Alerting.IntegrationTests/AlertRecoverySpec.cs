@@ -173,7 +173,7 @@ public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelpe
 
     private AlertingSettings Settings(EmbeddedKafkaCluster cluster, string name)
     {
-        var settings = AlertingSettings.Bind(ServiceConfiguration.Build(null, "demo", []));
+        var settings = AlertingSettings.Create(ServiceConfiguration.Build(null, "demo", []));
         var topics = settings.Kafka.Topics with { Alerts = "alerts-" + name };
         foreach (var topic in topics.All.Where(_created.Add))
         {

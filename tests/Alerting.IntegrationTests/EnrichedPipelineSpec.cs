@@ -25,7 +25,7 @@ public sealed class EnrichedPipelineSpec : IDisposable
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await using var cluster = EmbeddedKafkaCluster.Start();
         var configuration = ServiceConfiguration.Build(null, "demo", []);
-        var settings = AlertingSettings.Bind(configuration);
+        var settings = AlertingSettings.Create(configuration);
         settings = settings with { Kafka = settings.Kafka with { BootstrapServers = cluster.BootstrapServers } };
         foreach (var topic in settings.Kafka.Topics.All)
         {

@@ -45,7 +45,7 @@ public sealed class KafkaClientConfigsSpec : IDisposable
     {
         var path = Path.Combine(_dir, "kafka.conf");
         File.WriteAllText(path, conf);
-        return AlertingSettings.Bind(ServiceConfiguration.Build(path, "run", args));
+        return AlertingSettings.Create(ServiceConfiguration.Build(path, "run", args));
     }
 
     private static void AssertHasProperties(ClientConfig config)
@@ -130,7 +130,7 @@ public sealed class KafkaClientConfigsSpec : IDisposable
     {
         var ex = Assert.Throws<ConfigurationValueException>(() => Bind($"alerting.kafka.properties {{ \"{key}\" = x }}"));
 
-        Assert.Equal("alerting:kafka:properties:" + key, ex.Key);
+        Assert.Equal("alerting.kafka.properties." + key, ex.Key);
         Assert.Contains(key, ex.Message, StringComparison.Ordinal);
         Assert.Contains("not a librdkafka configuration property", ex.Message, StringComparison.Ordinal);
     }
@@ -140,6 +140,6 @@ public sealed class KafkaClientConfigsSpec : IDisposable
     {
         var ex = Assert.Throws<ConfigurationValueException>(() => Bind("", "--alerting:kafka:properties:sasl.mechansim=PLAIN"));
 
-        Assert.Equal("alerting:kafka:properties:sasl.mechansim", ex.Key);
+        Assert.Equal("alerting.kafka.properties.sasl.mechansim", ex.Key);
     }
 }

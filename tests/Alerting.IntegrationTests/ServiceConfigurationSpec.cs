@@ -23,7 +23,7 @@ public sealed class ServiceConfigurationSpec : IDisposable
     [InlineData("demo")]
     public void The_shipped_files_must_bind_to_valid_settings(string verb)
     {
-        var settings = AlertingSettings.Bind(ServiceConfiguration.Build(null, verb, []));
+        var settings = AlertingSettings.Create(ServiceConfiguration.Build(null, verb, []));
 
         Assert.Equal(["alert", "dispatch"], settings.Applications);
         Assert.Equal("device-events", settings.Kafka.Topics.Events);
@@ -51,23 +51,47 @@ public sealed class ServiceConfigurationSpec : IDisposable
     }
 
     [Fact]
-    public void Arguments_must_override_environment_variables_which_override_the_file()
+    public void Arguments_must_override_environment_variables_which_override_the_file_which_overrides_reference_conf()
     {
-        var file = Write("a.conf", "alerting.kafka.client-id = from-file\nalerting.alert.group-id = from-file");
-        Environment.SetEnvironmentVariable("alerting__alert__group-id", "from-env");
-        Environment.SetEnvironmentVariable("alerting__kafka__client-id", "from-env");
-        try
+        var file = Write("a.conf", "alerting.kafka.client-id = from-file\nalerting.alert.group-id = from-file\nalerting.dispatch.group-id = from-file");
+        var environment = new Dictionary<string, string>
         {
-            var settings = AlertingSettings.Bind(ServiceConfiguration.Build(file, "run", ["--alerting:kafka:client-id=from-args"]));
+            ["alerting__alert__group-id"] = "from-env",
+            ["alerting__kafka__client-id"] = "from-env",
+            ["alerting__kafka__properties__security.protocol"] = "SASL_SSL",
+            ["alerting__applications"] = "[dispatch]",
+            ["PATH_LIKE__alerting"] = "ignored",
+        };
 
-            Assert.Equal("from-args", settings.Kafka.ClientId);
-            Assert.Equal("from-env", settings.AlertGroupId);
-        }
-        finally
+        var settings = AlertingSettings.Create(ServiceConfiguration.Build(
+            file, "run", ["--alerting:kafka:client-id=from-args", "--alerting:kafka:linger", "7ms", "alerting:demo:devices=12"], environment));
+
+        Assert.Equal("from-args", settings.Kafka.ClientId);
+        Assert.Equal(TimeSpan.FromMilliseconds(7), settings.Kafka.Linger);
+        Assert.Equal(12, settings.Demo.Devices);
+        Assert.Equal("from-env", settings.AlertGroupId);
+        Assert.Equal(["dispatch"], settings.Applications);
+        Assert.Equal("SASL_SSL", settings.Kafka.Properties["security.protocol"]);
+        Assert.Equal("from-file", settings.Dispatch.GroupId);
+        Assert.Equal("alerts", settings.Kafka.Topics.Alerts);
+    }
+
+    [Fact]
+    public void The_shipped_production_file_must_take_its_substitutions_from_the_environment()
+    {
+        var environment = new Dictionary<string, string>
         {
-            Environment.SetEnvironmentVariable("alerting__alert__group-id", null);
-            Environment.SetEnvironmentVariable("alerting__kafka__client-id", null);
-        }
+            ["KAFKA_BOOTSTRAP_SERVERS"] = "kafka-1:9092",
+            ["ALERTING_PERSISTENCE_PROVIDER"] = "postgres",
+            ["ALERTING_POSTGRES"] = "Host=db;Username=a",
+        };
+        var settings = AlertingSettings.Create(ServiceConfiguration.Build(null, "run", [], environment));
+
+        Assert.Equal("kafka-1:9092", settings.Kafka.BootstrapServers);
+        Assert.Equal(("postgres", "Host=db;Username=a"), (settings.Persistence.Provider, settings.Persistence.ConnectionString));
+
+        var unset = AlertingSettings.Create(ServiceConfiguration.Build(null, "run", [], new Dictionary<string, string>()));
+        Assert.Equal("sqlite", unset.Persistence.Provider);
     }
 
     [Fact]
@@ -75,33 +99,41 @@ public sealed class ServiceConfigurationSpec : IDisposable
     {
         var file = Write("bad.conf", "alerting {\n  kafka {\n    linger = 5ms\n  \n}\n");
 
-        var ex = Assert.Throws<InvalidDataException>(() => ServiceConfiguration.Build(file, "run", []));
+        var ex = Assert.Throws<HoconException>(() => ServiceConfiguration.Build(file, "run", []));
 
-        var inner = Assert.IsAssignableFrom<HoconException>(ex.InnerException);
-        Assert.EndsWith("bad.conf", inner.File, StringComparison.Ordinal);
-        Assert.True(inner.Line >= 5, inner.Message);
-        Assert.True(inner.Column >= 1, inner.Message);
+        Assert.EndsWith("bad.conf", ex.File, StringComparison.Ordinal);
+        Assert.Equal((6, 1), (ex.Line, ex.Column));
+        Assert.Contains("the object opened at line 1, column 10 is never closed", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_bad_override_must_name_the_argument()
+    {
+        var ex = Assert.Throws<ConfigurationValueException>(() => ServiceConfiguration.Build(null, "run", ["--alerting:applications=[alert"]));
+
+        Assert.Equal("--alerting:applications=[alert", ex.Key);
     }
 
     [Theory]
-    [InlineData("alerting.kafka.linger = soon", "alerting:kafka:linger")]
-    [InlineData("alerting.kafka.compression = brotli", "alerting:kafka:compression")]
-    [InlineData("alerting.applications = [alert, paging]", "alerting:applications")]
-    [InlineData("alerting.demo.late-share = 1.5", "alerting:demo:late-share")]
-    [InlineData("alerting.kafka.heartbeat-interval = 20s", "alerting:kafka:heartbeat-interval")]
-    [InlineData("alerting.enrichment.cache.max-rows = -1", "alerting:enrichment:cache:max-rows")]
-    [InlineData("alerting.enrichment.cache.ttl = 0s", "alerting:enrichment:cache:ttl")]
-    [InlineData("alerting.enrichment.batch.size = 0", "alerting:enrichment:batch:size")]
-    [InlineData("alerting.enrichment.parallelism = 0", "alerting:enrichment:parallelism")]
-    [InlineData("alerting.enrichment.backoff.max = 10ms", "alerting:enrichment:backoff:max")]
-    [InlineData("alerting.enrichment.backoff.random-factor = -0.5", "alerting:enrichment:backoff:random-factor")]
+    [InlineData("alerting.kafka.linger = soon", "alerting.kafka.linger")]
+    [InlineData("alerting.kafka.compression = brotli", "alerting.kafka.compression")]
+    [InlineData("alerting.applications = [alert, paging]", "alerting.applications")]
+    [InlineData("alerting.demo.late-share = 1.5", "alerting.demo.late-share")]
+    [InlineData("alerting.kafka.heartbeat-interval = 20s", "alerting.kafka.heartbeat-interval")]
+    [InlineData("alerting.enrichment.cache.max-rows = -1", "alerting.enrichment.cache.max-rows")]
+    [InlineData("alerting.enrichment.cache.ttl = 0s", "alerting.enrichment.cache.ttl")]
+    [InlineData("alerting.enrichment.batch.size = 0", "alerting.enrichment.batch.size")]
+    [InlineData("alerting.enrichment.parallelism = 0", "alerting.enrichment.parallelism")]
+    [InlineData("alerting.enrichment.backoff.max = 10ms", "alerting.enrichment.backoff.max")]
+    [InlineData("alerting.enrichment.backoff.random-factor = -0.5", "alerting.enrichment.backoff.random-factor")]
     public void An_invalid_value_must_stop_start_up_naming_the_key(string hocon, string key)
     {
         var file = Write("value.conf", hocon);
 
-        var ex = Assert.Throws<ConfigurationValueException>(() => AlertingSettings.Bind(ServiceConfiguration.Build(file, "run", [])));
+        var ex = Assert.Throws<ConfigurationValueException>(() => AlertingSettings.Create(ServiceConfiguration.Build(file, "run", [])));
 
-        Assert.Contains(key, ex.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(key, ex.Key);
+        Assert.Contains(key, ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,12 +1,51 @@
-using Confluent.Kafka;
+using Akka.Configuration;
+using Alerting.Configuration;
+using ConsumerConfig = Confluent.Kafka.ConsumerConfig;
+using ProducerConfig = Confluent.Kafka.ProducerConfig;
 
 namespace Alerting.Dispatch.Hosting;
 
 /// <summary>
-/// Settings of a <see cref="DispatchHost"/> (the <c>alerting.dispatch</c> section); immutable, copy with <c>with</c>.
+/// Settings of a <see cref="DispatchHost"/>, created from HOCON (<see cref="Create"/>: the <c>alerting.dispatch</c>
+/// section with the topics and consumer timings of <c>alerting.kafka</c>); immutable, copy with <c>With*</c> or <c>with</c>.
 /// </summary>
 public sealed record DispatchSettings
 {
+    /// <summary>
+    /// The settings of <paramref name="config"/>: <c>alerting.dispatch.{group-id, default-delay, snapshot-every,
+    /// passivate-after, batch-size}</c>, <c>alerting.kafka.topics.{alerts, work-orders, dispatch, dead-letter}</c>,
+    /// <c>alerting.kafka.{bootstrap-servers, session-timeout, heartbeat-interval}</c>. A missing key keeps its default;
+    /// an invalid value throws a <see cref="ConfigurationValueException"/> naming its path. The bootstrap servers
+    /// may be empty here (the demo's embedded broker sets them with <see cref="WithBootstrapServers"/>); <see cref="Validate"/> checks them.
+    /// </summary>
+    public static DispatchSettings Create(Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var d = new DispatchSettings { BootstrapServers = "" };
+        var deadLetter = config.ReadString("alerting.kafka.topics.dead-letter", "");
+        return d with
+        {
+            BootstrapServers = config.ReadString("alerting.kafka.bootstrap-servers", ""),
+            GroupId = config.ReadString("alerting.dispatch.group-id", d.GroupId),
+            AlertsTopic = config.ReadString("alerting.kafka.topics.alerts", d.AlertsTopic),
+            WorkOrdersTopic = config.ReadString("alerting.kafka.topics.work-orders", d.WorkOrdersTopic),
+            DispatchTopic = config.ReadString("alerting.kafka.topics.dispatch", d.DispatchTopic),
+            DeadLetterTopic = deadLetter.Length == 0 ? null : deadLetter,
+            DefaultDelay = config.ReadDuration("alerting.dispatch.default-delay", d.DefaultDelay),
+            SnapshotEvery = config.ReadInt("alerting.dispatch.snapshot-every", d.SnapshotEvery, 1, 1_000_000),
+            PassivateAfter = config.ReadDuration("alerting.dispatch.passivate-after", d.PassivateAfter),
+            MaxBatchSize = config.ReadInt("alerting.dispatch.batch-size", d.MaxBatchSize, 1, 1_000_000),
+            SessionTimeout = config.ReadDuration("alerting.kafka.session-timeout", d.SessionTimeout),
+            HeartbeatInterval = config.ReadDuration("alerting.kafka.heartbeat-interval", d.HeartbeatInterval),
+        };
+    }
+
+    /// <summary>A copy against other bootstrap servers.</summary>
+    public DispatchSettings WithBootstrapServers(string bootstrapServers) => this with { BootstrapServers = bootstrapServers };
+
+    /// <summary>A copy in another consumer group.</summary>
+    public DispatchSettings WithGroupId(string groupId) => this with { GroupId = groupId };
+
     /// <summary>Kafka <c>bootstrap.servers</c>.</summary>
     public required string BootstrapServers { get; init; }
 

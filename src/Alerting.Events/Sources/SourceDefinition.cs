@@ -1,5 +1,6 @@
 using System.Globalization;
-using Microsoft.Extensions.Configuration;
+using Akka.Configuration;
+using Alerting.Configuration;
 
 namespace Alerting.Events;
 
@@ -17,14 +18,14 @@ public enum TimestampFormat : byte
 /// <summary>
 /// How one Kafka topic's records map onto <see cref="DeviceEvent"/>s — the equivalent of the seed's Flink DDL
 /// (<c>ErrCode = Param.ErrCode</c>, event time = <c>Param.Timestamp</c>, watermark bounds) — bound from a
-/// configuration section such as <c>alerting:sources:devices</c>. Immutable; use <c>with</c> to copy with changes.
+/// HOCON section such as <c>alerting.sources.devices</c> (<see cref="Create"/>). Immutable; copy with <c>with</c>.
 /// Every property has the seed's default, so an empty section describes the seed's JSON shape:
 /// <c>{"Message":"Fault","Param":{"ErrCode":101,"Timestamp":"2026-11-22T08:00:00.000Z","ID":"…"},"DeviceNumber":42}</c>.
 /// </summary>
 public sealed record SourceDefinition
 {
-    /// <summary>The configuration section that holds one child section per source.</summary>
-    public const string SourcesSection = "alerting:sources";
+    /// <summary>The HOCON path of the object that holds one section per source.</summary>
+    public const string SourcesSection = "alerting.sources";
 
     /// <summary>Name of the source (its configuration key), e.g. <c>devices</c>.</summary>
     public string Name { get; init; } = "devices";
@@ -75,14 +76,21 @@ public sealed record SourceDefinition
     public EventSchema Schema() => new(Fields);
 
     /// <summary>
-    /// Binds every source under <paramref name="sectionPath"/> (one child section per source). When there is
-    /// none, returns the seed's default source. Throws <see cref="SourceConfigurationException"/> naming the key
-    /// of the first invalid value.
+    /// Creates every source under <paramref name="sectionPath"/> of <paramref name="config"/> (one object per
+    /// source). When there is none, returns the seed's default source. Throws
+    /// <see cref="SourceConfigurationException"/> naming the path of the first invalid value.
     /// </summary>
-    public static IReadOnlyList<SourceDefinition> BindAll(IConfiguration configuration, string sectionPath = SourcesSection)
+    public static IReadOnlyList<SourceDefinition> CreateAll(Config config, string sectionPath = SourcesSection)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
-        var sources = configuration.GetSection(sectionPath).GetChildren().Select(Bind).ToList();
+        ArgumentNullException.ThrowIfNull(config);
+        var section = Raw(config, sectionPath);
+        if (section is not null && !section.IsObject())
+        {
+            throw new SourceConfigurationException(sectionPath, "must be an object with one section per source");
+        }
+
+        var names = section is null ? [] : section.GetObject().Items.Keys.ToList();
+        var sources = names.Select(name => Create(config, $"{sectionPath}.{name}")).ToList();
         if (sources.Count == 0)
         {
             return [new SourceDefinition()];
@@ -92,7 +100,7 @@ public sealed record SourceDefinition
         if (topics is not null)
         {
             throw new SourceConfigurationException(
-                $"{sectionPath}:{topics.Skip(1).First().Name}:topic",
+                $"{sectionPath}.{topics.Skip(1).First().Name}.topic",
                 $"topic '{topics.Key}' is already read by source '{topics.First().Name}'");
         }
 
@@ -100,35 +108,40 @@ public sealed record SourceDefinition
         return sources;
     }
 
-    /// <summary>Binds one source from its section (e.g. <c>alerting:sources:devices</c>); missing keys keep the defaults.</summary>
-    public static SourceDefinition Bind(IConfigurationSection section)
+    /// <summary>Creates one source from the section at <paramref name="path"/> (e.g. <c>alerting.sources.devices</c>); missing keys keep the defaults.</summary>
+    public static SourceDefinition Create(Config config, string path)
     {
-        ArgumentNullException.ThrowIfNull(section);
-        var d = new SourceDefinition { Name = section.Key };
-        var eventTime = section.GetSection("event-time");
-        var eventTimePath = eventTime.Value ?? eventTime["path"];
-        var fieldsSection = section.GetSection("fields");
-        var fields = fieldsSection.GetChildren().ToList();
-        var kinds = section.GetSection("kinds").GetChildren().Select(c => c.Value ?? "").ToList();
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(path);
+        var d = new SourceDefinition { Name = path[(path.LastIndexOf('.') + 1)..] };
+        string? Text(string key) => Scalar(config, $"{path}.{key}");
+        var eventTime = Raw(config, $"{path}.event-time");
+        var eventTimePath = eventTime is { } et && !et.IsObject() ? Text("event-time") : Text("event-time.path");
+        var fields = Raw(config, $"{path}.fields") is { } f
+            ? f.IsObject() ? f.GetObject().Items.Keys.ToList() : throw new SourceConfigurationException($"{path}.fields", "must be an object { Name { path, type } }")
+            : [];
+        var kinds = Raw(config, $"{path}.kinds") is { } k
+            ? k.IsArray() ? k.GetArray().Select(item => item.IsString() ? item.GetString() ?? "" : "").ToList() : throw new SourceConfigurationException($"{path}.kinds", "must be an array of kinds")
+            : [];
 
         d = d with
         {
-            Topic = section["topic"] ?? d.Topic,
-            DeviceKeyPath = section["device-key"] ?? d.DeviceKeyPath,
+            Topic = Text("topic") ?? d.Topic,
+            DeviceKeyPath = Text("device-key") ?? d.DeviceKeyPath,
             EventTimePath = eventTimePath ?? d.EventTimePath,
-            EventTimeFormat = eventTime["format"] is { } f ? ParseFormat(f, $"{eventTime.Path}:format") : d.EventTimeFormat,
-            KindPath = section["kind"] ?? d.KindPath,
-            IdPath = section["id"] is { } id ? (id.Length == 0 || id == "none" ? null : id) : d.IdPath,
-            Fields = fields.Count == 0 ? d.Fields : fields.Select(BindField).ToArray(),
+            EventTimeFormat = eventTime is { } e && e.IsObject() && Text("event-time.format") is { } fmt ? ParseFormat(fmt, $"{path}.event-time.format") : d.EventTimeFormat,
+            KindPath = Text("kind") ?? d.KindPath,
+            IdPath = Text("id") is { } id ? (id.Length == 0 || id == "none" ? null : id) : d.IdPath,
+            Fields = fields.Count == 0 ? d.Fields : fields.Select(name => CreateField(config, $"{path}.fields.{name}", name)).ToArray(),
             Kinds = kinds.Count == 0 ? d.Kinds : kinds,
-            MaxOutOfOrderness = Duration(section, "max-out-of-orderness", d.MaxOutOfOrderness),
-            AllowedLateness = Duration(section, "allowed-lateness", d.AllowedLateness),
-            MaxFutureSkew = Duration(section, "max-future-skew", d.MaxFutureSkew),
-            IdleTimeout = Duration(section, "idle-timeout", d.IdleTimeout),
-            MaxRecordBytes = Integer(section, "max-record-bytes", d.MaxRecordBytes),
-            MaxDepth = Integer(section, "max-depth", d.MaxDepth),
+            MaxOutOfOrderness = Duration(config, $"{path}.max-out-of-orderness", d.MaxOutOfOrderness),
+            AllowedLateness = Duration(config, $"{path}.allowed-lateness", d.AllowedLateness),
+            MaxFutureSkew = Duration(config, $"{path}.max-future-skew", d.MaxFutureSkew),
+            IdleTimeout = Duration(config, $"{path}.idle-timeout", d.IdleTimeout),
+            MaxRecordBytes = Integer(config, $"{path}.max-record-bytes", d.MaxRecordBytes),
+            MaxDepth = Integer(config, $"{path}.max-depth", d.MaxDepth),
         };
-        d.Validate(section.Path);
+        d.Validate(path);
         return d;
     }
 
@@ -138,8 +151,8 @@ public sealed record SourceDefinition
     /// </summary>
     public void Validate(string? sectionPath = null)
     {
-        var prefix = string.IsNullOrEmpty(sectionPath) ? $"{SourcesSection}:{Name}" : sectionPath;
-        string Key(string k) => $"{prefix}:{k}";
+        var prefix = string.IsNullOrEmpty(sectionPath) ? $"{SourcesSection}.{Name}" : sectionPath;
+        string Key(string k) => $"{prefix}.{k}";
 
         if (string.IsNullOrWhiteSpace(Topic))
         {
@@ -168,7 +181,7 @@ public sealed record SourceDefinition
         }
 
         CheckPath("device-key", DeviceKeyPath);
-        CheckPath("event-time:path", EventTimePath);
+        CheckPath("event-time.path", EventTimePath);
         CheckPath("kind", KindPath);
         CheckPath("id", IdPath);
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -176,15 +189,15 @@ public sealed record SourceDefinition
         {
             if (string.IsNullOrWhiteSpace(field.Name) || !names.Add(field.Name))
             {
-                throw new SourceConfigurationException(Key($"fields:{field.Name}"), $"field name '{field.Name}' is empty or mapped twice");
+                throw new SourceConfigurationException(Key($"fields.{field.Name}"), $"field name '{field.Name}' is empty or mapped twice");
             }
 
             if (field.Type == FieldType.Missing || !Enum.IsDefined(field.Type))
             {
-                throw new SourceConfigurationException(Key($"fields:{field.Name}:type"), $"field '{field.Name}' has no type");
+                throw new SourceConfigurationException(Key($"fields.{field.Name}.type"), $"field '{field.Name}' has no type");
             }
 
-            CheckPath($"fields:{field.Name}:path", field.Path);
+            CheckPath($"fields.{field.Name}.path", field.Path);
         }
 
         if (Kinds.Any(string.IsNullOrWhiteSpace))
@@ -234,7 +247,7 @@ public sealed record SourceDefinition
                     if (seen.Field.Type != field.Type)
                     {
                         throw new SourceConfigurationException(
-                            $"{SourcesSection}:{source.Name}:fields:{field.Name}:type",
+                            $"{SourcesSection}.{source.Name}.fields.{field.Name}.type",
                             $"field '{field.Name}' is {field.Type} here but {seen.Field.Type} in source '{seen.Source}'");
                     }
 
@@ -249,9 +262,9 @@ public sealed record SourceDefinition
         return new EventSchema(fields);
     }
 
-    private static FieldDefinition BindField(IConfigurationSection section)
+    private static FieldDefinition CreateField(Config config, string path, string name)
     {
-        var typeText = section["type"] ?? throw new SourceConfigurationException($"{section.Path}:type", $"field '{section.Key}' needs a type (integer, number, string, boolean, timestamp)");
+        var typeText = Scalar(config, $"{path}.type") ?? throw new SourceConfigurationException($"{path}.type", $"field '{name}' needs a type (integer, number, string, boolean, timestamp)");
         var type = typeText.Trim().ToLowerInvariant() switch
         {
             "integer" or "int" or "long" => FieldType.Integer,
@@ -259,9 +272,9 @@ public sealed record SourceDefinition
             "string" => FieldType.String,
             "boolean" or "bool" => FieldType.Boolean,
             "timestamp" => FieldType.Timestamp,
-            _ => throw new SourceConfigurationException($"{section.Path}:type", $"'{typeText}' is not a field type (integer, number, string, boolean, timestamp)"),
+            _ => throw new SourceConfigurationException($"{path}.type", $"'{typeText}' is not a field type (integer, number, string, boolean, timestamp)"),
         };
-        return new FieldDefinition(section.Key, section["path"] ?? section.Key, type);
+        return new FieldDefinition(name, Scalar(config, $"{path}.path") ?? name, type);
     }
 
     private static TimestampFormat ParseFormat(string text, string key) => text.Trim().ToLowerInvariant() switch
@@ -272,9 +285,29 @@ public sealed record SourceDefinition
         _ => throw new SourceConfigurationException(key, $"'{text}' is not a timestamp format (iso8601, epoch-ms, auto)"),
     };
 
-    private static TimeSpan Duration(IConfigurationSection section, string key, TimeSpan fallback)
+    private static Akka.Configuration.Hocon.HoconValue? Raw(Config config, string path)
     {
-        var text = section[key];
+        try
+        {
+            return ConfigValues.Value(config, path);
+        }
+        catch (ConfigurationValueException ex)
+        {
+            throw new SourceConfigurationException(path, ex.Expected);
+        }
+    }
+
+    /// <summary>The text at <paramref name="path"/> (possibly empty), null if absent; an object or array there is an error.</summary>
+    private static string? Scalar(Config config, string path) => Raw(config, path) switch
+    {
+        null => null,
+        { } v when v.IsString() => v.GetString() ?? "",
+        _ => throw new SourceConfigurationException(path, "must be a single value, not an object or array"),
+    };
+
+    private static TimeSpan Duration(Config config, string path, TimeSpan fallback)
+    {
+        var text = Scalar(config, path);
         if (text is null)
         {
             return fallback;
@@ -282,12 +315,12 @@ public sealed record SourceDefinition
 
         return Durations.TryParse(text, out var value)
             ? value
-            : throw new SourceConfigurationException($"{section.Path}:{key}", $"'{text}' is not a duration (e.g. 500ms, 5s, 1m)");
+            : throw new SourceConfigurationException(path, $"'{text}' is not a duration (e.g. 500ms, 5s, 1m)");
     }
 
-    private static int Integer(IConfigurationSection section, string key, int fallback)
+    private static int Integer(Config config, string path, int fallback)
     {
-        var text = section[key];
+        var text = Scalar(config, path);
         if (text is null)
         {
             return fallback;
@@ -295,7 +328,7 @@ public sealed record SourceDefinition
 
         return int.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
             ? value
-            : throw new SourceConfigurationException($"{section.Path}:{key}", $"'{text}' is not an integer");
+            : throw new SourceConfigurationException(path, $"'{text}' is not an integer");
     }
 
     private static void CheckNonNegative(string key, TimeSpan value)
@@ -333,6 +366,6 @@ public sealed class SourceConfigurationException : Exception
         Key = "";
     }
 
-    /// <summary>The full configuration key of the invalid value, e.g. <c>alerting:sources:devices:max-depth</c>.</summary>
+    /// <summary>The full HOCON path of the invalid value, e.g. <c>alerting.sources.devices.max-depth</c>.</summary>
     public string Key { get; }
 }

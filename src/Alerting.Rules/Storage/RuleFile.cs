@@ -1,4 +1,5 @@
 using System.Globalization;
+using Akka.Configuration.Hocon;
 using Alerting.Configuration;
 
 namespace Alerting.Rules.Storage;
@@ -10,119 +11,166 @@ namespace Alerting.Rules.Storage;
 /// </summary>
 public static class RuleFile
 {
+    private static readonly string[] Known = ["id", "template", "params", "enabled", "version"];
+
     /// <summary>Reads a rule file.</summary>
     public static IReadOnlyList<RuleInstance> Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        HoconObject root;
-        try
-        {
-            root = HoconParser.ParseFile(path);
-        }
-        catch (HoconException ex)
-        {
-            throw new RuleSetException([new RuleError(null, null, ex.Line, ex.Column, $"{ex.File}: {ex.Detail}")]);
-        }
-
-        return Read(root);
+        return Read(() => HoconDocument.Load(path));
     }
 
     /// <summary>Reads rules from HOCON text.</summary>
     public static IReadOnlyList<RuleInstance> Parse(string text, string sourceName = "(rules)")
     {
-        HoconObject root;
+        ArgumentNullException.ThrowIfNull(text);
+        return Read(() => HoconDocument.Parse(text, sourceName));
+    }
+
+    private static IReadOnlyList<RuleInstance> Read(Func<HoconDocument> parse)
+    {
+        HoconDocument document;
         try
         {
-            root = HoconParser.Parse(text, sourceName);
+            document = parse();
         }
         catch (HoconException ex)
         {
             throw new RuleSetException([new RuleError(null, null, ex.Line, ex.Column, $"{ex.File}: {ex.Detail}")]);
         }
 
-        return Read(root);
+        return Read(document);
     }
 
-    /// <summary>Reads the <c>rules</c> array of a parsed HOCON tree.</summary>
-    public static IReadOnlyList<RuleInstance> Read(HoconObject root)
+    /// <summary>Reads the <c>rules</c> array of a parsed HOCON document.</summary>
+    public static IReadOnlyList<RuleInstance> Read(HoconDocument document)
     {
-        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(document);
         var errors = new List<RuleError>();
         var rules = new List<RuleInstance>();
-        RuleError At(HoconValue v, string? id, string? template, string message) =>
-            new(id, template, v.Position.Line, v.Position.Column, $"{v.Position.File}: {message}");
+        RuleError At(string path, string? id, string? template, string message)
+        {
+            var p = document.PositionOf(path);
+            return new(id, template, p.Line, p.Column, $"{p.File}: {message}");
+        }
 
-        var list = root.Find("rules");
-        if (list is not HoconArray array)
+        var list = ConfigValues.Value(document.Config, "rules");
+        if (list is null || !list.IsArray())
         {
             throw new RuleSetException([list is null
                 ? new RuleError(null, null, 0, 0, "the file has no 'rules = [ … ]'")
-                : At(list, null, null, "'rules' must be an array of rule objects")]);
+                : At("rules", null, null, "'rules' must be an array of rule objects")]);
         }
 
-        foreach (var item in array)
+        var items = list.GetArray();
+        for (var i = 0; i < items.Count; i++)
         {
-            if (item is not HoconObject o)
+            var path = "rules." + i.ToString(CultureInfo.InvariantCulture);
+            if (!items[i].IsObject())
             {
-                errors.Add(At(item, null, null, "a rule must be an object { id, template, params }"));
+                errors.Add(At(path, null, null, "a rule must be an object { id, template, params }"));
                 continue;
             }
 
-            var id = (o.Find("id") as HoconScalar)?.Text;
-            var template = (o.Find("template") as HoconScalar)?.Text;
+            var o = items[i].GetObject().Items;
+            var id = Scalar(o, "id");
+            var template = Scalar(o, "template");
             if (string.IsNullOrEmpty(id) || string.IsNullOrEmpty(template))
             {
-                errors.Add(At(o, id, template, "a rule needs an 'id' and a 'template'"));
+                errors.Add(At(path, id, template, "a rule needs an 'id' and a 'template'"));
                 continue;
             }
 
             var parameters = new Dictionary<string, object?>(StringComparer.Ordinal);
-            if (o.Find("params") is { } p)
+            if (o.TryGetValue("params", out var p))
             {
-                if (p is not HoconObject po)
+                if (!p.IsObject())
                 {
-                    errors.Add(At(p, id, template, "'params' must be an object"));
+                    errors.Add(At(path + ".params", id, template, "'params' must be an object"));
                     continue;
                 }
 
-                foreach (var field in po.Fields)
+                foreach (var (name, value) in p.GetObject().Items)
                 {
-                    parameters[field.Key] = ToValue(field.Value);
+                    parameters[name] = ToValue(document, $"{path}.params.{name}", value);
                 }
             }
 
-            bool enabled = true;
-            int version = 1;
-            try
+            var enabled = Scalar(o, "enabled") is { } e ? Boolean(e) : true;
+            var version = 1;
+            if (enabled is null)
             {
-                enabled = o.GetBool("enabled", true);
-                version = o.GetInt("version", 1);
-            }
-            catch (HoconException ex)
-            {
-                errors.Add(new RuleError(id, template, ex.Line, ex.Column, ex.Message));
+                errors.Add(At(path + ".enabled", id, template, $"{path}.enabled = \"{Scalar(o, "enabled")}\" is not a boolean (true/false, yes/no, on/off)"));
                 continue;
             }
 
-            foreach (var key in o.Keys.Where(k => k is not ("id" or "template" or "params" or "enabled" or "version")))
+            if (Scalar(o, "version") is { } v && !int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out version))
             {
-                errors.Add(At(o.Get(key), id, template, $"unknown rule setting '{key}' (id, template, params, enabled, version)"));
+                errors.Add(At(path + ".version", id, template, $"{path}.version = \"{v}\" is not an integer"));
+                continue;
             }
 
-            rules.Add(new RuleInstance(id, template, parameters, enabled, version));
+            foreach (var key in o.Keys.Where(k => !Known.Contains(k, StringComparer.Ordinal)))
+            {
+                errors.Add(At($"{path}.{key}", id, template, $"unknown rule setting '{key}' (id, template, params, enabled, version)"));
+            }
+
+            rules.Add(new RuleInstance(id, template, parameters, enabled.Value, version));
         }
 
         return errors.Count > 0 ? throw new RuleSetException(errors) : rules;
     }
 
-    private static object? ToValue(HoconValue value) => value switch
+    private static string? Scalar(IDictionary<string, HoconValue> o, string key) =>
+        o.TryGetValue(key, out var v) && v.IsString() ? v.GetString() : null;
+
+    private static bool? Boolean(string text) => text switch
     {
-        HoconArray a => a.Select(ToValue).ToList(),
-        HoconScalar { ScalarKind: HoconScalarKind.Number } s when s.TryToLong(out var l) => l,
-        HoconScalar { ScalarKind: HoconScalarKind.Number } s => double.Parse(s.Text, NumberStyles.Float, CultureInfo.InvariantCulture),
-        HoconScalar { ScalarKind: HoconScalarKind.Boolean } s => s.TryToBool(out var b) && b,
-        HoconScalar { ScalarKind: HoconScalarKind.Null } => null,
-        HoconScalar s => s.Text,
-        _ => value, // an object: the template parameter check refuses it
+        "true" or "yes" or "on" => true,
+        "false" or "no" or "off" => false,
+        _ => null,
     };
+
+    /// <summary>A parameter's value: an unquoted number is a long or a double, an unquoted boolean a bool, <c>null</c> null; a quoted one stays a string.</summary>
+    private static object? ToValue(HoconDocument document, string path, HoconValue value)
+    {
+        if (value.IsArray())
+        {
+            return value.GetArray().Select((item, i) => ToValue(document, $"{path}.{i.ToString(CultureInfo.InvariantCulture)}", item)).ToList();
+        }
+
+        if (value.IsObject())
+        {
+            return value; // the template parameter check refuses it
+        }
+
+        var text = value.GetString();
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (document.IsQuoted(path))
+        {
+            return text;
+        }
+
+        var first = text.Length > 1 && text[0] is '-' or '+' ? text[1] : text.FirstOrDefault();
+        if (char.IsAsciiDigit(first) && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
+        {
+            return l;
+        }
+
+        if (char.IsAsciiDigit(first) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
+        {
+            return d;
+        }
+
+        return text switch
+        {
+            "true" => true,
+            "false" => false,
+            _ => text,
+        };
+    }
 }

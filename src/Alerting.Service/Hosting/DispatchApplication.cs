@@ -24,25 +24,12 @@ public sealed class DispatchApplication : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(settings);
         var store = EventStoreSource.Open(settings, time, "journal");
-        var topics = settings.Kafka.Topics;
         var host = new DispatchHost(
-            new DispatchSettings
+            (settings.Dispatch.WithBootstrapServers(bootstrapServers) with
             {
-                BootstrapServers = bootstrapServers,
-                GroupId = settings.Dispatch.GroupId,
-                AlertsTopic = topics.Alerts,
-                WorkOrdersTopic = topics.WorkOrders,
-                DispatchTopic = topics.Dispatch,
-                DeadLetterTopic = topics.DeadLetter,
-                DefaultDelay = settings.Dispatch.DefaultDelay,
-                SnapshotEvery = settings.Dispatch.SnapshotEvery,
-                PassivateAfter = settings.Dispatch.PassivateAfter,
-                MaxBatchSize = settings.Dispatch.BatchSize,
-                SessionTimeout = settings.Kafka.SessionTimeout,
-                HeartbeatInterval = settings.Kafka.HeartbeatInterval,
                 ConfigureConsumer = settings.Kafka.Configure,
                 ConfigureProducer = settings.Kafka.Configure,
-            }.Validate(),
+            }).Validate(),
             store.Store,
             time);
         return new DispatchApplication(host, store);

@@ -1,9 +1,11 @@
 using System.Runtime.InteropServices;
+using Akka.Configuration;
+using Akka.Hosting;
+using Alerting.Configuration;
 using Alerting.Kafka.Embedded;
 using Alerting.Service.Demo;
 using Alerting.Service.Pipeline;
 using Alerting.Service.Settings;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,20 +13,26 @@ using Microsoft.Extensions.Logging;
 namespace Alerting.Service.Hosting;
 
 /// <summary>
-/// Builds and runs the generic host for a verb. The host owns start and stop: SIGTERM or Ctrl-C stops the
-/// application, and the hosted services drain (stop taking input, finish what is in flight, commit) before exit.
+/// Builds and runs the generic host for a verb. The host owns start and stop: Akka.Hosting builds the ActorSystem
+/// from the merged HOCON; SIGTERM or Ctrl-C stops the application, the hosted services drain (stop taking input,
+/// finish what is in flight, commit) and Akka's CoordinatedShutdown runs before exit.
 /// </summary>
 public static class ServiceHost
 {
+    /// <summary>Name of the service's ActorSystem.</summary>
+    public const string ActorSystemName = "alerting";
+
     public static async Task<int> RunAsync(CommandLine cmd, TextWriter output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cmd);
         ArgumentNullException.ThrowIfNull(output);
         var configuration = ServiceConfiguration.Build(cmd.ConfigFile, cmd.Verb, cmd.ConfigurationArgs);
-        var settings = AlertingSettings.Bind(configuration);
+        var settings = AlertingSettings.Create(configuration);
         if (cmd.Duration is not null)
         {
-            settings = settings with { Demo = settings.Demo with { Duration = Alerting.Configuration.HoconDuration.Parse(cmd.Duration) } };
+            settings = settings.WithDemo(settings.Demo.WithDuration(HoconDuration.TryParse(cmd.Duration, out var duration) && duration >= TimeSpan.Zero
+                ? duration
+                : throw new ConfigurationValueException("--duration", cmd.Duration, HoconDuration.Expected)));
         }
 
         return cmd.Verb switch
@@ -46,17 +54,23 @@ public static class ServiceHost
     }
 
     private static async Task<int> RunHostAsync(
-        IConfiguration configuration, AlertingSettings settings, TextWriter output, bool demo, CancellationToken cancellationToken)
+        Config configuration, AlertingSettings settings, TextWriter output, bool demo, CancellationToken cancellationToken)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddConfiguration(configuration);
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         // Logs go to stderr: stdout carries the status and summary lines that scripts read.
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
         builder.Logging.SetMinimumLevel(demo ? LogLevel.Warning : LogLevel.Information);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddSingleton(settings);
+        // The ActorSystem of the service, from the same merged configuration; its logs go to the host's loggers.
+        builder.Services.AddAkka(ActorSystemName, (akka, _) => akka
+            .AddHocon(configuration, HoconAddMode.Prepend)
+            .ConfigureLoggers(loggers =>
+            {
+                loggers.ClearLoggers();
+                loggers.AddLoggerFactory();
+            }));
         builder.Services.AddSingleton(RuleSetLoader.Load(settings.Rules, settings.Sources));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<PipelineCounters>();

@@ -51,7 +51,7 @@ public sealed class PipelineBenchmark : IMacroBenchmark
 
         await using var broker = await ChildBroker.StartAsync(partitions, context.Log, cancellationToken);
         var configuration = ServiceConfiguration.Build(null, "demo", [$"--alerting:demo:partitions={partitions}"]);
-        var settings = AlertingSettings.Bind(configuration);
+        var settings = AlertingSettings.Create(configuration);
         settings = settings with
         {
             Kafka = settings.Kafka with { BootstrapServers = broker.BootstrapServers },
