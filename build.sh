@@ -49,8 +49,11 @@ start_postgres() {
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null \
          || echo $((20000 + RANDOM % 20000)))
   "${run[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U alerting --auth=trust -E UTF8 --no-locale >/dev/null
+  # Tests trade durability for speed (they assert behaviour, not figures); benchmarks run durable, as production does.
+  local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [ "${1:-}" = durable ] && durability=""
   "${run[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR $durability -c max_connections=300" start >/dev/null
   export ALERTING_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=alerting;Database=postgres;Pooling=true;Maximum Pool Size=50"
   log "PostgreSQL 15 on 127.0.0.1:$port (data in $PG_DIR)"
 }
@@ -94,7 +97,7 @@ PY
   bench)
     build
     trap stop_postgres EXIT
-    start_postgres
+    start_postgres durable
     dotnet run --no-build -c "$CONFIG" --project tests/Alerting.Benchmarks -- "$@"
     ;;
   *)
