@@ -3,7 +3,7 @@ using Akka.Streams;
 using Akka.TestKit;
 using Xunit.Abstractions;
 
-namespace Alerting.Rules.Tests;
+namespace Alerting.TestKit;
 
 /// <summary>
 /// Base of the stage specs: an ActorSystem whose scheduler is Akka's <see cref="TestScheduler"/> (time moves only
