@@ -121,6 +121,12 @@ internal sealed class GroupByStage<T, TKey, TOut>(
                         {
                             sub.Writing = false;
                             sub.LastSeen = _stage.Context.TimeProvider.GetTimestamp();
+                            // The idle clock starts once the substream's first element is handed over, so a
+                            // check can never find the substream's very first write still in flight.
+                            if (sub.IdleTimer is null && !sub.Closed && _stage.IdleTimeout is { } idle)
+                            {
+                                sub.IdleTimer = _stage.Context.TimeProvider.CreateTimer(OnIdleCheck, sub, idle, Timeout.InfiniteTimeSpan);
+                            }
                         }
                     }
                 }
@@ -180,10 +186,6 @@ internal sealed class GroupByStage<T, TKey, TOut>(
                 sub.Task = Task.Run(() => RunSubstreamAsync(sub, flow), CancellationToken.None);
                 _all.Add(sub.Task);
                 _stage.Context.Track($"GroupBy.substream[{key}]", sub.Task);
-                if (_stage.IdleTimeout is { } idle)
-                {
-                    sub.IdleTimer = _stage.Context.TimeProvider.CreateTimer(OnIdleCheck, sub, idle, Timeout.InfiniteTimeSpan);
-                }
                 return sub;
             }
         }
