@@ -219,6 +219,53 @@ public sealed class PartitionMatchStageSpec(ITestOutputHelper output) : StageSpe
     }
 
     [Fact]
+    public async Task A_partition_match_stage_must_take_a_final_snapshot_when_a_live_partition_completes_and_count_what_it_generated()
+    {
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (up, control, alerts, late) = Run(() => new RuleEngine(Set(
+                """match count(Fault) >= 1 within 1m alert "C" priority 1""",
+                """match absent(Run, Heartbeat) within 30s alert "H" priority 1""")));
+            late.Request(10); // demand on one outlet only: the stage pulls, and the alert waits for its own
+            await up.SendNextAsync(Timed.Of(At(Ev("Fault", 0), 7)));
+            await up.SendNextAsync(Timed.Of(At(Ev("Run", 1), 8)));
+            await up.SendNextAsync(Timed.OfWatermark(T0 + 5));
+
+            // the alert of the watermark is generated but not taken yet: the snapshot counts it all the same
+            var periodic = Assert.Single(await control.SnapshotAsync());
+            Assert.Equal(1, periodic.Generated);
+            Assert.Equal(9, periodic.Position);
+            alerts.Request(10);
+            Assert.Equal("C", (await alerts.ExpectNextAsync()).AlertType);
+            await up.SendCompleteAsync();
+            await alerts.ExpectCompleteAsync();
+            var final = Assert.Single(await control.FinalSnapshot.WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.Equal(1, final.Generated);
+            Assert.Equal(9, final.Position);
+            Assert.Equal(T0 + 5, final.ReleasedUpTo);
+            Assert.NotEmpty(final.EngineState); // the absence timer waits in it for the next owner
+        }, Materializer);
+    }
+
+    [Fact]
+    public async Task A_partition_match_stage_must_fail_its_final_snapshot_when_it_fails_or_flushes()
+    {
+        var (up, control, alerts, late) = Run(() => new RuleEngine(Set("""match count(Fault) >= 1 within 1m alert "C" priority 1""")));
+        alerts.Request(10);
+        late.Request(10);
+        await up.SendErrorAsync(new InvalidDataException("broken upstream"));
+        await alerts.ExpectErrorAsync();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => control.FinalSnapshot.WaitAsync(TimeSpan.FromSeconds(10)));
+
+        var (up2, control2, alerts2, late2) = Run(() => new RuleEngine(Set("""match count(Fault) >= 1 within 1m alert "C" priority 1""")), flushOnComplete: true);
+        alerts2.Request(10);
+        late2.Request(10);
+        await up2.SendCompleteAsync();
+        await alerts2.ExpectCompleteAsync();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => control2.FinalSnapshot.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
     public async Task A_partition_match_stage_must_cancel_upstream_when_downstream_cancels()
     {
         await this.AssertAllStagesStoppedAsync(async () =>

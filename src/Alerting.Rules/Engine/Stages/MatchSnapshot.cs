@@ -12,7 +12,15 @@ namespace Alerting.Rules;
 /// <param name="Position">One past the offset of the last event of the partition the stage took.</param>
 /// <param name="ReleasedUpTo">The matcher's watermark (Unix ms): events at or before it were matched.</param>
 /// <param name="EngineState">The matcher's snapshot of the partition's devices (<see cref="RuleEngine.SnapshotPartitions"/>).</param>
-public sealed record PartitionMatchSnapshot(SourcePartition Partition, long Resume, long Position, long ReleasedUpTo, byte[] EngineState);
+public sealed record PartitionMatchSnapshot(SourcePartition Partition, long Resume, long Position, long ReleasedUpTo, byte[] EngineState)
+{
+    /// <summary>
+    /// How many elements the stage had generated for its outlets when the snapshot was taken (alerts and refused
+    /// events, over all partitions of the stage, including those not yet pushed): once that many have been handled
+    /// downstream (e.g. acknowledged by Kafka), nothing the snapshot reflects is still in flight.
+    /// </summary>
+    public long Generated { get; init; }
+}
 
 /// <summary>The materialized value of a <see cref="PartitionMatchStage"/>: asks the running stage for checkpoint material.</summary>
 public interface IPartitionMatchControl
@@ -29,4 +37,11 @@ public interface IPartitionMatchControl
 
     /// <summary>Completes when the stage has stopped, whichever way.</summary>
     Task Stopped { get; }
+
+    /// <summary>
+    /// The snapshot the stage takes when upstream completes (a stop, a revocation), after the last element and
+    /// before it completes: what a final checkpoint stores. Fails when the stage stops any other way (failure,
+    /// cancellation) or when it was built to flush on completion (its state is then spent).
+    /// </summary>
+    Task<IReadOnlyList<PartitionMatchSnapshot>> FinalSnapshot { get; }
 }

@@ -23,7 +23,8 @@ namespace Alerting.Rules;
 /// demand, so a watermark that releases many alerts backpressures upstream until they are taken.
 /// <b>Completes</b> when upstream completes, after what it holds; with <c>flushOnComplete</c> (bounded replays) the
 /// engine is first flushed to the end of time, firing every pending timer; a live partition completing (stop,
-/// revocation) is not flushed: its next owner goes on from the checkpoint. <b>Cancels</b> upstream when either
+/// revocation) is not flushed: it takes a final snapshot (<see cref="IPartitionMatchControl.FinalSnapshot"/>) after
+/// its last element, and its next owner goes on from the checkpoint made of it. <b>Cancels</b> upstream when either
 /// outlet cancels. <b>Fails</b> with upstream's failure, or with an engine exception, dropping what it holds (the
 /// partition is replayed from its last checkpoint); pending snapshot requests then fail.
 /// </para>
@@ -77,6 +78,7 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
         private bool _upstreamDone;
         private SourcePartition _lastPartition;
         private bool _hasLast;
+        private long _generated;
 
         public Logic(PartitionMatchStage stage, Control control)
             : base(stage.Shape)
@@ -108,6 +110,7 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
         private void OnPush()
         {
             var element = Grab(_stage.In);
+            var before = _alerts.Count;
             if (element.IsWatermark)
             {
                 _engine.OnWatermark(element.Watermark, _alerts);
@@ -121,10 +124,12 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
                 if (_engine.TooLateEvents != refused)
                 {
                     _late = new LateEvent(ev, _engine.Watermark, LateBy.Matcher);
+                    _generated++;
                     _stage._counters?.AddRefusedByMatcher();
                 }
             }
 
+            _generated += _alerts.Count - before;
             Drain();
         }
 
@@ -134,6 +139,12 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
             if (_stage._flushOnComplete)
             {
                 _engine.Flush(_alerts);
+            }
+            else
+            {
+                var final = new TaskCompletionSource<IReadOnlyList<PartitionMatchSnapshot>>(TaskCreationOptions.RunContinuationsAsynchronously);
+                Snapshot(final);
+                _control.SetFinal(final.Task);
             }
 
             Drain();
@@ -204,7 +215,7 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
                 {
                     var position = _positions[partition];
                     var resume = pending.TryGetValue(partition, out var oldest) ? Math.Min(oldest, position) : position;
-                    result.Add(new PartitionMatchSnapshot(partition, resume, position, _engine.Watermark, states[partition]));
+                    result.Add(new PartitionMatchSnapshot(partition, resume, position, _engine.Watermark, states[partition]) { Generated = _generated });
                 }
 
                 request.TrySetResult(result);
@@ -231,10 +242,25 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
         private readonly Lock _gate = new();
         private readonly HashSet<TaskCompletionSource<IReadOnlyList<PartitionMatchSnapshot>>> _pending = [];
         private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<IReadOnlyList<PartitionMatchSnapshot>> _final = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private Action<TaskCompletionSource<IReadOnlyList<PartitionMatchSnapshot>>>? _callback;
         private bool _detached;
 
         public Task Stopped => _stopped.Task;
+
+        public Task<IReadOnlyList<PartitionMatchSnapshot>> FinalSnapshot => _final.Task;
+
+        public void SetFinal(Task<IReadOnlyList<PartitionMatchSnapshot>> snapshot)
+        {
+            if (snapshot.IsCompletedSuccessfully)
+            {
+                _final.TrySetResult(snapshot.Result);
+            }
+            else
+            {
+                _final.TrySetException(snapshot.Exception?.InnerException ?? new InvalidOperationException("the final snapshot failed"));
+            }
+        }
 
         public Task<IReadOnlyList<PartitionMatchSnapshot>> SnapshotAsync(CancellationToken cancellationToken = default)
         {
@@ -294,6 +320,8 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
                 request.TrySetException(Gone());
             }
 
+            _final.TrySetException(new InvalidOperationException("the match stage stopped without a final snapshot (failed, cancelled, or flushed on completion)"));
+            _final.Task.Exception?.Handle(_ => true); // observed: nobody need ask for it
             _stopped.TrySetResult();
         }
 
