@@ -81,6 +81,16 @@ public sealed class CommittableOffset : ICommittableOffset
     public Task Commit() =>
         Committer.Commit([new TopicPartitionOffset(Offset.Key.Topic, Offset.Key.Partition, Offset.Offset.Value + 1)]);
 
+    /// <summary>
+    /// The committable offset of another record of the same partition, committed through the same consumer: for an
+    /// application that keeps its own position and commits the one before the oldest record it still needs.
+    /// </summary>
+    public CommittableOffset ForOffset(long offset)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        return new CommittableOffset(Committer, Offset with { Offset = new Offset(offset) });
+    }
+
     /// <inheritdoc />
     public override string ToString() => $"CommittableOffset({Offset.Key.GroupId} {Offset.Key.Topic}[{Offset.Key.Partition}]@{Offset.Offset.Value})";
 }

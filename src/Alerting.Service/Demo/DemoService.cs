@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Akka.Actor;
 using Alerting.Enrichment;
 using Alerting.Kafka.Embedded;
 using Alerting.Service.Hosting;
@@ -20,6 +21,7 @@ namespace Alerting.Service.Demo;
 /// Between the status lines, <see cref="DemoTap"/> prints a sample of the alerts and dispatches actually sent.
 /// </summary>
 public sealed partial class DemoService(
+    ActorSystem system,
     AlertingSettings settings,
     Alerting.Rules.RuleSet rules,
     PipelineCounters counters,
@@ -49,10 +51,10 @@ public sealed partial class DemoService(
         var tap = new DemoTap(kafka, demo.Partitions, writer, new DemoSample(initial: 3, every: TimeSpan.FromSeconds(5)), time, _log);
         var tapTask = tap.RunAsync(tapStop.Token);
 
-        await using var application = AlertApplication.Create(settings with { Kafka = kafka }, rules, counters, time, loggerFactory);
+        await using var application = AlertApplication.Create(system, settings with { Kafka = kafka }, rules, counters, time, loggerFactory);
         await application.Devices.Store.UpsertAsync(DeviceConfigGenerator.Generate(demo.Devices + 1, AlertTypes(rules), idPrefix: ""), stoppingToken);
         var lookup = application.Devices.Lookup;
-        var pipeline = application.Pipeline;
+        var pipeline = application.Graph;
 
         using var generatorStop = new CancellationTokenSource();
         using var pipelineStop = new CancellationTokenSource();

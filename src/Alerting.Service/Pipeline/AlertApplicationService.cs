@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Alerting.Service.Hosting;
 using Alerting.Service.Settings;
 using Microsoft.Extensions.Hosting;
@@ -6,12 +7,13 @@ using Microsoft.Extensions.Logging;
 namespace Alerting.Service.Pipeline;
 
 /// <summary>
-/// The <c>run</c> verb's hosted service: runs the alert pipeline against the configured Kafka cluster until
+/// The <c>run</c> verb's hosted service: runs the alert graph (<see cref="AlertGraph"/>) against the configured Kafka cluster until
 /// the host stops, then drains (stop taking input, finish in-flight work, flush, checkpoint, commit). Alerts are
 /// enriched from the configured device-config store (<c>alerting.persistence</c>), which is not seeded; the
 /// matcher's checkpoints are kept in the same store's snapshots.
 /// </summary>
 public sealed partial class AlertApplicationService(
+    ActorSystem system,
     AlertingSettings settings,
     Alerting.Rules.RuleSet rules,
     PipelineCounters counters,
@@ -39,15 +41,15 @@ public sealed partial class AlertApplicationService(
         }
 
         LogStarting(settings.InstanceName, settings.Kafka.BootstrapServers);
-        await using var application = AlertApplication.Create(settings, rules, counters, time, loggerFactory);
+        await using var application = AlertApplication.Create(system, settings, rules, counters, time, loggerFactory);
         try
         {
-            await application.Pipeline.RunAsync(stoppingToken);
+            await application.Graph.RunAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-#pragma warning disable CA1031 // any failure of the pipeline stops the instance with exit code 1; Kubernetes restarts it
+#pragma warning disable CA1031 // any failure of the graph stops the instance with exit code 1; Kubernetes restarts it
         catch (Exception ex)
 #pragma warning restore CA1031
         {

@@ -31,6 +31,42 @@ public static class AlertRecords
         };
     }
 
+    /// <summary>
+    /// An alert joined with its device's configuration: the overrides of a device that has any, and, for an alert
+    /// whose rule gave no info, the device's level, info and SLA info (<c>level=3 info=line-2 sla=sla-tier-3</c>); a
+    /// rule's own info is kept. A device with no row passes with no overrides and its info unchanged.
+    /// </summary>
+    public static (AlertEvent Alert, IReadOnlyList<string>? Overrides) Enrich(AlertEvent alert, Alerting.Enrichment.DeviceConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        ArgumentNullException.ThrowIfNull(config);
+        if (config.IsDefault)
+        {
+            return (alert, null);
+        }
+
+        var overrides = config.Overrides.Count > 0 ? config.Overrides : null;
+        return (string.IsNullOrEmpty(alert.Info) ? alert with { Info = DeviceInfo(config) } : alert, overrides);
+    }
+
+    /// <summary>The INFO of an alert whose rule gave none: the device's level, info and SLA info.</summary>
+    public static string DeviceInfo(Alerting.Enrichment.DeviceConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var info = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"level={config.Level}");
+        if (!string.IsNullOrEmpty(config.Info))
+        {
+            info += " info=" + config.Info;
+        }
+
+        if (!string.IsNullOrEmpty(config.SlaInfo))
+        {
+            info += " sla=" + config.SlaInfo;
+        }
+
+        return info;
+    }
+
     /// <summary>The Kafka record of an alert: key = device id, value = UTF-8 JSON.</summary>
     public static Message<byte[]?, byte[]> ToRecord(AlertEvent alert, IReadOnlyList<string>? overrides = null) => new()
     {

@@ -179,6 +179,12 @@ public sealed record AlertingSettings(
     /// <summary>How often the alert pipeline stores a checkpoint and commits its offsets (<c>alerting.alert.checkpoint-interval</c>).</summary>
     public TimeSpan AlertCheckpointInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The time an event feeds to its partition's watermark is clamped to wall clock + this
+    /// (<c>alerting.alert.max-clock-skew</c>): one device with a clock minutes fast cannot hold everyone's alerts back.
+    /// </summary>
+    public TimeSpan AlertMaxClockSkew { get; init; } = TimeSpan.FromSeconds(10);
+
     private static readonly string[] KnownApplications = ["alert", "dispatch"];
 
     /// <summary>Every setting of the service from <paramref name="c"/> (reference.conf's defaults under the overrides).</summary>
@@ -209,6 +215,7 @@ public sealed record AlertingSettings(
         {
             Enrichment = Alerting.Enrichment.DeviceLookupSettings.Create(c),
             AlertCheckpointInterval = c.ReadDuration("alerting.alert.checkpoint-interval", TimeSpan.FromSeconds(5)),
+            AlertMaxClockSkew = c.ReadDuration("alerting.alert.max-clock-skew", TimeSpan.FromSeconds(10)),
         };
     }
 
