@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Akka.Actor;
 using Alerting.Dispatch.Messages;
 using Alerting.Enrichment;
 using Alerting.Kafka;
@@ -21,8 +22,10 @@ namespace Alerting.IntegrationTests;
 /// scenarios give the expected alerts, and a run that is killed or stopped mid-stream and restarted gives the
 /// same alert ids as one that was not.
 /// </summary>
-public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresFixture>
+public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresFixture>, IAsyncLifetime
 {
+    // The graphs of a spec run in one ActorSystem, each with its own materializer (as instances in one process would).
+    private readonly ActorSystem _system = ActorSystem.Create("alert-recovery-spec");
     private const int Partitions = 4;
     private readonly HashSet<string> _created = [];
     private const int Devices = 210;
@@ -167,9 +170,13 @@ public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelpe
         Assert.Equal(
             uninterrupted.Select(a => (a.Kind, a.AlertId)).Order(),
             resumed.Select(a => (a.Kind, a.AlertId)).Distinct().Order());
-        Assert.NotNull(await checkpoints.LoadAsync(interrupted.AlertGroupId, new SourcePartition(interrupted.Kafka.Topics.Events, 0), cts.Token));
+        Assert.NotNull((await checkpoints.LoadLatestAsync(interrupted.AlertGroupId, new SourcePartition(interrupted.Kafka.Topics.Events, 0), cts.Token)).Checkpoint);
         return (resumed.Count, resumed.Select(a => (a.Kind, a.AlertId)).Distinct().Count());
     }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _system.Terminate();
 
     private AlertingSettings Settings(EmbeddedKafkaCluster cluster, string name)
     {
@@ -191,18 +198,18 @@ public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelpe
 
     // The service's own composition (device configs and checkpoints in the configured store), device configs
     // seeded; the application is disposed by the caller once the pipeline has stopped.
-    private static AlertPipeline Pipeline(AlertingSettings settings, out AlertApplication application)
+    private AlertGraph Pipeline(AlertingSettings settings, out AlertApplication application)
     {
         var rules = RuleSetLoader.Load(settings.Rules, settings.Sources);
-        application = AlertApplication.Create(settings, rules, new PipelineCounters(), TimeProvider.System, NullLoggerFactory.Instance);
+        application = AlertApplication.Create(_system, settings, rules, new PipelineCounters(), TimeProvider.System, NullLoggerFactory.Instance);
         application.Devices.Store.UpsertAsync(
             [.. Enumerable.Range(0, Devices).Where(d => (1000 + d) % 2 == 0).Select(d => new DeviceConfig(Device(d), 1, 3, "line-" + d, "sla-" + d, []))],
             CancellationToken.None).GetAwaiter().GetResult();
-        return application.Pipeline;
+        return application.Graph;
     }
 
     // Runs a pipeline until its checkpoints have read every partition to its end, then stops it gracefully.
-    private static async Task RunToEndAsync(AlertingSettings settings, IReadOnlyDictionary<int, long> ends, CancellationToken cancellationToken)
+    private async Task RunToEndAsync(AlertingSettings settings, IReadOnlyDictionary<int, long> ends, CancellationToken cancellationToken)
     {
         var pipeline = Pipeline(settings, out var resources);
         await using (resources)
@@ -223,11 +230,15 @@ public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelpe
         while (true)
         {
             await Task.Delay(200, cancellationToken);
-            Assert.DoesNotContain(runs, run => run.IsCompleted);
+            if (runs.FirstOrDefault(run => run.IsCompleted) is { } ended)
+            {
+                await ended; // a failure shows its own exception
+                Assert.Fail("a pipeline stopped before its checkpoints covered the input");
+            }
             var done = true;
             foreach (var (partition, end) in ends)
             {
-                var checkpoint = await checkpoints.LoadAsync(settings.AlertGroupId, new SourcePartition(settings.Kafka.Topics.Events, partition), cancellationToken);
+                var checkpoint = (await checkpoints.LoadLatestAsync(settings.AlertGroupId, new SourcePartition(settings.Kafka.Topics.Events, partition), cancellationToken)).Checkpoint;
                 done &= checkpoint is not null && checkpoint.Position >= end;
             }
 

@@ -57,7 +57,8 @@ public sealed class EnrichedPipelineSpec : IDisposable
         }
 
         var rules = RuleSetLoader.Load(settings.Rules, settings.Sources);
-        var pipeline = new AlertPipeline(settings, rules, new PipelineCounters(), TimeProvider.System, NullLoggerFactory.Instance, lookup);
+        using var system = Akka.Actor.ActorSystem.Create("enriched-pipeline-spec");
+        var pipeline = new AlertGraph(system, settings, rules, new PipelineCounters(), TimeProvider.System, NullLoggerFactory.Instance, lookup);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
         var run = pipeline.RunAsync(stop.Token);
 

@@ -123,7 +123,8 @@ public sealed partial class AlertGraph
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var materializer = _system.Materializer(namePrefix: "alert-graph");
+        var materializer = _system.Materializer();
+        var killSwitch = KillSwitches.Shared("alert-graph-kill"); // a kill aborts this graph only
         var kafka = _settings.Kafka;
         var consumerSettings = ConsumerSettings<byte[]?, byte[]>.Create(_system, Deserializers.ByteArray, Deserializers.ByteArray)
             .WithProperties(kafka.ConsumerConfig(_settings.AlertGroupId, "alert"))
@@ -140,6 +141,7 @@ public sealed partial class AlertGraph
                 .MergeMany<(TopicPartition, Source<CommittableMessage<byte[]?, byte[]>, NotUsed>), (TopicPartition, Source<CommittableMessage<byte[]?, byte[]>, NotUsed>), IEnvelope<byte[]?, byte[], PartitionRun>, NotUsed>(
                     4096, pair => PartitionSource(pair.Item1, pair.Item2)))
             .Via(KafkaProducer.FlexiFlow<byte[]?, byte[], PartitionRun>(producerSettings))
+            .Via(killSwitch.Flow<IResults<byte[]?, byte[], PartitionRun>>())
             .ToMaterialized(Sink.ForEach<IResults<byte[]?, byte[], PartitionRun>>(Acknowledged), Keep.Both)
             .Run(materializer);
 
@@ -156,8 +158,9 @@ public sealed partial class AlertGraph
         {
             // A crash: no drain, no checkpoint; the consumer leaves without committing anything more.
             _draining = true;
-            materializer.Shutdown();
+            killSwitch.Abort(new OperationCanceledException("the alert graph was killed"));
             await control.Shutdown();
+            await done.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default); // its failure is the kill itself
             return;
         }
 
@@ -173,7 +176,6 @@ public sealed partial class AlertGraph
         // Drain: stop the source; each partition's substream completes once its records are matched, produced and
         // acknowledged; its final snapshot is stored and committed; then the consumer leaves the group.
         await control.DrainAndShutdown(DrainAsync(done));
-        materializer.Shutdown();
     }
 
     private async Task<Done> DrainAsync(Task done)

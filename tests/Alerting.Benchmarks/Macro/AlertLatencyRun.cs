@@ -16,7 +16,7 @@ using DispatchJson = Alerting.Dispatch.Messages.DispatchJson;
 namespace Alerting.Benchmarks.Macro;
 
 /// <summary>
-/// Alert latency of the running <see cref="AlertPipeline"/> (same composition as the throughput run: shipped
+/// Alert latency of the running <see cref="AlertGraph"/> (same composition as the throughput run: shipped
 /// rules, device-config lookup): events are produced in real time at a fixed rate (event time = the wall clock
 /// when the record is handed to the producer, no disorder, the shipped rules' scenarios injected) into the
 /// events topic on the same broker, taken by a fresh consumer group that starts at the topic's end, and a reader
@@ -86,7 +86,8 @@ internal static class AlertLatencyRun
 
         var counters = new PipelineCounters();
         await using var store = EventStoreSource.Open(settings, TimeProvider.System, "bench-checkpoints");
-        var pipeline = new AlertPipeline(settings, rules, counters, TimeProvider.System, NullLoggerFactory.Instance, lookup: lookup, checkpoints: new AlertCheckpointStore(store.Store, TimeProvider.System));
+        using var system = Akka.Actor.ActorSystem.Create("bench");
+        var pipeline = new AlertGraph(system, settings, rules, counters, TimeProvider.System, NullLoggerFactory.Instance, lookup: lookup, checkpoints: new AlertCheckpointStore(store.Store, TimeProvider.System));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var stopProducing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var run = pipeline.RunAsync(stop.Token);

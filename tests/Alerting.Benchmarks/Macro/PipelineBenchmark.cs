@@ -14,7 +14,7 @@ namespace Alerting.Benchmarks.Macro;
 
 /// <summary>
 /// The alert application end to end over the embedded broker, with the service's own composition
-/// (<see cref="AlertPipeline"/>): a backlog of seed-shaped events for 100k devices is consumed once with the
+/// (<see cref="AlertGraph"/>): a backlog of seed-shaped events for 100k devices is consumed once with the
 /// shipped rules and the device-config lookup join (<c>pipeline_*</c>: 100k+ configurations seeded into an
 /// embedded SQLite store in the temp folder, as the demo does) and once with an empty rule set and no lookup
 /// (<c>passthrough_*</c>: consume → decode → commit, no rules, no output), each by a fresh consumer group.
@@ -186,7 +186,8 @@ public sealed class PipelineBenchmark : IMacroBenchmark
         // The pipeline checkpoints its matcher as the service does (a fresh SQLite store); the passthrough only commits.
         await using var store = EventStoreSource.Open(settings, TimeProvider.System, "bench-checkpoints");
         var checkpoints = rules.Rules.Count > 0 ? new AlertCheckpointStore(store.Store, TimeProvider.System) : null;
-        var pipeline = new AlertPipeline(settings, rules, counters, TimeProvider.System, NullLoggerFactory.Instance, lookup: lookup, checkpoints: checkpoints);
+        using var system = Akka.Actor.ActorSystem.Create("bench");
+        var pipeline = new AlertGraph(system, settings, rules, counters, TimeProvider.System, NullLoggerFactory.Instance, lookup: lookup, checkpoints: checkpoints);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var run = pipeline.RunAsync(stop.Token);
 
