@@ -137,6 +137,28 @@ public sealed class AlertCtlSpec : IDisposable
     }
 
     [Fact]
+    public void A_broken_or_handlebars_template_must_be_reported_with_file_line_and_column_and_exit_with_2()
+    {
+        var templates = Directory.CreateDirectory(Path.Combine(_dir, "templates")).FullName;
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "templates", "fault-pair.sbn"), Path.Combine(templates, "fault-pair.sbn"));
+        var broken = Write("templates/broken.sbn", "{{## @param code integer ##}}\nmatch count(Fault(ErrCode = {{ code }})) >= 2 within 1m\nalert {{ kode }} priority 1\n");
+        var legacy = Write("templates/old.hbs", "{{!-- @param code integer --}}\nmatch count(Fault(ErrCode = {{code}})) >= 2 within 1m alert \"X\" priority 1\n");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = AlertCtl.Run(["rules", "validate", "--rules", Write("rules.conf", Rules), "--templates", templates], stdout, stderr);
+
+        Assert.Equal(2, code);
+        Assert.Empty(stdout.ToString());
+        Assert.Equal(
+            [
+                $"template 'old' at line 1, column 1: {legacy}: a Handlebars template; templates are Scriban files now: rewrite it as old.sbn (see templates/README.md)",
+                $"template 'broken' at line 3, column 10: {broken}: 'kode' is neither a declared parameter (code) nor set by the template; templates have no built-in functions",
+                "rule set refused",
+            ],
+            stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
     public void Rules_validate_must_accept_the_shipped_example()
     {
         var example = Path.Combine(AppContext.BaseDirectory, "templates", "rules.example.conf");
