@@ -145,6 +145,24 @@ public sealed class TemplateSpec
     }
 
     [Fact]
+    public void A_rule_longer_than_the_output_limit_must_fail_to_render_not_be_cut()
+    {
+        var lib = TemplateLibrary.FromSources([KeyValuePair.Create("long", """
+            {{##
+            @param text string
+            ##}}
+            match all(Fault) within 1m
+            {{ s = "" }}{{ for i in 1..400 }}{{ s = s + text }}{{ end }}alert "X" priority 1 info {{ s }}
+            """)]);
+        var result = RuleSetCompiler.Compile(1, [new RuleInstance("l", "long", new Dictionary<string, object?> { ["text"] = new string('x', 200) })], lib, Schema);
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(("l", "long", 5), (error.RuleId, error.Template, error.Line));
+        Assert.Contains("long: rendering failed", error.Message, StringComparison.Ordinal);
+        Assert.True(RuleSetCompiler.Compile(1, [new RuleInstance("l", "long", new Dictionary<string, object?> { ["text"] = "x" })], lib, Schema).Succeeded);
+    }
+
+    [Fact]
     public void Unknown_and_missing_parameters_must_be_refused()
     {
         var p = PairParams(("codeC", 5));
@@ -292,13 +310,14 @@ public sealed class TemplateSpec
     }
 
     [Fact]
-    public void A_handlebars_file_left_in_the_templates_folder_must_be_refused_by_name()
+    public void A_handlebars_file_left_in_the_templates_folder_must_be_refused_by_name_unless_a_scriban_one_replaced_it()
     {
         var dir = Directory.CreateTempSubdirectory("templates").FullName;
         try
         {
             File.Copy(Path.Combine(AppContext.BaseDirectory, "templates", "fault-pair.sbn"), Path.Combine(dir, "fault-pair.sbn"));
             File.WriteAllText(Path.Combine(dir, "old.hbs"), "{{!--\n@param code integer\n--}}\nmatch count(Fault(ErrCode = {{code}})) >= 2 within 1m alert \"X\" priority 1\n");
+            File.WriteAllText(Path.Combine(dir, "fault-pair.hbs"), "{{!-- replaced by fault-pair.sbn --}}\n");
             var ex = Assert.Throws<RuleSetException>(() => TemplateLibrary.LoadDirectory(dir));
             var error = Assert.Single(ex.Errors);
             Assert.Equal(("old", 1, 1), (error.Template, error.Line, error.Column));

@@ -209,7 +209,13 @@ public sealed partial class RuleTemplate
     internal static string RenderedLine(string text, int line)
     {
         var lines = text.Split('\n');
-        return line >= 1 && line <= lines.Length ? $" (rendered line: {lines[line - 1].Trim()})" : "";
+        if (line < 1 || line > lines.Length)
+        {
+            return "";
+        }
+
+        var shown = lines[line - 1].Trim();
+        return $" (rendered line: {(shown.Length > 200 ? shown[..200] + "…" : shown)})";
     }
 
     /// <summary>

@@ -22,13 +22,15 @@ public sealed class TemplateLibrary
     }
 
     /// <summary>
-    /// Loads every <c>*.sbn</c> file of a folder. A Handlebars template (<c>*.hbs</c>) left in the folder is
-    /// an error naming the file: it would otherwise vanish silently from the rule set.
+    /// Loads every <c>*.sbn</c> file of a folder. A Handlebars template (<c>*.hbs</c>) without a <c>*.sbn</c>
+    /// of the same name is an error naming the file (it would otherwise vanish from the rule set); one that
+    /// has it (e.g. an old copy in an output folder that was built over) is ignored.
     /// </summary>
     public static TemplateLibrary LoadDirectory(string directory)
     {
         ArgumentNullException.ThrowIfNull(directory);
         var legacy = Directory.EnumerateFiles(directory, "*.hbs")
+            .Where(f => !File.Exists(Path.ChangeExtension(f, Extension)))
             .Order(StringComparer.Ordinal)
             .Select(f => new RuleError(null, Path.GetFileNameWithoutExtension(f), 1, 1,
                 $"{f}: a Handlebars template; templates are Scriban files now: rewrite it as {Path.GetFileNameWithoutExtension(f)}{Extension} (see templates/README.md)"))
