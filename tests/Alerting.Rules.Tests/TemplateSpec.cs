@@ -162,6 +162,44 @@ public sealed class TemplateSpec
         Assert.True(RuleSetCompiler.Compile(1, [new RuleInstance("l", "long", new Dictionary<string, object?> { ["text"] = "x" })], lib, Schema).Succeeded);
     }
 
+    private static readonly TemplateLibrary Typed = TemplateLibrary.FromSources([KeyValuePair.Create("typed", """
+        {{##
+        @param level number = 1.5
+        @param kinds list<string> = ["Run"]
+        @param windows list<duration> = [1m]
+        @param codes list<integer> = [1]
+        ##}}
+        match count(any(kind in [{{ kinds }}] and Level >= {{ level }} and ErrCode in [{{ codes }}])) >= 1 within {{ windows[0] }}
+        alert "T" priority 1
+        """)]);
+
+    [Theory]
+    [InlineData("level", "1.5) or any(Level > 0")]
+    [InlineData("level", "1.5 // c")]
+    [InlineData("level", "NaN")]
+    [InlineData("level", "Infinity")]
+    [InlineData("codes", "1, 2")]
+    [InlineData("codes", "[1]")]
+    public void Typed_and_list_parameters_that_could_inject_rule_text_must_be_refused(string name, object value)
+    {
+        var result = RuleSetCompiler.Compile(1, [new RuleInstance("t", "typed", new Dictionary<string, object?> { [name] = value })], Typed, Schema);
+        Assert.Contains($"parameter '{name}'", Assert.Single(result.Errors).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void List_items_must_be_checked_and_written_one_by_one()
+    {
+        Dictionary<string, object?> P(string name, object value) => new() { [name] = value };
+        var rendered = RuleSetCompiler.Compile(1, [new RuleInstance("t", "typed", P("kinds", new object[] { "Run\"]) or any(kind = \"x", "Resume" }))], Typed, Schema);
+        Assert.True(rendered.Succeeded, string.Join("\n", rendered.Errors));
+        Assert.Contains("kind in [\"Run\\\"]) or any(kind = \\\"x\", \"Resume\"]", rendered.RuleSet!.Rules[0].Text, StringComparison.Ordinal);
+
+        Assert.Contains("parameter 'windows' must be a duration", Assert.Single(RuleSetCompiler.Compile(1, [new RuleInstance("t", "typed", P("windows", new object[] { "1m", "1m) or any(" }))], Typed, Schema).Errors).Message, StringComparison.Ordinal);
+        Assert.Contains("parameter 'kinds' holds the character U+000A", Assert.Single(RuleSetCompiler.Compile(1, [new RuleInstance("t", "typed", P("kinds", new object[] { "Run", "a\nb" }))], Typed, Schema).Errors).Message, StringComparison.Ordinal);
+        Assert.Contains("parameter 'codes' has more than 100 items", Assert.Single(RuleSetCompiler.Compile(1, [new RuleInstance("t", "typed", P("codes", Enumerable.Range(0, 101).Cast<object>().ToArray()))], Typed, Schema).Errors).Message, StringComparison.Ordinal);
+        Assert.Contains("parameter 'codes' must be an integer, got Object[]", Assert.Single(RuleSetCompiler.Compile(1, [new RuleInstance("t", "typed", P("codes", new object[] { new object[] { 1 } }))], Typed, Schema).Errors).Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Unknown_and_missing_parameters_must_be_refused()
     {
