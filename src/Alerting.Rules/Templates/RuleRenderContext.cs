@@ -106,18 +106,22 @@ internal sealed class RuleRenderContext : TemplateContext
 internal static class TemplateChecks
 {
     /// <summary>
-    /// Every use of a variable that is neither declared nor set anywhere by the template (assignment, loop,
-    /// capture), in every branch; a function definition is reported as a use of <c>func</c>.
+    /// What a template may not do, in every branch: use a variable that is neither declared nor set by the
+    /// template (assignment, loop, capture), or define a function. Each finding is its position and message.
     /// </summary>
-    public static IReadOnlyList<(string Name, SourceSpan Span)> UndeclaredVariables(ScriptNode? root, IEnumerable<string> declared)
+    public static IReadOnlyList<(SourceSpan Span, string Message)> Check(ScriptNode? root, IReadOnlyCollection<string> declared)
     {
         var known = new HashSet<string>(declared, StringComparer.Ordinal) { "for", "while" }; // the loop objects (for.index, for.first, …)
         var uses = new List<ScriptVariable>();
-        Walk(root, known, uses, isMember: false);
-        return uses.Where(v => !known.Contains(v.Name)).Select(v => (v.Name, v.Span)).ToList();
+        var findings = new List<(SourceSpan Span, string Message)>();
+        Walk(root, known, uses, findings, isMember: false);
+        var list = string.Join(", ", declared);
+        findings.AddRange(uses.Where(v => !known.Contains(v.Name))
+            .Select(v => (v.Span, $"'{v.Name}' is neither a declared parameter ({list}) nor set by the template; templates have no built-in functions")));
+        return findings.OrderBy(f => f.Span.Start.Offset).ToList();
     }
 
-    private static void Walk(ScriptNode? node, HashSet<string> known, List<ScriptVariable> uses, bool isMember)
+    private static void Walk(ScriptNode? node, HashSet<string> known, List<ScriptVariable> uses, List<(SourceSpan, string)> findings, bool isMember)
     {
         switch (node)
         {
@@ -133,7 +137,7 @@ internal static class TemplateChecks
                 known.Add(capture.Name);
                 break;
             case ScriptFunction function:
-                uses.Add(new ScriptVariableGlobal("func") { Span = function.Span }); // templates define no functions
+                findings.Add((function.Span, "templates cannot define functions"));
                 return;
             case ScriptVariableGlobal global when !isMember:
                 uses.Add(global);
@@ -143,7 +147,7 @@ internal static class TemplateChecks
         for (var i = 0; i < node.ChildrenCount; i++)
         {
             var child = node.GetChildren(i);
-            Walk(child, known, uses, isMember: node is ScriptMemberExpression member && ReferenceEquals(child, member.Member));
+            Walk(child, known, uses, findings, isMember: node is ScriptMemberExpression member && ReferenceEquals(child, member.Member));
         }
     }
 }

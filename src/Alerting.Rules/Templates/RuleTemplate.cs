@@ -141,12 +141,11 @@ public sealed partial class RuleTemplate
             throw Fail(msg.Span.Start.Line + 1, msg.Span.Start.Column + 1, $"not a valid Scriban template: {msg.Message}");
         }
 
-        var unknown = TemplateChecks.UndeclaredVariables(template.Page, parameters.Select(p => p.Name));
-        if (unknown.Count > 0)
+        var findings = TemplateChecks.Check(template.Page, parameters.Select(p => p.Name).ToList());
+        if (findings.Count > 0)
         {
-            throw new RuleSetException(unknown
-                .Select(u => new RuleError(null, name, u.Span.Start.Line + 1, u.Span.Start.Column + 1,
-                    $"{file}: '{u.Name}' is neither a declared parameter ({string.Join(", ", parameters.Select(p => p.Name))}) nor set by the template; templates have no built-in functions"))
+            throw new RuleSetException(findings
+                .Select(f => new RuleError(null, name, f.Span.Start.Line + 1, f.Span.Start.Column + 1, $"{file}: {f.Message}"))
                 .ToList());
         }
 
