@@ -322,6 +322,22 @@ public sealed class TemplateSpec
         Assert.Equal((10, 29), (error.Line, error.Column)); // the {{ text }} expression: a string is no integer
         Assert.Contains("(rendered line: unless Recover(ErrCode = \"x\") or Recover(Nope = 1))", error.Message, StringComparison.Ordinal);
 
+        var raw = TemplateLibrary.FromSources([KeyValuePair.Create("t", """
+            {{##
+            @param codes list<integer>
+            ##}}
+
+            match all(
+            {{~ for c in codes ~}}
+            {{ if !for.first }}, {{ end }}Fault(ErrCode = {{ c }})
+            {{ end ~}}
+            ) within 1m
+            unless Recover(Nope = 1)
+            alert "X" priority 1
+            """)]);
+        var rawError = Assert.Single(RuleSetCompiler.Compile(1, [new RuleInstance("r", "t", new Dictionary<string, object?> { ["codes"] = new[] { 1, 2, 3 } })], raw, Schema).Errors);
+        Assert.Equal((10, 16), (rawError.Line, rawError.Column)); // 'Nope', written as is by the template
+
         var text = result.Errors[0].Message;
         var second = RuleSetCompiler.Compile(1, [new RuleInstance("r", "t", new Dictionary<string, object?> { ["codes"] = new[] { 1, 2, 3 }, ["text"] = "x" }) with { Parameters = new Dictionary<string, object?> { ["codes"] = new[] { 4 }, ["text"] = "y" } }], lib, Schema);
         Assert.Equal((10, 29), (second.Errors[0].Line, second.Errors[0].Column));
