@@ -294,6 +294,11 @@ public sealed partial class RuleTemplate
         {
             throw new RuleSetException([new RuleError(ruleId, Name, ex.Span.Start.Line + 1, ex.Span.Start.Column + 1, $"{File}: rendering failed: {ex.OriginalMessage}")]);
         }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or InvalidCastException or OverflowException or FormatException)
+        {
+            // what Scriban lets through unwrapped (e.g. a conversion an operator could not make) refuses the rule, never the whole update
+            throw new RuleSetException([new RuleError(ruleId, Name, 0, 0, $"{File}: rendering failed: {ex.Message}")]);
+        }
 
         return context.Result();
     }
