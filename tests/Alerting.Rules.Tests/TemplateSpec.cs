@@ -145,6 +145,21 @@ public sealed class TemplateSpec
     }
 
     [Fact]
+    public void Member_names_and_object_keys_must_not_be_taken_for_variables()
+    {
+        var lib = TemplateLibrary.FromSources([KeyValuePair.Create("t", """
+            {{##
+            @param codes list<integer>
+            ##}}
+            {{ o = { first: codes[0] } }}match count(Fault(ErrCode = {{ o.first }})) >= {{ codes.size }} within 1m
+            alert "X" priority 1
+            """)]);
+        var result = RuleSetCompiler.Compile(1, [new RuleInstance("t", "t", new Dictionary<string, object?> { ["codes"] = new[] { 7, 8, 9 } })], lib, Schema);
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        Assert.Contains("count(Fault(ErrCode = 7)) >= 3 within 1m", result.RuleSet!.Rules[0].Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_rule_longer_than_the_output_limit_must_fail_to_render_not_be_cut()
     {
         var lib = TemplateLibrary.FromSources([KeyValuePair.Create("long", """

@@ -147,7 +147,9 @@ internal static class TemplateChecks
         for (var i = 0; i < node.ChildrenCount; i++)
         {
             var child = node.GetChildren(i);
-            Walk(child, known, uses, findings, isMember: node is ScriptMemberExpression member && ReferenceEquals(child, member.Member));
+            var isName = (node is ScriptMemberExpression member && ReferenceEquals(child, member.Member))
+                || (node is ScriptObjectMember key && ReferenceEquals(child, key.Name)); // { name: value }
+            Walk(child, known, uses, findings, isName);
         }
     }
 }
