@@ -11,7 +11,7 @@ internal static class AlertCtl
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var rulesOption = new Option<FileInfo>("--rules") { Description = "HOCON rule file: rules = [ { id, template, params { … } } … ]", Required = true };
-        var templatesOption = new Option<DirectoryInfo?>("--templates") { Description = "Folder of *.hbs rule templates (default: ./templates, else the ones shipped with alertctl)" };
+        var templatesOption = new Option<DirectoryInfo?>("--templates") { Description = "Folder of *.sbn (Scriban) rule templates (default: ./templates, else the ones shipped with alertctl)" };
         var eventsOption = new Option<FileInfo>("--events") { Description = "Events, one JSON record per line in the default source's shape, in arrival order", Required = true };
         var configOption = new Option<FileInfo?>("--config") { Description = "HOCON configuration whose alerting.sources defines the event source (default: the seed's source)" };
 

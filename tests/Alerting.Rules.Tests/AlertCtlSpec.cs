@@ -102,15 +102,60 @@ public sealed class AlertCtlSpec : IDisposable
         var test = Run("rules", "test", "--rules", rules, "--events", Write("e.jsonl", Events[0]));
         Assert.Equal(2, test.Code);
         Assert.Empty(test.Out);
-        Assert.Contains("rule 'ab' (template 'fault-pair'): parameter 'codeB' must be an integer", test.Err, StringComparison.Ordinal);
-        Assert.Contains("rule 'zz' (template 'nope'): unknown template 'nope'", test.Err, StringComparison.Ordinal);
+        Assert.Equal(
+            [
+                $"rule 'ab' (template 'fault-pair') at line 2, column 71: {rules}: parameter 'codeB' must be an integer, got \"102) or any(\"",
+                $"rule 'zz' (template 'nope') at line 3, column 27: {rules}: unknown template 'nope'",
+                "rule set refused: 2 error(s)",
+            ],
+            test.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
         var validate = Run("rules", "validate", "--rules", rules);
         Assert.Equal(2, validate.Code);
+        Assert.Empty(validate.Out);
+        Assert.Equal(test.Err, validate.Err);
 
         var broken = Run("rules", "validate", "--rules", Write("broken.conf", "rules = [\n  { id = \"ab\", template = \n"));
         Assert.Equal(2, broken.Code);
         Assert.Contains("broken.conf", broken.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Rules_test_must_carry_a_string_parameter_through_as_data_however_it_tries_to_break_out()
+    {
+        var rules = Write("inject.conf", """
+            rules = [
+              { id = "ab", template = "fault-pair", params { codeA = 101, codeB = 102, window = 1m, priority = 2,
+                alertType = "X\" priority 9 delay 1h // {{ codeA }} \\" } }
+            ]
+            """);
+        var (code, stdout, stderr) = Run("rules", "test", "--rules", rules, "--events", Write("e.jsonl", string.Join('\n', Events[0], Events[2])));
+        Assert.True(code == 0, stderr);
+        var alert = Assert.Single(Lines(stdout));
+        Assert.Equal("X\" priority 9 delay 1h // {{ codeA }} \\", alert.GetProperty("alertType").GetString());
+        Assert.Equal((2, 0L), (alert.GetProperty("priority").GetInt32(), alert.GetProperty("delayMs").GetInt64()));
+    }
+
+    [Fact]
+    public void A_broken_or_handlebars_template_must_be_reported_with_file_line_and_column_and_exit_with_2()
+    {
+        var templates = Directory.CreateDirectory(Path.Combine(_dir, "templates")).FullName;
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "templates", "fault-pair.sbn"), Path.Combine(templates, "fault-pair.sbn"));
+        var broken = Write("templates/broken.sbn", "{{## @param code integer ##}}\nmatch count(Fault(ErrCode = {{ code }})) >= 2 within 1m\nalert {{ kode }} priority 1\n");
+        var legacy = Write("templates/old.hbs", "{{!-- @param code integer --}}\nmatch count(Fault(ErrCode = {{code}})) >= 2 within 1m alert \"X\" priority 1\n");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = AlertCtl.Run(["rules", "validate", "--rules", Write("rules.conf", Rules), "--templates", templates], stdout, stderr);
+
+        Assert.Equal(2, code);
+        Assert.Empty(stdout.ToString());
+        Assert.Equal(
+            [
+                $"template 'old' at line 1, column 1: {legacy}: a Handlebars template; templates are Scriban files now: rewrite it as old.sbn (see templates/README.md)",
+                $"template 'broken' at line 3, column 10: {broken}: 'kode' is neither a declared parameter (code) nor set by the template; templates have no built-in functions",
+                "rule set refused",
+            ],
+            stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Fact]
@@ -119,7 +164,8 @@ public sealed class AlertCtlSpec : IDisposable
         var example = Path.Combine(AppContext.BaseDirectory, "templates", "rules.example.conf");
         var (code, stdout, stderr) = Run("rules", "validate", "--rules", example);
         Assert.True(code == 0, stderr);
-        Assert.Contains("rule(s) valid", stdout, StringComparison.Ordinal);
+        Assert.Equal("3 rule(s) valid\n", stdout);
+        Assert.Empty(stderr);
     }
 
     [Fact]

@@ -34,6 +34,17 @@ public abstract class AlertRuleStoreSpec
     }
 
     [Fact]
+    public async Task A_bad_row_must_be_refused_naming_the_table()
+    {
+        await Store.ApplySchemaAsync(CancellationToken.None);
+        await Store.UpsertAsync(Pair("bad") with { Parameters = new Dictionary<string, object?> { ["codeA"] = "101) or any(", ["codeB"] = 102, ["window"] = "1m", ["alertType"] = "X", ["priority"] = 2 } }, CancellationToken.None);
+        var rules = (await Store.LoadAsync(CancellationToken.None)).Where(r => r.Id == "bad");
+
+        var error = Assert.Single(RuleSetCompiler.Compile(1, rules, ShippedTemplatesSpec.Library, RuleTestKit.Schema).Errors);
+        Assert.Equal("rule 'bad' (template 'fault-pair'): alert_rules: parameter 'codeA' must be an integer, got \"101) or any(\"", error.ToString());
+    }
+
+    [Fact]
     public async Task Upsert_must_replace_and_delete_must_remove()
     {
         await Store.ApplySchemaAsync(CancellationToken.None);

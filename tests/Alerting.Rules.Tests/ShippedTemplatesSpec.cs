@@ -26,6 +26,23 @@ public sealed class ShippedTemplatesSpec
         Assert.All(Library.Templates, t => Assert.NotEmpty(t.Description));
     }
 
+    /// <summary>The rules the Handlebars templates rendered for the example rule set: the Scriban ones must render the same.</summary>
+    [Theory]
+    [InlineData("fault-pair", "codeA=101;codeB=102;window=1m;alertType=FAULT_PAIR;priority=2",
+        "match all(Fault(ErrCode = 101), Fault(ErrCode = 102)) within 1m|unless Recover(ErrCode = 101)|revoke when Run or Recover(ErrCode in [101, 102])|alert \"FAULT_PAIR\" priority 2 delay 0ms")]
+    [InlineData("fault-then-alarm", "code=103;window=1m;alertType=FAULT_ALARM;priority=3;delay=30s",
+        "match seq(Fault(ErrCode = 103), Alarm) within 1m|unless Run|revoke when Run or Recover(ErrCode = 103)|alert \"FAULT_ALARM\" priority 3 delay 30s")]
+    [InlineData("threshold", "code=5;count=3;window=10m;alertType=FAULT_REPEATED;priority=4",
+        "match count(Fault(ErrCode = 5)) >= 3 within 10m|revoke when Recover(ErrCode = 5) or Run|alert \"FAULT_REPEATED\" priority 4 delay 0ms")]
+    [InlineData("heartbeat-missing", "trigger=Run;expected=Heartbeat;window=5m;alertType=HEARTBEAT_MISSING;priority=5",
+        "match absent(\"Run\", \"Heartbeat\") within 5m|revoke when \"Heartbeat\"|alert \"HEARTBEAT_MISSING\" priority 5 delay 0ms")]
+    public void Shipped_templates_must_render_the_rules_they_rendered_before_the_move_to_scriban(string template, string parameters, string expected)
+    {
+        var values = parameters.Split(';').Select(p => p.Split('=')).ToDictionary(p => p[0], p => (object?)p[1]);
+        var rule = Assert.Single(Rule(template, [.. values.Select(v => (v.Key, v.Value))]).Rules);
+        Assert.Equal(expected.Split('|'), rule.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
     [Fact]
     public void Fault_pair_must_fire_for_both_faults_in_either_order_within_the_window()
     {

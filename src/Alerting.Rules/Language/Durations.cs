@@ -20,7 +20,7 @@ public static class Durations
         _ => 0,
     };
 
-    /// <summary>Parses <c>&lt;integer&gt;[ ]&lt;unit&gt;</c>; false for anything else.</summary>
+    /// <summary>Parses <c>&lt;integer&gt;[ ]&lt;unit&gt;</c>; false for anything else, and for a duration too long to hold in milliseconds.</summary>
     public static bool TryParse(string text, out long millis)
     {
         millis = 0;
@@ -45,7 +45,12 @@ public static class Durations
             return false;
         }
 
-        millis = checked(n * per);
+        if (n > long.MaxValue / per)
+        {
+            return false; // too long to hold in milliseconds
+        }
+
+        millis = n * per;
         return true;
     }
 

@@ -4,7 +4,8 @@ namespace Alerting.Rules;
 
 /// <summary>
 /// One error found in a template or a rule: which rule and template it concerns, where (1-based line and
-/// column in the template file or rule text) and what is wrong.
+/// column in the template file, or in the rule file for a parameter or template name given there; the
+/// message then starts with that file) and what is wrong.
 /// </summary>
 /// <param name="RuleId">The rule instance id, or null for an error in a template on its own.</param>
 /// <param name="Template">The template name, or null for a rule written directly in the rule language.</param>

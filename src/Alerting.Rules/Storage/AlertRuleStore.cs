@@ -28,6 +28,9 @@ public sealed class AlertRuleStore
         _dialect = dialect;
     }
 
+    /// <summary>The origin of a rule read from the table: errors name the table (a row has no line or column).</summary>
+    private static readonly RuleOrigin TableOrigin = new("alert_rules", 0, 0);
+
     private string JsonParam => _dialect == AlertRuleDialect.PostgreSql ? "CAST(@params AS jsonb)" : "@params";
 
     private string JsonColumn => _dialect == AlertRuleDialect.PostgreSql ? "params::text" : "params";
@@ -85,7 +88,7 @@ public sealed class AlertRuleStore
             var parameters = doc.RootElement.ValueKind == JsonValueKind.Object
                 ? doc.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value.Clone(), StringComparer.Ordinal)
                 : new Dictionary<string, object?>(StringComparer.Ordinal);
-            rules.Add(new RuleInstance(reader.GetString(0), reader.GetString(1), parameters, reader.GetBoolean(3), reader.GetInt32(4)));
+            rules.Add(new RuleInstance(reader.GetString(0), reader.GetString(1), parameters, reader.GetBoolean(3), reader.GetInt32(4)) { Origin = TableOrigin });
         }
 
         return rules;

@@ -115,7 +115,21 @@ public static class RuleFile
                 errors.Add(At($"{path}.{key}", id, template, $"unknown rule setting '{key}' (id, template, params, enabled, version)"));
             }
 
-            rules.Add(new RuleInstance(id, template, parameters, enabled.Value, version));
+            var at = document.PositionOf(path);
+            var keys = new Dictionary<string, (int Line, int Column)>(StringComparer.Ordinal);
+            foreach (var key in o.Keys)
+            {
+                var kp = document.PositionOf($"{path}.{key}");
+                keys[key] = (kp.Line, kp.Column);
+            }
+
+            foreach (var name in parameters.Keys)
+            {
+                var pp = document.PositionOf($"{path}.params.{name}");
+                keys["params." + name] = (pp.Line, pp.Column);
+            }
+
+            rules.Add(new RuleInstance(id, template, parameters, enabled.Value, version) { Origin = new RuleOrigin(at.File, at.Line, at.Column) { Keys = keys } });
         }
 
         return errors.Count > 0 ? throw new RuleSetException(errors) : rules;

@@ -2,35 +2,46 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Alerting.Rules.Language;
-using HandlebarsDotNet;
+using Scriban;
+using Scriban.Parsing;
+using Scriban.Runtime;
+using Scriban.Syntax;
 
 namespace Alerting.Rules.Templates;
 
 /// <summary>
-/// A Handlebars.Net template that renders a rule in the rule language. Its header, a Handlebars comment at
-/// the top of the file, declares the parameters: one <c>@param name type [= default]</c> per line, types
-/// <c>integer</c>, <c>number</c>, <c>string</c>, <c>duration</c> or <c>list&lt;type&gt;</c>. The header is
-/// replaced by blank lines before compiling, so a line of the rendered rule is the same line of the file.
+/// A Scriban template that renders a rule in the rule language. Its header, a Scriban comment at the top of
+/// the file (<c>{{## … ##}}</c>), declares the parameters: one <c>@param name type [= default]</c> per line,
+/// types <c>integer</c>, <c>number</c>, <c>string</c>, <c>duration</c> or <c>list&lt;type&gt;</c>.
 /// </summary>
+/// <remarks>
+/// The engine is strict: no built-in functions (so no <c>include</c>, no file or clock access), no .NET
+/// members, every variable must be a declared parameter or set by the template itself (checked at load in
+/// every branch, and again while rendering), loops, recursion and output are bounded. A value reaches the
+/// output only through <see cref="RuleText"/>: a string is always one quoted, escaped literal, so no
+/// parameter value can change the structure of the rule. Errors in the rendered rule are reported at the
+/// template's line and column (the text a template writes is traced back to where it was written).
+/// </remarks>
 public sealed partial class RuleTemplate
 {
-    private static readonly IHandlebars Engine = Handlebars.Create(new HandlebarsConfiguration
-    {
-        NoEscape = true,
-        ThrowOnUnresolvedBindingExpression = true,
-    });
+    /// <summary>The largest rule a template may render, in characters.</summary>
+    public const int MaxOutputLength = 64 * 1024;
 
-    private readonly HandlebarsTemplate<object, object> _render;
+    private readonly Template _template;
 
-    private RuleTemplate(string name, string description, IReadOnlyList<TemplateParameter> parameters, HandlebarsTemplate<object, object> render)
+    private RuleTemplate(string name, string file, string description, IReadOnlyList<TemplateParameter> parameters, Template template)
     {
         Name = name;
+        File = file;
         Description = description;
         Parameters = parameters;
-        _render = render;
+        _template = template;
     }
 
     public string Name { get; }
+
+    /// <summary>The file the template was read from (its name when it was given as text), as errors name it.</summary>
+    public string File { get; }
 
     /// <summary>The header's text other than the parameter lines.</summary>
     public string Description { get; }
@@ -40,16 +51,17 @@ public sealed partial class RuleTemplate
     [GeneratedRegex(@"^\s*@param\s+(?<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?<type>[a-z<> ]+?)\s*(=\s*(?<default>.*?))?\s*$", RegexOptions.CultureInvariant)]
     private static partial Regex ParamLine();
 
-    [GeneratedRegex(@"(\d+):(\d+)", RegexOptions.CultureInvariant)]
-    private static partial Regex Position();
-
-    /// <summary>Parses and checks a template; throws <see cref="RuleSetException"/> with the template name, line and column.</summary>
-    public static RuleTemplate Parse(string name, string text)
+    /// <summary>
+    /// Parses and checks a template; throws <see cref="RuleSetException"/> whose errors name the template
+    /// and carry its line and column (the message starts with <paramref name="file"/>, or the name).
+    /// </summary>
+    public static RuleTemplate Parse(string name, string text, string? file = null)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(text);
+        file ??= name;
         text = text.Replace("\r\n", "\n", StringComparison.Ordinal);
-        RuleSetException Fail(int line, int column, string message) => new([new RuleError(null, name, line, column, message)]);
+        RuleSetException Fail(int line, int column, string message) => new([new RuleError(null, name, line, column, $"{file}: {message}")]);
 
         var parameters = new List<TemplateParameter>();
         var description = new StringBuilder();
@@ -57,13 +69,18 @@ public sealed partial class RuleTemplate
         var lead = text.Length - text.TrimStart().Length;
         if (text.AsSpan(lead).StartsWith("{{!--", StringComparison.Ordinal))
         {
-            var end = text.IndexOf("--}}", lead, StringComparison.Ordinal);
+            throw Fail(LineOf(text, lead), 1, "a Handlebars header ('{{!--'): templates are Scriban now; write the header as '{{## … ##}}' and each parameter as '{{ name }}' (see templates/README.md)");
+        }
+
+        if (text.AsSpan(lead).StartsWith("{{##", StringComparison.Ordinal))
+        {
+            var end = text.IndexOf("##}}", lead + 4, StringComparison.Ordinal);
             if (end < 0)
             {
-                throw Fail(LineOf(text, lead), 1, "the header comment '{{!--' is not closed with '--}}'");
+                throw Fail(LineOf(text, lead), 1, "the header comment '{{##' is not closed with '##}}'");
             }
 
-            var header = text[(lead + 5)..end];
+            var header = text[(lead + 4)..end];
             var firstLine = LineOf(text, lead);
             var lines = header.Split('\n');
             for (var i = 0; i < lines.Length; i++)
@@ -81,7 +98,8 @@ public sealed partial class RuleTemplate
 
                 var m = ParamLine().Match(line);
                 var lineNo = firstLine + i;
-                var col = line.Length - line.TrimStart().Length + 1;
+                var offset = i == 0 ? lead + 4 - LineStart(text, lead) : 0; // the first line starts after '{{##'
+                var col = offset + line.Length - line.TrimStart().Length + 1;
                 if (!m.Success)
                 {
                     throw Fail(lineNo, col, "expected '@param name type [= default]'");
@@ -90,74 +108,75 @@ public sealed partial class RuleTemplate
                 var pname = m.Groups["name"].Value;
                 if (!TemplateParameter.TryParseType(m.Groups["type"].Value, out var kind, out var isList))
                 {
-                    throw Fail(lineNo, m.Groups["type"].Index + 1, $"unknown parameter type '{m.Groups["type"].Value}' (integer, number, string, duration, list<…>)");
+                    throw Fail(lineNo, offset + m.Groups["type"].Index + 1, $"unknown parameter type '{m.Groups["type"].Value}' (integer, number, string, duration, list<…>)");
                 }
 
                 if (parameters.Any(p => p.Name == pname))
                 {
-                    throw Fail(lineNo, m.Groups["name"].Index + 1, $"parameter '{pname}' is declared twice");
+                    throw Fail(lineNo, offset + m.Groups["name"].Index + 1, $"parameter '{pname}' is declared twice");
                 }
 
-                string? rendered = null;
+                object? defaultValue = null;
                 if (m.Groups["default"].Success)
                 {
                     var probe = new TemplateParameter(pname, kind, isList, null);
-                    if (!probe.TryRender(ParseDefault(m.Groups["default"].Value, isList), out rendered, out var error))
+                    if (!probe.TryConvert(ParseDefault(m.Groups["default"].Value, isList), out defaultValue, out var error))
                     {
-                        throw Fail(lineNo, m.Groups["default"].Index + 1, $"bad default: {error}");
+                        throw Fail(lineNo, offset + m.Groups["default"].Index + 1, $"bad default: {error}");
                     }
                 }
 
-                parameters.Add(new TemplateParameter(pname, kind, isList, rendered));
+                parameters.Add(new TemplateParameter(pname, kind, isList, defaultValue));
             }
 
-            // keep the line numbers of the body: the header becomes as many empty lines
+            // the header becomes as many empty lines, so a line of the body keeps its number
             body = text[..lead] + new string('\n', header.Count(c => c == '\n')) + text[(end + 4)..];
         }
 
-        HandlebarsTemplate<object, object> render;
-        try
+        var template = Template.Parse(body, file, new ParserOptions { ExpressionDepthLimit = 64 }, new LexerOptions { Lang = ScriptLang.Default, Mode = ScriptMode.Default });
+        if (template.HasErrors)
         {
-            render = Engine.Compile(body);
-        }
-        catch (HandlebarsException ex)
-        {
-            var at = Position().Match(ex.Message);
-            throw at.Success
-                ? Fail(int.Parse(at.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(at.Groups[2].Value, CultureInfo.InvariantCulture), $"not a valid Handlebars template: {ex.Message}")
-                : Fail(0, 0, $"not a valid Handlebars template: {ex.Message}");
+            // the first error only: the ones after it mostly follow from it
+            var msg = template.Messages.First(m => m.Type == ParserMessageType.Error);
+            throw Fail(msg.Span.Start.Line + 1, msg.Span.Start.Column + 1, $"not a valid Scriban template: {msg.Message}");
         }
 
-        var template = new RuleTemplate(name, description.ToString().Trim(), parameters, render);
+        var findings = TemplateChecks.Check(template.Page, parameters.Select(p => p.Name).ToList());
+        if (findings.Count > 0)
+        {
+            throw new RuleSetException(findings
+                .Select(f => new RuleError(null, name, f.Span.Start.Line + 1, f.Span.Start.Column + 1, $"{file}: {f.Message}"))
+                .ToList());
+        }
+
+        var result = new RuleTemplate(name, file, description.ToString().Trim(), parameters, template);
 
         // render with sample values and parse the result, so a template with a broken rule is refused at load
-        var sample = parameters.ToDictionary(p => p.Name, p => (object?)(p.DefaultRendered ?? p.Kind switch
-        {
-            ParameterKind.Integer => p.IsList ? "1, 2" : "1",
-            ParameterKind.Number => p.IsList ? "1.5, 2.5" : "1.5",
-            ParameterKind.String => p.IsList ? "\"a\", \"b\"" : "A",
-            _ => p.IsList ? "1s, 2s" : "1m",
-        }));
-        string text2;
+        var sample = parameters.ToDictionary(p => p.Name, p => p.DefaultValue ?? Sample(p), StringComparer.Ordinal);
+        var rendered = result.RenderConverted(sample, null);
         try
         {
-            text2 = render(sample);
-        }
-        catch (Exception ex) when (ex is HandlebarsException or HandlebarsDotNet.Compiler.HandlebarsUndefinedBindingException)
-        {
-            throw Fail(0, 0, $"rendering failed (is every {{{{name}}}} a declared parameter?): {ex.Message}");
-        }
-
-        try
-        {
-            Parser.Parse(text2);
+            Language.Parser.Parse(rendered.Text);
         }
         catch (RuleSyntaxException ex)
         {
-            throw Fail(ex.Line, ex.Column, ex.Message + RenderedLine(text2, ex.Line));
+            var (line, column) = rendered.TemplatePosition(ex.Line, ex.Column);
+            throw Fail(line, column, ex.Message + RenderedLine(rendered.Text, ex.Line));
         }
 
-        return template;
+        return result;
+    }
+
+    private static object Sample(TemplateParameter p)
+    {
+        object one = p.Kind switch
+        {
+            ParameterKind.Integer => 1L,
+            ParameterKind.Number => 1.5,
+            ParameterKind.String => "A",
+            _ => new RuleDuration(60_000),
+        };
+        return p.IsList ? new List<object> { one, one }.AsReadOnly() : one;
     }
 
     private static object? ParseDefault(string text, bool isList)
@@ -184,24 +203,44 @@ public sealed partial class RuleTemplate
 
     private static int LineOf(string text, int index) => 1 + text.AsSpan(0, index).Count('\n');
 
+    private static int LineStart(string text, int index) => text.LastIndexOf('\n', Math.Max(0, index - 1)) + 1;
+
     internal static string RenderedLine(string text, int line)
     {
         var lines = text.Split('\n');
-        return line >= 1 && line <= lines.Length ? $" (rendered line: {lines[line - 1].Trim()})" : "";
+        if (line < 1 || line > lines.Length)
+        {
+            return "";
+        }
+
+        var shown = lines[line - 1].Trim();
+        return $" (rendered line: {(shown.Length > 200 ? shown[..200] + "…" : shown)})";
     }
 
     /// <summary>
-    /// Validates the values against the declared parameters (unknown names, missing required ones, wrong
-    /// types and unsafe strings are errors) and renders the rule text.
+    /// Validates the values against the declared parameters (unknown names, missing required ones and
+    /// values of the wrong type are errors) and renders the rule. Parameter errors are placed at the value's
+    /// position in the rule file when <paramref name="origin"/> gives it; rendering errors at the template's.
     /// </summary>
-    public string Render(IReadOnlyDictionary<string, object?> values, string? ruleId = null)
+    public RenderedRule Render(IReadOnlyDictionary<string, object?> values, string? ruleId = null, RuleOrigin? origin = null)
     {
         ArgumentNullException.ThrowIfNull(values);
         var errors = new List<RuleError>();
-        var rendered = new Dictionary<string, object?>(StringComparer.Ordinal);
+        RuleError ParameterError(string key, string message)
+        {
+            if (origin is null)
+            {
+                return new RuleError(ruleId, Name, 0, 0, message);
+            }
+
+            var (line, column) = origin.Of(key);
+            return new RuleError(ruleId, Name, line, column, $"{origin.File}: {message}");
+        }
+
+        var converted = new Dictionary<string, object>(StringComparer.Ordinal);
         foreach (var name in values.Keys.Where(k => Parameters.All(p => p.Name != k)).Order(StringComparer.Ordinal))
         {
-            errors.Add(new RuleError(ruleId, Name, 0, 0, $"unknown parameter '{name}' (declared: {string.Join(", ", Parameters.Select(p => p.Name))})"));
+            errors.Add(ParameterError("params." + name, $"unknown parameter '{name}' (declared: {string.Join(", ", Parameters.Select(p => p.Name))})"));
         }
 
         foreach (var p in Parameters)
@@ -210,23 +249,23 @@ public sealed partial class RuleTemplate
             {
                 if (p.IsRequired)
                 {
-                    errors.Add(new RuleError(ruleId, Name, 0, 0, $"parameter '{p.Name}' is required"));
+                    errors.Add(ParameterError("params", $"parameter '{p.Name}' is required"));
                 }
                 else
                 {
-                    rendered[p.Name] = p.DefaultRendered;
+                    converted[p.Name] = p.DefaultValue!;
                 }
 
                 continue;
             }
 
-            if (p.TryRender(value, out var text, out var error))
+            if (p.TryConvert(value, out var typed, out var error))
             {
-                rendered[p.Name] = text;
+                converted[p.Name] = typed!;
             }
             else
             {
-                errors.Add(new RuleError(ruleId, Name, 0, 0, error));
+                errors.Add(ParameterError("params." + p.Name, error));
             }
         }
 
@@ -235,8 +274,87 @@ public sealed partial class RuleTemplate
             throw new RuleSetException(errors);
         }
 
-        return _render(rendered);
+        return RenderConverted(converted, ruleId);
+    }
+
+    private RenderedRule RenderConverted(IReadOnlyDictionary<string, object> values, string? ruleId)
+    {
+        var globals = new ScriptObject(StringComparer.Ordinal);
+        foreach (var (name, value) in values)
+        {
+            globals.SetValue(name, value is IReadOnlyList<object> list ? new ScriptArray(list) : value, readOnly: true);
+        }
+
+        var context = new RuleRenderContext(globals);
+        try
+        {
+            _template.Render(context);
+        }
+        catch (ScriptRuntimeException ex)
+        {
+            throw new RuleSetException([new RuleError(ruleId, Name, ex.Span.Start.Line + 1, ex.Span.Start.Column + 1, $"{File}: rendering failed: {ex.OriginalMessage}")]);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or InvalidCastException or OverflowException or FormatException)
+        {
+            // what Scriban lets through unwrapped (e.g. a conversion an operator could not make) refuses the rule, never the whole update
+            throw new RuleSetException([new RuleError(ruleId, Name, 0, 0, $"{File}: rendering failed: {ex.Message}")]);
+        }
+
+        return context.Result();
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Name}({string.Join(", ", Parameters.Select(p => p.Name))})");
+}
+
+/// <summary>
+/// A rendered rule: its text, and where each part of it was written in the template, so an error in the
+/// rule can be reported at the template's line and column.
+/// </summary>
+public sealed class RenderedRule
+{
+    private readonly (int Offset, int Line, int Column, bool Raw)[] _segments;
+
+    internal RenderedRule(string text, (int Offset, int Line, int Column, bool Raw)[] segments)
+    {
+        Text = text;
+        _segments = segments;
+    }
+
+    /// <summary>The rule text.</summary>
+    public string Text { get; }
+
+    /// <summary>
+    /// The template position (1-based) of a 1-based position in <see cref="Text"/>: the same character for
+    /// text written as is by the template, the start of the <c>{{ … }}</c> expression for a value it wrote.
+    /// </summary>
+    public (int Line, int Column) TemplatePosition(int line, int column)
+    {
+        var offset = 0;
+        for (var l = 1; l < line && offset < Text.Length; l++)
+        {
+            var next = Text.IndexOf('\n', offset);
+            offset = next < 0 ? Text.Length : next + 1;
+        }
+
+        offset = Math.Min(Text.Length, offset + Math.Max(0, column - 1));
+        var i = Array.FindLastIndex(_segments, s => s.Offset <= offset);
+        if (i < 0)
+        {
+            return (line, column);
+        }
+
+        var seg = _segments[i];
+        if (!seg.Raw)
+        {
+            return (seg.Line, seg.Column);
+        }
+
+        var (tl, tc) = (seg.Line, seg.Column);
+        for (var k = seg.Offset; k < offset; k++)
+        {
+            (tl, tc) = Text[k] == '\n' ? (tl + 1, 1) : (tl, tc + 1);
+        }
+
+        return (tl, tc);
+    }
 }

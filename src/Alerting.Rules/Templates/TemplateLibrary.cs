@@ -1,8 +1,11 @@
 namespace Alerting.Rules.Templates;
 
-/// <summary>The rule templates by name: the <c>*.hbs</c> files of a folder (name = file name without extension).</summary>
+/// <summary>The rule templates by name: the <c>*.sbn</c> (Scriban) files of a folder (name = file name without extension).</summary>
 public sealed class TemplateLibrary
 {
+    /// <summary>The extension of a template file.</summary>
+    public const string Extension = ".sbn";
+
     private readonly Dictionary<string, RuleTemplate> _templates;
 
     private TemplateLibrary(Dictionary<string, RuleTemplate> templates) => _templates = templates;
@@ -11,17 +14,40 @@ public sealed class TemplateLibrary
 
     public bool TryGet(string name, out RuleTemplate template) => _templates.TryGetValue(name, out template!);
 
-    /// <summary>Parses the given templates; throws <see cref="RuleSetException"/> listing every broken one.</summary>
+    /// <summary>Parses the given templates (name, text); throws <see cref="RuleSetException"/> listing every broken one.</summary>
     public static TemplateLibrary FromSources(IEnumerable<KeyValuePair<string, string>> sources)
     {
         ArgumentNullException.ThrowIfNull(sources);
+        return Build(sources.Select(s => (s.Key, s.Value, (string?)null)), []);
+    }
+
+    /// <summary>
+    /// Loads every <c>*.sbn</c> file of a folder. A Handlebars template (<c>*.hbs</c>) without a <c>*.sbn</c>
+    /// of the same name is an error naming the file (it would otherwise vanish from the rule set); one that
+    /// has it (e.g. an old copy in an output folder that was built over) is ignored.
+    /// </summary>
+    public static TemplateLibrary LoadDirectory(string directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        var legacy = Directory.EnumerateFiles(directory, "*.hbs")
+            .Where(f => !File.Exists(Path.ChangeExtension(f, Extension)))
+            .Order(StringComparer.Ordinal)
+            .Select(f => new RuleError(null, Path.GetFileNameWithoutExtension(f), 1, 1,
+                $"{f}: a Handlebars template; templates are Scriban files now: rewrite it as {Path.GetFileNameWithoutExtension(f)}{Extension} (see templates/README.md)"))
+            .ToList();
+        return Build(Directory.EnumerateFiles(directory, "*" + Extension)
+            .Order(StringComparer.Ordinal)
+            .Select(f => (Path.GetFileNameWithoutExtension(f), File.ReadAllText(f), (string?)f)), legacy);
+    }
+
+    private static TemplateLibrary Build(IEnumerable<(string Name, string Text, string? File)> sources, List<RuleError> errors)
+    {
         var templates = new Dictionary<string, RuleTemplate>(StringComparer.Ordinal);
-        var errors = new List<RuleError>();
-        foreach (var (name, text) in sources)
+        foreach (var (name, text, file) in sources)
         {
             try
             {
-                templates[name] = RuleTemplate.Parse(name, text);
+                templates[name] = RuleTemplate.Parse(name, text, file);
             }
             catch (RuleSetException ex)
             {
@@ -30,14 +56,5 @@ public sealed class TemplateLibrary
         }
 
         return errors.Count > 0 ? throw new RuleSetException(errors) : new TemplateLibrary(templates);
-    }
-
-    /// <summary>Loads every <c>*.hbs</c> file of a folder.</summary>
-    public static TemplateLibrary LoadDirectory(string directory)
-    {
-        ArgumentNullException.ThrowIfNull(directory);
-        return FromSources(Directory.EnumerateFiles(directory, "*.hbs")
-            .Order(StringComparer.Ordinal)
-            .Select(f => KeyValuePair.Create(Path.GetFileNameWithoutExtension(f), File.ReadAllText(f))));
     }
 }

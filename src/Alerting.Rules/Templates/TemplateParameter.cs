@@ -10,25 +10,33 @@ public enum ParameterKind
 {
     Integer,
     Number,
-    /// <summary>Text from a safe pattern: letters, digits, space and <c>_ . : / @ -</c>, at most 200 characters.</summary>
+    /// <summary>Text, always rendered as a quoted, escaped string literal of the rule language.</summary>
     String,
     Duration,
 }
 
 /// <summary>
-/// A declared template parameter: name, type (optionally a list of that type) and default. Values are
-/// validated and rendered by the parameter itself, never passed through as text, so no value can inject
-/// rule text: integers and numbers are re-formatted, durations re-written in canonical units, strings must
-/// match <see cref="SafeString"/> (no quotes, backslashes, braces or line breaks).
+/// A declared template parameter: name, type (optionally a list of that type) and default. A value is
+/// validated and converted to its type before the template sees it (<see cref="TryConvert"/>); the template
+/// then writes it only through <see cref="RuleText"/>, so a string is always one quoted literal and no
+/// value can change the structure of the rule: integers and numbers are re-formatted, durations re-written
+/// in canonical units, strings quoted and escaped (and refused when they hold control characters or line breaks,
+/// bidi controls or lone surrogates, or are longer than <see cref="MaxStringLength"/>).
 /// </summary>
 public sealed partial class TemplateParameter
 {
-    public TemplateParameter(string name, ParameterKind kind, bool isList, string? defaultRendered)
+    /// <summary>The longest string a string parameter (or a list item) may hold.</summary>
+    public const int MaxStringLength = 200;
+
+    /// <summary>The most items a list parameter may hold.</summary>
+    public const int MaxListLength = 100;
+
+    public TemplateParameter(string name, ParameterKind kind, bool isList, object? defaultValue)
     {
         Name = name;
         Kind = kind;
         IsList = isList;
-        DefaultRendered = defaultRendered;
+        DefaultValue = defaultValue;
     }
 
     public string Name { get; }
@@ -37,14 +45,10 @@ public sealed partial class TemplateParameter
 
     public bool IsList { get; }
 
-    /// <summary>The default value, already rendered; null when the parameter is required.</summary>
-    public string? DefaultRendered { get; }
+    /// <summary>The default value, already converted (see <see cref="TryConvert"/>); null when the parameter is required.</summary>
+    public object? DefaultValue { get; }
 
-    public bool IsRequired => DefaultRendered is null;
-
-    /// <summary>Strings a parameter of type string may hold.</summary>
-    [GeneratedRegex("^[A-Za-z0-9 _.:/@-]{0,200}$", RegexOptions.CultureInvariant)]
-    public static partial Regex SafeString();
+    public bool IsRequired => DefaultValue is null;
 
     [GeneratedRegex("^-?[0-9]{1,18}$", RegexOptions.CultureInvariant)]
     private static partial Regex IntegerText();
@@ -74,9 +78,14 @@ public sealed partial class TemplateParameter
         return ok;
     }
 
-    /// <summary>Validates a value and renders it as rule text; false with a reason when the value is not acceptable.</summary>
-    public bool TryRender(object? value, out string rendered, out string error)
+    /// <summary>
+    /// Validates a value and converts it to what the template sees: a <see cref="long"/>, a
+    /// <see cref="double"/>, a <see cref="string"/>, a <see cref="RuleDuration"/>, or for a list an
+    /// <see cref="IReadOnlyList{T}"/> of those. False with a reason when the value is not acceptable.
+    /// </summary>
+    public bool TryConvert(object? value, out object? converted, out string error)
     {
+        converted = null;
         if (IsList)
         {
             if (value is JsonElement { ValueKind: JsonValueKind.Array } array)
@@ -86,36 +95,46 @@ public sealed partial class TemplateParameter
 
             if (value is string || value is not IEnumerable items)
             {
-                rendered = "";
                 error = $"parameter '{Name}' must be a list of {KindName}s";
                 return false;
             }
 
-            var parts = new List<string>();
+            var list = new List<object>();
             foreach (var item in items)
             {
-                if (!TryRenderOne(item, out var one, out error))
+                if (list.Count == MaxListLength)
                 {
-                    rendered = "";
+                    error = string.Create(CultureInfo.InvariantCulture, $"parameter '{Name}' has more than {MaxListLength} items");
                     return false;
                 }
 
-                parts.Add(Kind == ParameterKind.String ? $"\"{one}\"" : one);
+                if (!TryConvertOne(item, out var one, out error))
+                {
+                    return false;
+                }
+
+                list.Add(one);
             }
 
-            rendered = string.Join(", ", parts);
+            converted = list.AsReadOnly();
             error = "";
             return true;
         }
 
-        return TryRenderOne(value, out rendered, out error);
+        if (TryConvertOne(value, out var single, out error))
+        {
+            converted = single;
+            return true;
+        }
+
+        return false;
     }
 
     private string KindName => Kind.ToString().ToLowerInvariant();
 
-    private bool TryRenderOne(object? value, out string rendered, out string error)
+    private bool TryConvertOne(object? value, out object converted, out string error)
     {
-        rendered = "";
+        converted = "";
         error = "";
         if (value is JsonElement json)
         {
@@ -125,6 +144,7 @@ public sealed partial class TemplateParameter
                 JsonValueKind.Number => json.TryGetInt64(out var l) ? l : json.GetDouble(),
                 JsonValueKind.True => true,
                 JsonValueKind.False => false,
+                JsonValueKind.Null => null,
                 _ => json.ToString(),
             };
         }
@@ -148,7 +168,7 @@ public sealed partial class TemplateParameter
                     return false;
                 }
 
-                rendered = integer.Value.ToString(CultureInfo.InvariantCulture);
+                converted = integer.Value;
                 return true;
             case ParameterKind.Number:
                 double? number = value switch
@@ -167,21 +187,28 @@ public sealed partial class TemplateParameter
                     return false;
                 }
 
-                rendered = number.Value.ToString("R", CultureInfo.InvariantCulture);
-                if (!rendered.Contains('.', StringComparison.Ordinal) && !rendered.Contains('E', StringComparison.Ordinal))
-                {
-                    rendered += ".0";
-                }
-
+                converted = number.Value;
                 return true;
             case ParameterKind.String:
-                if (value is not string text || !SafeString().IsMatch(text))
+                if (value is not string text)
                 {
-                    error = $"parameter '{Name}' must be a string of letters, digits, space and _ . : / @ - (at most 200), got {Describe(value)}";
+                    error = $"parameter '{Name}' must be a string, got {Describe(value)}";
                     return false;
                 }
 
-                rendered = text;
+                if (text.Length > MaxStringLength)
+                {
+                    error = string.Create(CultureInfo.InvariantCulture, $"parameter '{Name}' is longer than {MaxStringLength} characters ({text.Length})");
+                    return false;
+                }
+
+                if (RuleText.FindRefused(text) is { } bad)
+                {
+                    error = string.Create(CultureInfo.InvariantCulture, $"parameter '{Name}' holds the character U+{(int)text[bad]:X4} at position {bad + 1} (control characters, line breaks, bidi controls and lone surrogates are refused)");
+                    return false;
+                }
+
+                converted = text;
                 return true;
             default:
                 if (value is not string d2 || !Durations.TryParse(d2, out var ms))
@@ -190,7 +217,7 @@ public sealed partial class TemplateParameter
                     return false;
                 }
 
-                rendered = Durations.Format(ms);
+                converted = new RuleDuration(ms);
                 return true;
         }
     }
@@ -198,7 +225,7 @@ public sealed partial class TemplateParameter
     private static string Describe(object? value) => value switch
     {
         null => "nothing",
-        string s => $"\"{(s.Length > 40 ? s[..40] + "…" : s)}\"",
+        string s => RuleText.Quote(s.Length > 40 ? s[..40] + "…" : s, lenient: true),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.GetType().Name,
     };

@@ -268,7 +268,7 @@ public sealed class EngineBenchmark : IMacroBenchmark
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             var candidate = Path.Combine(dir.FullName, "templates");
-            if (File.Exists(Path.Combine(candidate, "fault-pair.hbs")))
+            if (File.Exists(Path.Combine(candidate, "fault-pair.sbn")))
             {
                 return candidate;
             }
