@@ -1,4 +1,3 @@
-using Alerting.Streams;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -143,48 +142,6 @@ public sealed class DeviceConfigLookup
             }
         }
         return result;
-    }
-
-    /// <summary>
-    /// The lookup join as a stage. Emits, for each upstream element in upstream order,
-    /// <c>combine(element, config of deviceId(element))</c> (a null id is looked up as the empty string).
-    /// Internally it batches upstream elements (up to <see cref="DeviceLookupSettings.BatchSize"/>, or what arrived
-    /// within <see cref="DeviceLookupSettings.BatchTime"/> of a batch's first element, on the stream's clock),
-    /// resolves up to <see cref="DeviceLookupSettings.Parallelism"/> batches at once through
-    /// <see cref="ResolveAsync"/> and emits them in order. Pulls upstream only while downstream pulls and fewer
-    /// than Parallelism batches are in flight, so while the database is down (the lookup backing off and retrying)
-    /// it backpressures and drops nothing. Completes when upstream has completed and every batch is emitted.
-    /// Fails on upstream failure, on a non-transient store failure or when <paramref name="combine"/> throws
-    /// (whatever the stream's supervision: an element is never dropped), cancelling the batches in flight.
-    /// Downstream cancellation cancels upstream, the queries and the backoff waits.
-    /// </summary>
-    public Flow<TIn, TOut> JoinFlow<TIn, TOut>(Func<TIn, string?> deviceId, Func<TIn, DeviceConfig, TOut> combine)
-    {
-        ArgumentNullException.ThrowIfNull(deviceId);
-        ArgumentNullException.ThrowIfNull(combine);
-        return Streams.Flow.GroupedWithin<TIn>(Settings.BatchSize, Settings.BatchTime)
-            .SelectAsync(
-                Settings.Parallelism,
-                (batch, ct) => new ValueTask<IReadOnlyList<TOut>>(EnrichAsync(batch, deviceId, combine, ct)),
-                SupervisionStrategy.Stopping)
-            .Via(new Flow<IReadOnlyList<TOut>, TOut>((up, ctx) => new FlattenStage<TOut>(up, ctx)));
-    }
-
-    private async Task<IReadOnlyList<TOut>> EnrichAsync<TIn, TOut>(
-        IReadOnlyList<TIn> batch, Func<TIn, string?> deviceId, Func<TIn, DeviceConfig, TOut> combine, CancellationToken cancellationToken)
-    {
-        var ids = new string[batch.Count];
-        for (var i = 0; i < ids.Length; i++)
-        {
-            ids[i] = deviceId(batch[i]) ?? string.Empty;
-        }
-        var configs = await ResolveAsync(ids, cancellationToken);
-        var output = new TOut[batch.Count];
-        for (var i = 0; i < output.Length; i++)
-        {
-            output[i] = combine(batch[i], configs[ids[i]]);
-        }
-        return output;
     }
 
     private async Task LoadOwnAsync(List<string> ids, Dictionary<string, DeviceConfig> result, CancellationToken cancellationToken)

@@ -1,8 +1,10 @@
 using System.Runtime.CompilerServices;
+using Akka.Streams.Dsl;
+using Akka.Streams.TestKit;
 using Alerting.Enrichment.Postgres;
-using Alerting.Streams;
-using Alerting.TestKit.Streams;
+using Alerting.TestKit;
 using Npgsql;
+using Xunit.Abstractions;
 
 namespace Alerting.Enrichment.Tests;
 
@@ -10,14 +12,22 @@ namespace Alerting.Enrichment.Tests;
 /// The lookup join while its database goes away and comes back: runs against a private throwaway server (the
 /// shared test server must not be stopped), which the test stops and starts mid-stream.
 /// </summary>
-public sealed class DeviceLookupRestartSpec : IDisposable
+public sealed class DeviceLookupRestartSpec(ITestOutputHelper output) : StageSpec(output)
 {
     private const int Elements = 2000;
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(3));
 
     private CancellationToken Ct => _timeout.Token;
 
-    public void Dispose() => _timeout.Dispose();
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _timeout.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
 
     [Fact]
     public async Task A_lookup_join_must_lose_no_element_when_the_database_is_stopped_and_restarted_mid_stream()
@@ -35,8 +45,8 @@ public sealed class DeviceLookupRestartSpec : IDisposable
         var firstHalfThrough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var received = new List<EnrichedReading>();
 
-        var handle = Source.FromAsyncEnumerable(Readings(seeded, databaseStopped.Task))
-            .Via(lookup.JoinFlow<Reading, EnrichedReading>(r => r.DeviceId, (r, c) => new EnrichedReading(r.Seq, r.DeviceId, c)))
+        var completion = Source.From(() => Readings(seeded, databaseStopped.Task))
+            .Via(new DeviceLookupJoinStage<Reading, EnrichedReading>(lookup, r => r.DeviceId, (r, c) => new EnrichedReading(r.Seq, r.DeviceId, c)))
             .RunWith(Sink.ForEach<EnrichedReading>(r =>
             {
                 lock (received)
@@ -47,7 +57,7 @@ public sealed class DeviceLookupRestartSpec : IDisposable
                         firstHalfThrough.TrySetResult();
                     }
                 }
-            }));
+            }), Materializer);
 
         await firstHalfThrough.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
         Assert.Equal(0, lookup.Statistics.FailedLoads);
@@ -60,10 +70,10 @@ public sealed class DeviceLookupRestartSpec : IDisposable
         {
             receivedWhileDown = received.Count;
         }
-        Assert.False(handle.Completion.IsCompleted, "the stream must wait for the database, not complete or fail");
+        Assert.False(completion.IsCompleted, "the stream must wait for the database, not complete or fail");
         await server.StartAgainAsync(Ct);
-        await handle.Completion.WaitAsync(TimeSpan.FromSeconds(60), Ct);
-        await StreamAssert.AllStagesStoppedAsync(handle);
+        await completion.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        await this.AssertAllStagesStoppedAsync(() => Task.CompletedTask, Materializer);
 
         Assert.True(receivedWhileDown < Elements, "elements needing the database cannot pass while it is down");
         Assert.Equal(Enumerable.Range(0, Elements), received.Select(r => r.Seq));

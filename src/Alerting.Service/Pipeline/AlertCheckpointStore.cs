@@ -73,36 +73,6 @@ public sealed class AlertCheckpointStore(IEventStore store, TimeProvider time)
     public static string PersistenceId(string groupId, SourcePartition partition) =>
         string.Create(CultureInfo.InvariantCulture, $"alert-engine-{groupId}-{partition.Topic}-{partition.Partition}");
 
-    /// <summary>The partition's latest checkpoint, or null when it has none.</summary>
-    /// <exception cref="InvalidDataException">The stored checkpoint cannot be read.</exception>
-    public async Task<AlertCheckpoint?> LoadAsync(string groupId, SourcePartition partition, CancellationToken cancellationToken)
-    {
-        var snapshot = await store.LoadSnapshotAsync(PersistenceId(groupId, partition), SnapshotSelectionCriteria.Latest, cancellationToken);
-        if (snapshot is null)
-        {
-            return null;
-        }
-
-        if (snapshot.Manifest != AlertCheckpoint.Manifest)
-        {
-            throw new InvalidDataException($"checkpoint {snapshot.Metadata.PersistenceId} has manifest {snapshot.Manifest}, expected {AlertCheckpoint.Manifest}");
-        }
-
-        return AlertCheckpoint.FromBytes(snapshot.Payload);
-    }
-
-    /// <summary>Stores the checkpoints, one write per partition (each replaces that partition's previous one).</summary>
-    public async Task SaveAsync(string groupId, IEnumerable<KeyValuePair<SourcePartition, AlertCheckpoint>> checkpoints, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(checkpoints);
-        var now = time.GetUtcNow();
-        foreach (var (partition, checkpoint) in checkpoints)
-        {
-            var id = PersistenceId(groupId, partition);
-            var key = string.Create(CultureInfo.InvariantCulture, $"alert-engine-{partition.Topic}-{partition.Partition}");
-            await store.SaveSnapshotAsync(new SnapshotWrite(new SnapshotMetadata(id, 1, now), key, AlertCheckpoint.Manifest, checkpoint.ToBytes()), cancellationToken);
-        }
-    }
 }
 
 /// <summary>A partition's checkpoint as loaded, with the epoch of the owner that stored it.</summary>
