@@ -252,7 +252,6 @@ public sealed partial class AlertGraph
         var key = new SourcePartition(tp.Topic, tp.Partition.Value);
         var claimed = _claimed.TryRemove(tp, out var stored) ? stored : new StoredCheckpoint(null, 0);
         var run = new PartitionRun(key, claimed.Checkpoint, claimed.Epoch);
-        _runs[tp] = run;
 
         var decoder = new EventDecoder(source, _time, _rules.Schema);
         var watermarks = PartitionWatermarkSettings.For(source)
@@ -308,6 +307,7 @@ public sealed partial class AlertGraph
             .MapMaterializedValue(control =>
             {
                 run.Match = control;
+                _runs[tp] = run; // seen by the checkpointer and the revocation handler only once its stages exist
                 return NotUsed.Instance;
             })
             .WatchTermination((notUsed, ended) =>
@@ -416,7 +416,15 @@ public sealed partial class AlertGraph
                 {
                     if (!run.Revoked && !run.IsEnded)
                     {
-                        await CheckpointAsync(run, commit: true, cancellationToken);
+                        try
+                        {
+                            await CheckpointAsync(run, commit: true, cancellationToken);
+                        }
+                        catch (Exception ex) when (ex is not OperationCanceledException)
+                        {
+                            // a checkpoint that fails is retried at the next tick; the others go on
+                            LogCheckpointError(run.Partition.Topic, run.Partition.Partition, ex);
+                        }
                     }
                 }
             }
@@ -608,6 +616,9 @@ public sealed partial class AlertGraph
 
     [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "checkpoint not stored, retrying at the next one (nothing committed meanwhile)")]
     private partial void LogCheckpointFailed(Exception ex);
+
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Error, Message = "checkpoint of {Topic}/{Partition} failed; retrying at the next one")]
+    private partial void LogCheckpointError(string topic, int partition, Exception ex);
 
     [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "offset commit refused after a stored checkpoint: {Reason}")]
     private partial void LogCommitFailed(string reason);
