@@ -31,6 +31,9 @@ public sealed partial class RuleEngine
     private readonly long _openTtl;
     private readonly int[] _chosen = new int[Parser.MaxSteps];
 
+    // rules still to be offered the current event, itself included: the most slots it can still start
+    private int _offeredLeft = 1;
+
     public RuleEngine(RuleSet rules, RuleEngineOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
@@ -164,9 +167,10 @@ public sealed partial class RuleEngine
         }
 
         RulesTouched += offered.Length;
-        foreach (var r in offered)
+        for (var i = 0; i < offered.Length; i++)
         {
-            Evaluate(r, ref dev, e, output);
+            _offeredLeft = offered.Length - i;
+            Evaluate(offered[i], ref dev, e, output);
         }
 
         if (dev is not null)
@@ -179,6 +183,11 @@ public sealed partial class RuleEngine
     // that completes a new match does not revoke the alert it raises) and voids partial matches (unless).
     private void Revise(DeviceState dev, DeviceEvent e, ulong kindBit, ICollection<AlertEvent> output)
     {
+        if ((dev.ReviseKinds & kindBit) == 0 && !dev.AnyVoid)
+        {
+            return; // no state of this device can be revoked or voided by an event of this kind
+        }
+
         var revokeKinds = _index.RevokeKinds;
         var unlessKinds = _index.UnlessKinds;
         var touched = 0;
@@ -203,7 +212,7 @@ public sealed partial class RuleEngine
                         e.DeviceId, e.EventTime, open.FaultTime, [e.EventId]));
                 }
 
-                s.ClearOpen(_pool);
+                s.ClearOpen();
             }
 
             if (rule.Operator != PatternOperator.Absent && s.VoidBefore != long.MinValue && e.EventTime > s.VoidBefore)
@@ -217,15 +226,73 @@ public sealed partial class RuleEngine
                 // voids every partial match whose first event is strictly before this one (applied once a later
                 // event comes, so a match ending at this very time is not voided)
                 s.VoidBefore = e.EventTime;
+                dev.AnyVoid = true;
             }
         }
 
         RulesTouched += touched;
     }
 
+    // Drops the device once it holds nothing; otherwise compacts its slots, refreshes its summaries and arms its
+    // timer, in one pass over the slots.
     private void Settle(DeviceState dev)
     {
-        if (dev.Compact())
+        var slots = dev.Slots;
+        var revokeKinds = _index.RevokeKinds;
+        var unlessKinds = _index.UnlessKinds;
+        var next = long.MaxValue;
+        var absentDue = long.MaxValue;
+        var reviseKinds = 0UL;
+        var anyVoid = false;
+        var kept = 0;
+        for (var i = 0; i < dev.SlotCount; i++)
+        {
+            ref var s = ref slots[i];
+            if (s.IsEmpty)
+            {
+                continue;
+            }
+
+            var rule = _rules[s.Rule];
+            if (s.Count > 0)
+            {
+                next = Math.Min(next, Sat(s.Candidates![0].Time, rule.WindowMs + _lateness + 1));
+                reviseKinds |= unlessKinds[s.Rule];
+            }
+
+            if (s.Pending)
+            {
+                var deadline = Sat(s.TriggerTime, rule.WindowMs);
+                next = Math.Min(next, deadline);
+                absentDue = Math.Min(absentDue, deadline);
+            }
+            else if (rule.Operator != PatternOperator.Absent && s.VoidBefore != long.MinValue)
+            {
+                anyVoid = true;
+            }
+
+            if (s.OpenCount > 0)
+            {
+                // Sat is monotone: the earliest open alert gives the earliest expiry
+                next = Math.Min(next, Sat(s.MinOpenAlertTime(), _openTtl));
+                reviseKinds |= revokeKinds[s.Rule];
+            }
+
+            if (kept != i)
+            {
+                slots[kept] = s;
+            }
+
+            kept++;
+        }
+
+        if (kept != dev.SlotCount)
+        {
+            Array.Clear(slots, kept, dev.SlotCount - kept);
+            dev.SlotCount = kept;
+        }
+
+        if (kept == 0)
         {
             if (!dev.Removed)
             {
@@ -236,39 +303,14 @@ public sealed partial class RuleEngine
             return;
         }
 
-        var next = NextWake(dev);
+        dev.AbsentDue = absentDue;
+        dev.ReviseKinds = reviseKinds;
+        dev.AnyVoid = anyVoid;
         if (next < dev.ScheduledWake)
         {
             dev.ScheduledWake = next;
             _wakeups.Enqueue((dev, dev.Generation), next);
         }
-    }
-
-    private long NextWake(DeviceState dev)
-    {
-        var next = long.MaxValue;
-        for (var i = 0; i < dev.SlotCount; i++)
-        {
-            ref var s = ref dev.Slots[i];
-            var rule = _rules[s.Rule];
-            if (s.Count > 0)
-            {
-                next = Math.Min(next, Sat(s.Candidates![0].Time, rule.WindowMs + _lateness + 1));
-            }
-
-            if (s.Pending)
-            {
-                next = Math.Min(next, Sat(s.TriggerTime, rule.WindowMs));
-            }
-
-            if (s.OpenCount > 0)
-            {
-                // Sat is monotone: the earliest open alert gives the earliest expiry
-                next = Math.Min(next, Sat(s.MinOpenAlertTime(), _openTtl));
-            }
-        }
-
-        return next;
     }
 
     private static long Sat(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
@@ -291,7 +333,7 @@ public sealed partial class RuleEngine
 
             if (s.OpenCount > 0)
             {
-                s.RemoveOpenUntil(_pool, watermark - _openTtl);
+                s.RemoveOpenUntil(watermark - _openTtl);
             }
         }
 
@@ -301,6 +343,11 @@ public sealed partial class RuleEngine
     // Fires the absence timers of a device whose deadline is at or before `until`.
     private void FireAbsent(DeviceState dev, long until, ICollection<AlertEvent> output)
     {
+        if (until < dev.AbsentDue)
+        {
+            return;
+        }
+
         for (var i = 0; i < dev.SlotCount; i++)
         {
             ref var s = ref dev.Slots[i];
@@ -396,7 +443,7 @@ public sealed partial class RuleEngine
                 dev ??= GetOrCreate(e);
                 if (si < 0)
                 {
-                    si = dev.Create(_pool, ruleIndex);
+                    si = dev.Create(_pool, ruleIndex, _offeredLeft);
                 }
             }
 
@@ -417,7 +464,7 @@ public sealed partial class RuleEngine
         dev ??= GetOrCreate(e);
         if (si < 0)
         {
-            si = dev.Create(_pool, ruleIndex);
+            si = dev.Create(_pool, ruleIndex, _offeredLeft);
         }
 
         dev.Slots[si].Add(_pool, e.EventTime, e.EventId, mask);
@@ -442,12 +489,13 @@ public sealed partial class RuleEngine
             dev ??= GetOrCreate(e);
             if (si < 0)
             {
-                si = dev.Create(_pool, ruleIndex);
+                si = dev.Create(_pool, ruleIndex, _offeredLeft);
             }
 
             ref var s = ref dev.Slots[si];
             s.TriggerTime = e.EventTime;
             s.TriggerId = e.EventId;
+            dev.AbsentDue = Math.Min(dev.AbsentDue, Sat(e.EventTime, rule.WindowMs));
         }
     }
 
@@ -473,7 +521,9 @@ public sealed partial class RuleEngine
             deviceId, alertTime, faultTime, ids));
         if (rule.Revocable)
         {
-            dev!.Slots[si].AddOpen(_pool, alertId, faultTime, alertTime);
+            ref var s = ref dev!.Slots[si];
+            s.AddOpen(alertId, faultTime, alertTime);
+            dev.ReviseKinds |= _index.RevokeKinds[s.Rule]; // an absence alert raised before this event's revision
         }
     }
 
