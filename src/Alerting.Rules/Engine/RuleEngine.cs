@@ -58,6 +58,9 @@ public sealed partial class RuleEngine
     /// <summary>Devices that hold rule state.</summary>
     public int ActiveDevices => _devices.Count;
 
+    /// <summary>Room of the device table, the buffered events and the timers together (entries), used or not.</summary>
+    internal int TableCapacity => _devices.EnsureCapacity(0) + _pending.EnsureCapacity(0) + _wakeups.EnsureCapacity(0);
+
     /// <summary>Events dropped because they were older than watermark − allowed lateness.</summary>
     public long TooLateEvents { get; private set; }
 
@@ -121,6 +124,31 @@ public sealed partial class RuleEngine
 
             dev.ScheduledWake = long.MaxValue;
             Wake(dev, watermark, output);
+        }
+
+        TrimIfSparse();
+    }
+
+    // Gives back the room of the device table and the queues once they hold less than a quarter of it (after
+    // a burst, or once devices go idle), so idle devices cost nothing there either; the 4× margin keeps a
+    // table that shrinks and refills from being rebuilt over and over.
+    private void TrimIfSparse()
+    {
+        const int Floor = 1024;
+        var capacity = _devices.EnsureCapacity(0);
+        if (capacity > Floor && _devices.Count < capacity / 4)
+        {
+            _devices.TrimExcess(Math.Max(Floor, _devices.Count * 2));
+        }
+
+        if (_wakeups.EnsureCapacity(0) > Floor && _wakeups.Count < _wakeups.EnsureCapacity(0) / 4)
+        {
+            _wakeups.TrimExcess();
+        }
+
+        if (_pending.EnsureCapacity(0) > Floor && _pending.Count < _pending.EnsureCapacity(0) / 4)
+        {
+            _pending.TrimExcess();
         }
     }
 
