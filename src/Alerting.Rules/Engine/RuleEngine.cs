@@ -14,9 +14,12 @@ namespace Alerting.Rules;
 /// partial matches are older than window + allowed lateness, its absence timers fired and its open alerts
 /// revoked or expired, so an idle device costs nothing.
 /// <para>
-/// Laid out for throughput: a device's rule states are structs inline in one array, their buffers are
-/// recycled through a pool (no allocation on the steady path beyond the alerts themselves), and the rule
-/// index hands an event only the rules that can use it (<see cref="RulesTouched"/> counts them).
+/// Laid out for throughput: a device's rule states are 32-byte structs inline in one array, their candidate
+/// buffers and the slot arrays are recycled through a pool (beyond the alerts themselves, the steady path
+/// allocates when a device's slot array outgrows what the pool holds and for open alerts), each device keeps
+/// summaries that let an event skip the passes over its slots that cannot apply to it, and the rule index
+/// hands an event only the rules that can use it (<see cref="RulesTouched"/> counts them). The device table
+/// and the queues give back their room once they are mostly empty.
 /// </para>
 /// </summary>
 public sealed partial class RuleEngine
