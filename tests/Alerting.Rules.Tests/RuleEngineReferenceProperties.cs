@@ -106,7 +106,8 @@ public sealed class RuleEngineReferenceProperties
     public void The_generated_sequences_must_raise_alerts_of_every_rule()
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var steps in Sequences((int)Bound).Generator.Sample(60, 40))
+        // a fixed seed: the same sequences every run, so the check does not depend on a lucky draw
+        foreach (var steps in Sequences((int)Bound).Generator.Sample(60, new Rnd(20261204UL), 120))
         {
             foreach (var a in Run(new RuleEngine(Set(RuleTexts)), Arrival(steps), Bound))
             {

@@ -309,4 +309,21 @@ public sealed class RuleEngineSpec
         Run(engine, [Ev("Alarm", 0), Ev("Fault", 1, 999), Ev("Move", 2)], flush: false);
         Assert.Equal(0, engine.ActiveDevices);
     }
+
+    [Fact]
+    public void An_engine_whose_devices_all_went_idle_must_give_back_the_room_of_its_tables()
+    {
+        var engine = new RuleEngine(Set(Pair));
+        var events = Enumerable.Range(0, 20_000).Select(d => Ev("Fault", d, 101, device: $"d{d}", id: $"e{d}"));
+        Run(engine, events, flush: false);
+        Assert.Equal(20_000, engine.ActiveDevices);
+        var busy = engine.TableCapacity;
+        Assert.True(busy >= 20_000, $"capacity {busy}");
+
+        // the watermark passes every window: no device holds state any more
+        engine.OnWatermark(T0 + 3_600_000, new List<AlertEvent>());
+
+        Assert.Equal(0, engine.ActiveDevices);
+        Assert.True(engine.TableCapacity <= 3 * 1024 + 256, $"capacity {engine.TableCapacity} after idling (was {busy})");
+    }
 }

@@ -20,17 +20,20 @@ internal struct OpenAlert
 
 /// <summary>
 /// The state of one rule for one device — partial-match candidates, a pending absence timer, open alerts —
-/// held inline in its device's slot array. Candidate and open-alert buffers come from the engine's
-/// <see cref="StatePool"/> and go back to it as soon as they empty, so a rule state that empties and refills
-/// allocates nothing. Invariants: <see cref="Candidates"/> is null exactly when <see cref="Count"/> is 0, and
-/// <see cref="Open"/> exactly when <see cref="OpenCount"/> is 0. 48 bytes.
+/// held inline in its device's slot array. Candidate buffers come from the engine's <see cref="StatePool"/> and
+/// go back to it as soon as they empty, so a rule state that empties and refills allocates nothing; open alerts
+/// (rare) are kept in an array of exactly their number. A pattern rule buffers candidates and never starts a
+/// timer, an absence rule starts timers and never buffers candidates, so one field holds either: the candidate
+/// array while <see cref="Count"/> is above 0, otherwise the trigger event's id (or nothing). Invariants:
+/// <see cref="Candidates"/> is null exactly when <see cref="Count"/> is 0, and <see cref="Open"/> exactly when
+/// <see cref="OpenCount"/> is 0. 32 bytes.
 /// </summary>
 internal struct RuleSlot
 {
-    public Candidate[]? Candidates;
+    // Candidate[] while Count > 0; the trigger id (string) or null while Count is 0
+    private object? _buffer;
 
-    /// <summary>The event that started the pending absence timer; null when no timer is pending.</summary>
-    public string? TriggerId;
+    /// <summary>The open alerts, exactly <see cref="OpenCount"/> of them; null when none.</summary>
     public OpenAlert[]? Open;
 
     /// <summary>
@@ -40,7 +43,26 @@ internal struct RuleSlot
     public long Mark;
     public int Rule;
     public int Count;
-    public int OpenCount;
+
+    /// <summary>The buffered candidates (at least <see cref="Count"/> long); null when there are none.</summary>
+    public readonly Candidate[]? Candidates => Count > 0 ? Unsafe.As<Candidate[]>(_buffer) : null;
+
+    /// <summary>The event that started the pending absence timer; null when no timer is pending. Set only while no candidate is buffered.</summary>
+    public string? TriggerId
+    {
+        readonly get => Count == 0 ? Unsafe.As<string>(_buffer) : null;
+        set
+        {
+            if (Count > 0)
+            {
+                throw new InvalidOperationException("a rule state buffering candidates cannot start an absence timer");
+            }
+
+            _buffer = value;
+        }
+    }
+
+    public readonly int OpenCount => Open is null ? 0 : Open.Length;
 
     public static RuleSlot For(int rule) => new()
     {
@@ -63,9 +85,9 @@ internal struct RuleSlot
     }
 
     /// <summary>Whether an absence timer is pending (started by <see cref="TriggerId"/> at <see cref="TriggerTime"/>).</summary>
-    public readonly bool Pending => TriggerId is not null;
+    public readonly bool Pending => Count == 0 && _buffer is not null;
 
-    public readonly bool IsEmpty => Count == 0 && TriggerId is null && OpenCount == 0;
+    public readonly bool IsEmpty => _buffer is null && Open is null;
 
     /// <summary>The earliest alert time of the open alerts; <see cref="long.MaxValue"/> when none is open.</summary>
     public readonly long MinOpenAlertTime()
@@ -81,31 +103,43 @@ internal struct RuleSlot
 
     public void Add(StatePool pool, long time, string id, int mask)
     {
-        if (Candidates is null)
+        Candidate[] candidates;
+        if (Count == 0)
         {
-            Candidates = pool.RentCandidates();
+            if (_buffer is not null)
+            {
+                throw new InvalidOperationException("a rule state with a pending absence timer cannot buffer candidates");
+            }
+
+            candidates = pool.RentCandidates();
+            _buffer = candidates;
         }
-        else if (Count == Candidates.Length)
+        else
         {
-            var larger = pool.RentCandidates(Count * 2);
-            Array.Copy(Candidates, larger, Count);
-            pool.Return(Candidates, Count);
-            Candidates = larger;
+            candidates = Unsafe.As<Candidate[]>(_buffer)!;
+            if (Count == candidates.Length)
+            {
+                var larger = pool.RentCandidates(Count * 2);
+                Array.Copy(candidates, larger, Count);
+                pool.Return(candidates, Count);
+                candidates = larger;
+                _buffer = candidates;
+            }
         }
 
         // events come in event-time order; a late one is inserted at its place
         var at = Count;
-        while (at > 0 && Candidates[at - 1].Time > time)
+        while (at > 0 && candidates[at - 1].Time > time)
         {
             at--;
         }
 
         if (at < Count)
         {
-            Array.Copy(Candidates, at, Candidates, at + 1, Count - at);
+            Array.Copy(candidates, at, candidates, at + 1, Count - at);
         }
 
-        Candidates[at] = new Candidate { Time = time, Id = id, Mask = mask };
+        candidates[at] = new Candidate { Time = time, Id = id, Mask = mask };
         Count++;
     }
 
@@ -127,7 +161,7 @@ internal struct RuleSlot
         if (k == Count)
         {
             pool.Return(candidates, Count);
-            Candidates = null;
+            _buffer = null;
             Count = 0;
             return;
         }
@@ -139,73 +173,65 @@ internal struct RuleSlot
 
     public void Clear(StatePool pool)
     {
-        if (Candidates is not null)
+        if (Count > 0)
         {
-            pool.Return(Candidates, Count);
+            pool.Return(Unsafe.As<Candidate[]>(_buffer)!, Count);
+            _buffer = null;
         }
 
         Count = 0;
-        Candidates = null;
         VoidBefore = long.MinValue;
     }
 
-    public void AddOpen(StatePool pool, string alertId, long faultTime, long alertTime)
+    public void AddOpen(string alertId, long faultTime, long alertTime)
     {
-        if (Open is null)
+        var n = OpenCount;
+        var larger = new OpenAlert[n + 1];
+        if (n > 0)
         {
-            Open = pool.RentOpen(1);
-        }
-        else if (OpenCount == Open.Length)
-        {
-            var larger = pool.RentOpen(OpenCount * 2);
-            Array.Copy(Open, larger, OpenCount);
-            pool.Return(Open, OpenCount);
-            Open = larger;
+            Array.Copy(Open!, larger, n);
         }
 
-        Open[OpenCount++] = new OpenAlert { AlertId = alertId, FaultTime = faultTime, AlertTime = alertTime };
+        larger[n] = new OpenAlert { AlertId = alertId, FaultTime = faultTime, AlertTime = alertTime };
+        Open = larger;
     }
 
-    public void ClearOpen(StatePool pool)
-    {
-        if (Open is not null)
-        {
-            pool.Return(Open, OpenCount);
-        }
+    public void ClearOpen() => Open = null;
 
-        Open = null;
-        OpenCount = 0;
-    }
-
-    public void RemoveOpenUntil(StatePool pool, long time)
+    public void RemoveOpenUntil(long time)
     {
         var open = Open!;
         var kept = 0;
-        for (var i = 0; i < OpenCount; i++)
+        for (var i = 0; i < open.Length; i++)
         {
             if (open[i].AlertTime > time)
             {
-                if (kept != i)
-                {
-                    open[kept] = open[i];
-                }
-
                 kept++;
             }
         }
 
-        if (kept == OpenCount)
+        if (kept == open.Length)
         {
             return;
         }
 
-        Array.Clear(open, kept, OpenCount - kept);
-        OpenCount = kept;
         if (kept == 0)
         {
-            pool.Return(open, 0);
             Open = null;
+            return;
         }
+
+        var rest = new OpenAlert[kept];
+        var at = 0;
+        foreach (var o in open)
+        {
+            if (o.AlertTime > time)
+            {
+                rest[at++] = o;
+            }
+        }
+
+        Open = rest;
     }
 
     public readonly long EstimateBytes()
@@ -213,9 +239,9 @@ internal struct RuleSlot
         // the slot itself is counted with its device's array; buffers with their headers; strings are shared
         // with events and alerts
         long bytes = 0;
-        if (Candidates is not null)
+        if (Candidates is { } candidates)
         {
-            bytes += 24 + (Unsafe.SizeOf<Candidate>() * (long)Candidates.Length);
+            bytes += 24 + (Unsafe.SizeOf<Candidate>() * (long)candidates.Length);
         }
 
         if (Open is not null)
@@ -243,6 +269,30 @@ internal sealed class DeviceState
     public int Generation;
     public bool Removed;
 
+    /// <summary>
+    /// At or before the earliest deadline of the pending absence timers (<see cref="long.MaxValue"/> when none is
+    /// pending), so a check for due timers can stop here without reading the slots. Exact after each settle; a
+    /// timer started since only lowers it, a timer cancelled since leaves it early, which is safe.
+    /// </summary>
+    public long AbsentDue = long.MinValue;
+
+    /// <summary>
+    /// The kind bits of events that can revoke an open alert or void a partial match of this device (a superset):
+    /// events of other kinds need not look at the slots for that. All bits until the first settle.
+    /// </summary>
+    public ulong ReviseKinds = ulong.MaxValue;
+
+    /// <summary>Whether a pattern rule state may hold a void mark (<see cref="RuleSlot.VoidBefore"/>) to apply.</summary>
+    public bool AnyVoid = true;
+
+    /// <summary>Forgets the summaries, so the next event looks at every slot until the next settle.</summary>
+    public void ResetSummaries()
+    {
+        AbsentDue = long.MinValue;
+        ReviseKinds = ulong.MaxValue;
+        AnyVoid = true;
+    }
+
     public int Find(int rule)
     {
         var slots = Slots;
@@ -257,12 +307,15 @@ internal sealed class DeviceState
         return -1;
     }
 
-    /// <summary>Appends an empty slot for <paramref name="rule"/>; returns its position.</summary>
-    public int Create(StatePool pool, int rule)
+    /// <summary>
+    /// Appends an empty slot for <paramref name="rule"/>; returns its position. When the array is full it grows to
+    /// room for <paramref name="more"/> slots (at least one), so an event that starts several rule states grows it once.
+    /// </summary>
+    public int Create(StatePool pool, int rule, int more = 1)
     {
         if (SlotCount == Slots.Length)
         {
-            var larger = pool.RentSlots(SlotCount + 1);
+            var larger = pool.RentSlots(SlotCount + Math.Max(1, more));
             Array.Copy(Slots, larger, SlotCount);
             pool.Return(Slots, SlotCount);
             Slots = larger;
@@ -271,44 +324,10 @@ internal sealed class DeviceState
         Slots[SlotCount] = RuleSlot.For(rule);
         return SlotCount++;
     }
-
-    /// <summary>Drops empty rule states, keeping the others in order; true when nothing is left.</summary>
-    public bool Compact()
-    {
-        var slots = Slots;
-        var kept = 0;
-        for (var i = 0; i < SlotCount; i++)
-        {
-            if (!slots[i].IsEmpty)
-            {
-                if (kept != i)
-                {
-                    slots[kept] = slots[i];
-                }
-
-                kept++;
-            }
-        }
-
-        if (kept != SlotCount)
-        {
-            Array.Clear(slots, kept, SlotCount - kept);
-            SlotCount = kept;
-        }
-
-        return kept == 0;
-    }
-
-    /// <summary>Drops the last slot (created for a rule state that turned out empty or unknown).</summary>
-    public void DropLast()
-    {
-        SlotCount--;
-        Slots[SlotCount] = default;
-    }
 }
 
 /// <summary>
-/// Recycled buffers of the engine's device state: candidate and open-alert arrays by power-of-two size, slot
+/// Recycled buffers of the engine's device state: candidate arrays by power-of-two size, slot
 /// arrays, and device states. Each size class keeps at most 64 KiB (and 1,024 device states), so what the pool
 /// holds stays small beside the state it serves, also once every device is idle.
 /// Single-threaded, like the engine that owns it.
@@ -320,7 +339,6 @@ internal sealed class StatePool
     private const int BytesPerClass = 64 * 1024;
     private const int MaxDevices = 1024;
     private readonly Stack<Candidate[]>[] _candidates = NewStacks<Candidate>();
-    private readonly Stack<OpenAlert[]>[] _open = NewStacks<OpenAlert>();
     private readonly Stack<DeviceState> _devices = new();
 
     // slot arrays grow gently (a device holds a handful of rule states): 4, 6, 9, 13, 19, ...
@@ -329,12 +347,8 @@ internal sealed class StatePool
 
     public Candidate[] RentCandidates(int atLeast = MinCandidates) => Rent(_candidates, Math.Max(atLeast, MinCandidates));
 
-    public OpenAlert[] RentOpen(int atLeast) => Rent(_open, atLeast);
-
     /// <summary>Takes back an array whose first <paramref name="used"/> entries may hold references.</summary>
     public void Return(Candidate[] array, int used) => Return(_candidates, array, used);
-
-    public void Return(OpenAlert[] array, int used) => Return(_open, array, used);
 
     /// <summary>A slot array of at least <paramref name="atLeast"/> slots.</summary>
     public RuleSlot[] RentSlots(int atLeast)
@@ -378,6 +392,7 @@ internal sealed class StatePool
         dev.Partition = partition;
         dev.ScheduledWake = long.MaxValue;
         dev.Removed = false;
+        dev.ResetSummaries();
         return dev;
     }
 

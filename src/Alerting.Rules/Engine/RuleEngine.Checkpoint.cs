@@ -245,46 +245,66 @@ public sealed partial class RuleEngine
     // rule is gone (rule index -1) or it holds nothing.
     private bool ReadRuleState(BinaryReader r, DeviceState dev, int ruleIndex)
     {
-        var si = dev.Create(_pool, Math.Max(ruleIndex, 0));
-        ref var s = ref dev.Slots[si];
         var count = r.ReadInt32();
+        if (count < 0)
+        {
+            throw new InvalidDataException($"rule engine snapshot holds a negative candidate count ({count})");
+        }
+
+        var candidates = new (long Time, string Id, int Mask)[count];
         for (var k = 0; k < count; k++)
         {
-            var time = r.ReadInt64();
-            var id = r.ReadString();
-            var mask = r.ReadInt32();
-            s.Add(_pool, time, id, mask);
+            candidates[k] = (r.ReadInt64(), r.ReadString(), r.ReadInt32());
         }
 
         var voidBefore = r.ReadInt64();
         var pending = r.ReadBoolean();
         var triggerTime = r.ReadInt64();
-        s.Mark = ruleIndex >= 0 && _rules[ruleIndex].Operator == PatternOperator.Absent ? triggerTime : voidBefore;
         var trigger = r.ReadBoolean() ? r.ReadString() : null;
         if (pending && trigger is null)
         {
             throw new InvalidDataException("rule engine snapshot holds a pending absence timer without its trigger event");
         }
 
-        // a timer is pending exactly when its trigger event is known
-        s.TriggerId = pending ? trigger : null;
         var open = r.ReadInt32();
+        var alerts = new (string AlertId, long Fault, long At)[Math.Max(0, open)];
         for (var k = 0; k < open; k++)
         {
-            var alertId = r.ReadString();
-            var fault = r.ReadInt64();
-            var at = r.ReadInt64();
-            s.AddOpen(_pool, alertId, fault, at);
+            alerts[k] = (r.ReadString(), r.ReadInt64(), r.ReadInt64());
         }
 
-        if (ruleIndex >= 0 && !s.IsEmpty)
+        // a timer is pending exactly when its trigger event is known
+        trigger = pending ? trigger : null;
+        var empty = count == 0 && trigger is null && alerts.Length == 0;
+        if (ruleIndex < 0 || empty)
         {
-            return true;
+            return false;
         }
 
-        s.Clear(_pool);
-        s.ClearOpen(_pool);
-        dev.DropLast();
-        return false;
+        if (count > 0 && trigger is not null)
+        {
+            // one rule buffers partial matches (pattern) or runs a timer (absence), never both
+            throw new InvalidDataException("rule engine snapshot holds a rule state with both partial matches and an absence timer");
+        }
+
+        var si = dev.Create(_pool, ruleIndex);
+        ref var s = ref dev.Slots[si];
+        foreach (var (time, id, mask) in candidates)
+        {
+            s.Add(_pool, time, id, mask);
+        }
+
+        s.Mark = _rules[ruleIndex].Operator == PatternOperator.Absent ? triggerTime : voidBefore;
+        if (trigger is not null)
+        {
+            s.TriggerId = trigger;
+        }
+
+        foreach (var (alertId, fault, at) in alerts)
+        {
+            s.AddOpen(alertId, fault, at);
+        }
+
+        return true;
     }
 }

@@ -14,9 +14,12 @@ namespace Alerting.Rules;
 /// partial matches are older than window + allowed lateness, its absence timers fired and its open alerts
 /// revoked or expired, so an idle device costs nothing.
 /// <para>
-/// Laid out for throughput: a device's rule states are structs inline in one array, their buffers are
-/// recycled through a pool (no allocation on the steady path beyond the alerts themselves), and the rule
-/// index hands an event only the rules that can use it (<see cref="RulesTouched"/> counts them).
+/// Laid out for throughput: a device's rule states are 32-byte structs inline in one array, their candidate
+/// buffers and the slot arrays are recycled through a pool (beyond the alerts themselves, the steady path
+/// allocates when a device's slot array outgrows what the pool holds and for open alerts), each device keeps
+/// summaries that let an event skip the passes over its slots that cannot apply to it, and the rule index
+/// hands an event only the rules that can use it (<see cref="RulesTouched"/> counts them). The device table
+/// and the queues give back their room once they are mostly empty.
 /// </para>
 /// </summary>
 public sealed partial class RuleEngine
@@ -30,6 +33,9 @@ public sealed partial class RuleEngine
     private readonly long _lateness;
     private readonly long _openTtl;
     private readonly int[] _chosen = new int[Parser.MaxSteps];
+
+    // rules still to be offered the current event, itself included: the most slots it can still start
+    private int _offeredLeft = 1;
 
     public RuleEngine(RuleSet rules, RuleEngineOptions? options = null)
     {
@@ -54,6 +60,9 @@ public sealed partial class RuleEngine
 
     /// <summary>Devices that hold rule state.</summary>
     public int ActiveDevices => _devices.Count;
+
+    /// <summary>Room of the device table, the buffered events and the timers together (entries), used or not.</summary>
+    internal int TableCapacity => _devices.EnsureCapacity(0) + _pending.EnsureCapacity(0) + _wakeups.EnsureCapacity(0);
 
     /// <summary>Events dropped because they were older than watermark − allowed lateness.</summary>
     public long TooLateEvents { get; private set; }
@@ -119,6 +128,31 @@ public sealed partial class RuleEngine
             dev.ScheduledWake = long.MaxValue;
             Wake(dev, watermark, output);
         }
+
+        TrimIfSparse();
+    }
+
+    // Gives back the room of the device table and the queues once they hold less than a quarter of it (after
+    // a burst, or once devices go idle), so idle devices cost nothing there either; the 4× margin keeps a
+    // table that shrinks and refills from being rebuilt over and over.
+    private void TrimIfSparse()
+    {
+        const int Floor = 1024;
+        var capacity = _devices.EnsureCapacity(0);
+        if (capacity > Floor && _devices.Count < capacity / 4)
+        {
+            _devices.TrimExcess(Math.Max(Floor, _devices.Count * 2));
+        }
+
+        if (_wakeups.EnsureCapacity(0) > Floor && _wakeups.Count < _wakeups.EnsureCapacity(0) / 4)
+        {
+            _wakeups.TrimExcess();
+        }
+
+        if (_pending.EnsureCapacity(0) > Floor && _pending.Count < _pending.EnsureCapacity(0) / 4)
+        {
+            _pending.TrimExcess();
+        }
     }
 
     /// <summary>Moves the watermark to the end of time: everything buffered is matched and every timer fires.</summary>
@@ -164,9 +198,10 @@ public sealed partial class RuleEngine
         }
 
         RulesTouched += offered.Length;
-        foreach (var r in offered)
+        for (var i = 0; i < offered.Length; i++)
         {
-            Evaluate(r, ref dev, e, output);
+            _offeredLeft = offered.Length - i;
+            Evaluate(offered[i], ref dev, e, output);
         }
 
         if (dev is not null)
@@ -179,6 +214,11 @@ public sealed partial class RuleEngine
     // that completes a new match does not revoke the alert it raises) and voids partial matches (unless).
     private void Revise(DeviceState dev, DeviceEvent e, ulong kindBit, ICollection<AlertEvent> output)
     {
+        if ((dev.ReviseKinds & kindBit) == 0 && !dev.AnyVoid)
+        {
+            return; // no state of this device can be revoked or voided by an event of this kind
+        }
+
         var revokeKinds = _index.RevokeKinds;
         var unlessKinds = _index.UnlessKinds;
         var touched = 0;
@@ -203,7 +243,7 @@ public sealed partial class RuleEngine
                         e.DeviceId, e.EventTime, open.FaultTime, [e.EventId]));
                 }
 
-                s.ClearOpen(_pool);
+                s.ClearOpen();
             }
 
             if (rule.Operator != PatternOperator.Absent && s.VoidBefore != long.MinValue && e.EventTime > s.VoidBefore)
@@ -217,15 +257,73 @@ public sealed partial class RuleEngine
                 // voids every partial match whose first event is strictly before this one (applied once a later
                 // event comes, so a match ending at this very time is not voided)
                 s.VoidBefore = e.EventTime;
+                dev.AnyVoid = true;
             }
         }
 
         RulesTouched += touched;
     }
 
+    // Drops the device once it holds nothing; otherwise compacts its slots, refreshes its summaries and arms its
+    // timer, in one pass over the slots.
     private void Settle(DeviceState dev)
     {
-        if (dev.Compact())
+        var slots = dev.Slots;
+        var revokeKinds = _index.RevokeKinds;
+        var unlessKinds = _index.UnlessKinds;
+        var next = long.MaxValue;
+        var absentDue = long.MaxValue;
+        var reviseKinds = 0UL;
+        var anyVoid = false;
+        var kept = 0;
+        for (var i = 0; i < dev.SlotCount; i++)
+        {
+            ref var s = ref slots[i];
+            if (s.IsEmpty)
+            {
+                continue;
+            }
+
+            var rule = _rules[s.Rule];
+            if (s.Count > 0)
+            {
+                next = Math.Min(next, Sat(s.Candidates![0].Time, rule.WindowMs + _lateness + 1));
+                reviseKinds |= unlessKinds[s.Rule];
+            }
+
+            if (s.Pending)
+            {
+                var deadline = Sat(s.TriggerTime, rule.WindowMs);
+                next = Math.Min(next, deadline);
+                absentDue = Math.Min(absentDue, deadline);
+            }
+            else if (rule.Operator != PatternOperator.Absent && s.VoidBefore != long.MinValue)
+            {
+                anyVoid = true;
+            }
+
+            if (s.OpenCount > 0)
+            {
+                // Sat is monotone: the earliest open alert gives the earliest expiry
+                next = Math.Min(next, Sat(s.MinOpenAlertTime(), _openTtl));
+                reviseKinds |= revokeKinds[s.Rule];
+            }
+
+            if (kept != i)
+            {
+                slots[kept] = s;
+            }
+
+            kept++;
+        }
+
+        if (kept != dev.SlotCount)
+        {
+            Array.Clear(slots, kept, dev.SlotCount - kept);
+            dev.SlotCount = kept;
+        }
+
+        if (kept == 0)
         {
             if (!dev.Removed)
             {
@@ -236,39 +334,14 @@ public sealed partial class RuleEngine
             return;
         }
 
-        var next = NextWake(dev);
+        dev.AbsentDue = absentDue;
+        dev.ReviseKinds = reviseKinds;
+        dev.AnyVoid = anyVoid;
         if (next < dev.ScheduledWake)
         {
             dev.ScheduledWake = next;
             _wakeups.Enqueue((dev, dev.Generation), next);
         }
-    }
-
-    private long NextWake(DeviceState dev)
-    {
-        var next = long.MaxValue;
-        for (var i = 0; i < dev.SlotCount; i++)
-        {
-            ref var s = ref dev.Slots[i];
-            var rule = _rules[s.Rule];
-            if (s.Count > 0)
-            {
-                next = Math.Min(next, Sat(s.Candidates![0].Time, rule.WindowMs + _lateness + 1));
-            }
-
-            if (s.Pending)
-            {
-                next = Math.Min(next, Sat(s.TriggerTime, rule.WindowMs));
-            }
-
-            if (s.OpenCount > 0)
-            {
-                // Sat is monotone: the earliest open alert gives the earliest expiry
-                next = Math.Min(next, Sat(s.MinOpenAlertTime(), _openTtl));
-            }
-        }
-
-        return next;
     }
 
     private static long Sat(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
@@ -291,7 +364,7 @@ public sealed partial class RuleEngine
 
             if (s.OpenCount > 0)
             {
-                s.RemoveOpenUntil(_pool, watermark - _openTtl);
+                s.RemoveOpenUntil(watermark - _openTtl);
             }
         }
 
@@ -301,6 +374,11 @@ public sealed partial class RuleEngine
     // Fires the absence timers of a device whose deadline is at or before `until`.
     private void FireAbsent(DeviceState dev, long until, ICollection<AlertEvent> output)
     {
+        if (until < dev.AbsentDue)
+        {
+            return;
+        }
+
         for (var i = 0; i < dev.SlotCount; i++)
         {
             ref var s = ref dev.Slots[i];
@@ -396,7 +474,7 @@ public sealed partial class RuleEngine
                 dev ??= GetOrCreate(e);
                 if (si < 0)
                 {
-                    si = dev.Create(_pool, ruleIndex);
+                    si = dev.Create(_pool, ruleIndex, _offeredLeft);
                 }
             }
 
@@ -417,7 +495,7 @@ public sealed partial class RuleEngine
         dev ??= GetOrCreate(e);
         if (si < 0)
         {
-            si = dev.Create(_pool, ruleIndex);
+            si = dev.Create(_pool, ruleIndex, _offeredLeft);
         }
 
         dev.Slots[si].Add(_pool, e.EventTime, e.EventId, mask);
@@ -442,12 +520,13 @@ public sealed partial class RuleEngine
             dev ??= GetOrCreate(e);
             if (si < 0)
             {
-                si = dev.Create(_pool, ruleIndex);
+                si = dev.Create(_pool, ruleIndex, _offeredLeft);
             }
 
             ref var s = ref dev.Slots[si];
             s.TriggerTime = e.EventTime;
             s.TriggerId = e.EventId;
+            dev.AbsentDue = Math.Min(dev.AbsentDue, Sat(e.EventTime, rule.WindowMs));
         }
     }
 
@@ -473,7 +552,9 @@ public sealed partial class RuleEngine
             deviceId, alertTime, faultTime, ids));
         if (rule.Revocable)
         {
-            dev!.Slots[si].AddOpen(_pool, alertId, faultTime, alertTime);
+            ref var s = ref dev!.Slots[si];
+            s.AddOpen(alertId, faultTime, alertTime);
+            dev.ReviseKinds |= _index.RevokeKinds[s.Rule]; // an absence alert raised before this event's revision
         }
     }
 
