@@ -20,15 +20,17 @@ namespace Alerting.Service.Pipeline;
 /// The alert application as an Akka.Streams graph:
 /// <code>
 /// CommittablePartitionedManualOffsetSource(every alerting.sources topic)
-///   → per assigned partition: decode ─(bad records)→ dead letters
+///   → per partition number (that partition of every source topic): decode ─(bad records)→ dead letters
 ///                             → watermark ─(too late)→ late
 ///                             → match (the partition's RuleEngine) ─(refused)→ late
 ///                             → lookup join (device config)
 ///   → MergeMany → FlexiFlow (alerts, dead-letter and late topics) → acknowledged
 /// checkpoints per partition: match snapshot + acknowledged output → store → commit
 /// </code>
-/// Each partition's substream owns its decoder, watermark and engine: a device's state and its event time belong
-/// to its partition. Alerts are enriched by the lookup join (<see cref="DeviceConfigLookup"/>, batched and async:
+/// Each substream owns its decoders, watermark and engine: a device's state and its event time belong to its
+/// partition. Source topics are co-partitioned (keyed by device, the same partition count): partition N of every
+/// topic shares one substream, and with several topics the consumer uses the range assignor, which assigns
+/// partition N of every topic to the same member; the substream starts once all of them are assigned. Alerts are enriched by the lookup join (<see cref="DeviceConfigLookup"/>, batched and async:
 /// an alert whose rule gave no info gets the device's level, info and SLA info, and the record carries the
 /// device's overrides).
 /// </summary>
@@ -134,12 +136,18 @@ public sealed partial class AlertGraph
             .WithParallelism(_settings.AlertBatchSize)
             .WithLogger(_loggerFactory.CreateLogger("Alerting.Kafka.AlertProducer"));
         var topics = _sources.Keys.ToArray();
+        if (topics.Length > 1)
+        {
+            // Co-partitioned topics: the range assignor gives partition N of every topic to the same member.
+            consumerSettings = consumerSettings.WithProperty("partition.assignment.strategy", "range");
+        }
 
         var (control, done) = KafkaConsumer
             .CommittablePartitionedManualOffsetSource(consumerSettings, Subscriptions.Topics(topics), ClaimAsync, OnRevoke)
             .Via(Flow.Create<(TopicPartition, Source<CommittableMessage<byte[]?, byte[]>, NotUsed>)>()
-                .MergeMany<(TopicPartition, Source<CommittableMessage<byte[]?, byte[]>, NotUsed>), (TopicPartition, Source<CommittableMessage<byte[]?, byte[]>, NotUsed>), IEnvelope<byte[]?, byte[], PartitionRun>, NotUsed>(
-                    4096, pair => PartitionSource(pair.Item1, pair.Item2)))
+                .StatefulSelectMany(() => CoPartition(topics))
+                .MergeMany<(TopicPartition, Source<CommittableMessage<byte[]?, byte[]>, NotUsed>), PartitionGroup, IEnvelope<byte[]?, byte[], PartitionRun>, NotUsed>(
+                    4096, PartitionSource))
             .Via(KafkaProducer.FlexiFlow<byte[]?, byte[], PartitionRun>(producerSettings))
             .Via(killSwitch.Flow<IResults<byte[]?, byte[], PartitionRun>>())
             .ToMaterialized(Sink.ForEach<IResults<byte[]?, byte[], PartitionRun>>(Acknowledged), Keep.Both)
@@ -178,10 +186,36 @@ public sealed partial class AlertGraph
         await control.DrainAndShutdown(DrainAsync(done));
     }
 
+    /// <summary>
+    /// Groups the sub-sources of one partition number over every source topic: a group is emitted once each topic's
+    /// partition of that number is assigned (a newer sub-source of a topic replaces an older one still waiting).
+    /// </summary>
+    private static Func<(TopicPartition, Source<CommittableMessage<byte[]?, byte[]>, NotUsed>), IEnumerable<PartitionGroup>> CoPartition(string[] topics)
+    {
+        var waiting = new Dictionary<int, Dictionary<string, Source<CommittableMessage<byte[]?, byte[]>, NotUsed>>>();
+        return pair =>
+        {
+            var (tp, records) = pair;
+            if (!waiting.TryGetValue(tp.Partition.Value, out var members))
+            {
+                waiting[tp.Partition.Value] = members = new Dictionary<string, Source<CommittableMessage<byte[]?, byte[]>, NotUsed>>(StringComparer.Ordinal);
+            }
+
+            members[tp.Topic] = records;
+            if (members.Count < topics.Length)
+            {
+                return [];
+            }
+
+            waiting.Remove(tp.Partition.Value);
+            return [new PartitionGroup(tp.Partition.Value, [.. topics.Select(t => (new TopicPartition(t, tp.Partition), members[t]))])];
+        };
+    }
+
     private async Task<Done> DrainAsync(Task done)
     {
         await done;
-        foreach (var run in _runs.Values)
+        foreach (var run in _runs.Values.Distinct())
         {
             if (!run.Revoked)
             {
@@ -246,68 +280,69 @@ public sealed partial class AlertGraph
         }
     }
 
-    private Source<IEnvelope<byte[]?, byte[], PartitionRun>, NotUsed> PartitionSource(TopicPartition tp, Source<CommittableMessage<byte[]?, byte[]>, NotUsed> records)
+    private Source<IEnvelope<byte[]?, byte[], PartitionRun>, NotUsed> PartitionSource(PartitionGroup group)
     {
-        var source = _sources[tp.Topic];
-        var key = new SourcePartition(tp.Topic, tp.Partition.Value);
-        var claimed = _claimed.TryRemove(tp, out var stored) ? stored : new StoredCheckpoint(null, 0);
-        var run = new PartitionRun(key, claimed.Checkpoint, claimed.Epoch);
+        var states = new Dictionary<SourcePartition, PartitionState>();
+        foreach (var (tp, _) in group.Members)
+        {
+            var claimed = _claimed.TryRemove(tp, out var stored) ? stored : new StoredCheckpoint(null, 0);
+            states[new SourcePartition(tp.Topic, tp.Partition.Value)] = new PartitionState(claimed.Checkpoint, claimed.Epoch);
+        }
 
-        var decoder = new EventDecoder(source, _time, _rules.Schema);
-        var watermarks = PartitionWatermarkSettings.For(source)
-            .WithPartitions((tp.Topic, tp.Partition.Value))
-            .WithResumeFrom(claimed.Checkpoint?.ReleasedUpTo)
+        var run = new PartitionRun(group.Partition, states);
+        var first = _sources[group.Members[0].Partition.Topic];
+        var restored = states.Values.Where(st => st.Restored is not null).Select(st => st.Restored!.ReleasedUpTo).ToList();
+        var watermarks = PartitionWatermarkSettings.For(first)
+            .WithPartitions([.. group.Members.Select(m => (m.Partition.Topic, m.Partition.Partition.Value))])
+            .WithResumeFrom(restored.Count > 0 ? restored.Min() : null)
             .WithMaxClockSkew(_settings.AlertMaxClockSkew);
-        var match = new PartitionMatchStage(() => CreateEngine(source, run), flushOnComplete: false, run.EventTime);
+        var match = new PartitionMatchStage(() => CreateEngine(first, run), flushOnComplete: false, run.EventTime);
         var topics = _settings.Kafka.Topics;
         var toAlert = AlertEnvelopes(topics.Alerts, run);
+        var n = group.Members.Count;
 
         var partition = GraphDsl.Create(match, (b, m) =>
         {
-            var decode = b.Add(new DecodeRecordStage<ICommittableOffset>(decoder, run.Decode));
+            var events = b.Add(new Merge<DeviceEvent>(n));
+            var output = b.Add(new Merge<IEnvelope<byte[]?, byte[], PartitionRun>>(n + 3));
             var watermark = b.Add(new PartitionWatermarkStage(watermarks, _time, run.EventTime));
-            var merge = b.Add(new Merge<IEnvelope<byte[]?, byte[], PartitionRun>>(4));
-            b.From(decode.Out0).Via(Flow.Create<DeviceEvent>().Where(e => !run.Covers(e)).Select(e =>
-                {
-                    _counters.AddEventsIn(1);
-                    return e;
-                }))
-                .To(watermark.In);
-            b.From(decode.Out1).Via(Flow.Create<DeadLetterEnvelope<ICommittableOffset>>().Where(d => !run.CoversDeadLetter(d.PassThrough.Offset.Offset.Value)).Select(d =>
-                {
-                    _counters.AddDeadLetter(1);
-                    return Envelope(topics.DeadLetter, d.Record, run);
-                }))
-                .To(merge.In(0));
+            for (var i = 0; i < n; i++)
+            {
+                var (tp, records) = group.Members[i];
+                var state = states[new SourcePartition(tp.Topic, tp.Partition.Value)];
+                var decode = b.Add(new DecodeRecordStage<ICommittableOffset>(new EventDecoder(_sources[tp.Topic], _time, _rules.Schema), run.Decode));
+                b.From(b.Add(records.Select(message => ToSourceRecord(message, state)))).To(decode.In);
+                b.From(decode.Out0).Via(Flow.Create<DeviceEvent>().Where(e => !run.Covers(e)).Select(e =>
+                    {
+                        _counters.AddEventsIn(1);
+                        return e;
+                    }))
+                    .To(events.In(i));
+                b.From(decode.Out1).Via(Flow.Create<DeadLetterEnvelope<ICommittableOffset>>().Where(d => !run.CoversDeadLetter(state, d.PassThrough.Offset.Offset.Value)).Select(d =>
+                    {
+                        _counters.AddDeadLetter(1);
+                        return Envelope(topics.DeadLetter, d.Record, run);
+                    }))
+                    .To(output.In(i));
+            }
+
+            b.From(events.Out).To(watermark.In);
             b.From(watermark.Out0).To(m.In);
-            b.From(watermark.Out1).Via(Flow.Create<LateEvent>().Select(l => LateEnvelope(topics.Late, l, run))).To(merge.In(1));
-            b.From(m.Out0).Via(toAlert).To(merge.In(2));
-            b.From(m.Out1).Via(Flow.Create<LateEvent>().Select(l => LateEnvelope(topics.Late, l, run))).To(merge.In(3));
-            return new FlowShape<SourceRecord<ICommittableOffset>, IEnvelope<byte[]?, byte[], PartitionRun>>(decode.In, merge.Out);
+            b.From(watermark.Out1).Via(Flow.Create<LateEvent>().Select(l => LateEnvelope(topics.Late, l, run))).To(output.In(n));
+            b.From(m.Out0).Via(toAlert).To(output.In(n + 1));
+            b.From(m.Out1).Via(Flow.Create<LateEvent>().Select(l => LateEnvelope(topics.Late, l, run))).To(output.In(n + 2));
+            return new SourceShape<IEnvelope<byte[]?, byte[], PartitionRun>>(output.Out);
         });
 
-        return records
-            .Select(message =>
-            {
-                Interlocked.Increment(ref _consumed);
-                var committable = (CommittableOffset)message.CommitableOffset;
-                run.Committable ??= committable;
-                var record = message.Record;
-                return new SourceRecord<ICommittableOffset>(
-                    record.Message.Key,
-                    record.Message.Value ?? [],
-                    record.Topic,
-                    record.Partition.Value,
-                    record.Offset.Value,
-                    record.Message.Timestamp.UnixTimestampMs,
-                    Headers(record.Message.Headers),
-                    committable);
-            })
-            .ViaMaterialized(Flow.FromGraph(partition), Keep.Right)
+        return Source.FromGraph(partition)
             .MapMaterializedValue(control =>
             {
                 run.Match = control;
-                _runs[tp] = run; // seen by the checkpointer and the revocation handler only once its stages exist
+                foreach (var (tp, _) in group.Members)
+                {
+                    _runs[tp] = run; // seen by the checkpointer and the revocation handler only once its stages exist
+                }
+
                 return NotUsed.Instance;
             })
             .WatchTermination((notUsed, ended) =>
@@ -317,6 +352,23 @@ public sealed partial class AlertGraph
             });
     }
 
+    private SourceRecord<ICommittableOffset> ToSourceRecord(CommittableMessage<byte[]?, byte[]> message, PartitionState state)
+    {
+        Interlocked.Increment(ref _consumed);
+        var committable = (CommittableOffset)message.CommitableOffset;
+        state.Committable ??= committable;
+        var record = message.Record;
+        return new SourceRecord<ICommittableOffset>(
+            record.Message.Key,
+            record.Message.Value ?? [],
+            record.Topic,
+            record.Partition.Value,
+            record.Offset.Value,
+            record.Message.Timestamp.UnixTimestampMs,
+            Headers(record.Message.Headers),
+            committable);
+    }
+
     private RuleEngine CreateEngine(SourceDefinition source, PartitionRun run)
     {
         var engine = new RuleEngine(_rules, new RuleEngineOptions
@@ -324,12 +376,20 @@ public sealed partial class AlertGraph
             AllowedLateness = source.AllowedLateness,
             OpenAlertTimeToLive = _settings.Rules.OpenAlertTimeToLive,
         });
-        if (run.Restored is { } checkpoint)
+        long? releasedUpTo = null;
+        foreach (var (partition, state) in run.Partitions)
         {
-            var restored = engine.RestorePartition(run.Partition, checkpoint.EngineState);
-            var none = new List<AlertEvent>();
-            engine.OnWatermark(checkpoint.ReleasedUpTo, none); // event time resumes where the checkpoint left it
-            LogRestored(run.Partition.Topic, run.Partition.Partition, restored.Devices, restored.DroppedRuleStates, checkpoint.Resume, checkpoint.Position);
+            if (state.Restored is { } checkpoint)
+            {
+                var restored = engine.RestorePartition(partition, checkpoint.EngineState);
+                releasedUpTo = Math.Min(releasedUpTo ?? long.MaxValue, checkpoint.ReleasedUpTo);
+                LogRestored(partition.Topic, partition.Partition, restored.Devices, restored.DroppedRuleStates, checkpoint.Resume, checkpoint.Position);
+            }
+        }
+
+        if (releasedUpTo is { } watermark)
+        {
+            engine.OnWatermark(watermark, []); // event time resumes where the checkpoints left it: nothing is waiting, nothing fires
         }
 
         return engine;
@@ -412,7 +472,7 @@ public sealed partial class AlertGraph
             using var timer = new PeriodicTimer(_settings.AlertCheckpointInterval, _time);
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                foreach (var run in _runs.Values)
+                foreach (var run in _runs.Values.Distinct())
                 {
                     if (!run.Revoked && !run.IsEnded)
                     {
@@ -423,7 +483,7 @@ public sealed partial class AlertGraph
                         catch (Exception ex) when (ex is not OperationCanceledException)
                         {
                             // a checkpoint that fails is retried at the next tick; the others go on
-                            LogCheckpointError(run.Partition.Topic, run.Partition.Partition, ex);
+                            LogCheckpointError(run.Partition, ex);
                         }
                     }
                 }
@@ -443,7 +503,7 @@ public sealed partial class AlertGraph
     /// </summary>
     private async Task CheckpointAsync(PartitionRun run, bool commit, CancellationToken cancellationToken)
     {
-        long? resume;
+        List<(PartitionState State, long Resume)> resume;
         await run.Gate.WaitAsync(cancellationToken);
         try
         {
@@ -466,14 +526,14 @@ public sealed partial class AlertGraph
 
         if (commit)
         {
-            await CommitAsync(run, resume);
+            await CommitAsync(resume);
         }
     }
 
     /// <summary>Stores a final snapshot and commits its resume offset.</summary>
     private async Task StoreAsync(PartitionRun run, IReadOnlyList<PartitionMatchSnapshot> snapshots, bool commit, CancellationToken cancellationToken)
     {
-        long? resume;
+        List<(PartitionState State, long Resume)> resume;
         await run.Gate.WaitAsync(cancellationToken);
         try
         {
@@ -486,16 +546,17 @@ public sealed partial class AlertGraph
 
         if (commit)
         {
-            await CommitAsync(run, resume);
+            await CommitAsync(resume);
         }
     }
 
-    /// <summary>Waits for the acknowledgements the snapshot needs and stores it; the offset to commit, or null.</summary>
-    private async Task<long?> StoreCoreAsync(PartitionRun run, IReadOnlyList<PartitionMatchSnapshot> snapshots, CancellationToken cancellationToken)
+    /// <summary>Waits for the acknowledgements the snapshots need and stores them; the offsets to commit.</summary>
+    private async Task<List<(PartitionState State, long Resume)>> StoreCoreAsync(PartitionRun run, IReadOnlyList<PartitionMatchSnapshot> snapshots, CancellationToken cancellationToken)
     {
+        var resume = new List<(PartitionState, long)>(snapshots.Count);
         if (snapshots.Count == 0)
         {
-            return null;
+            return resume;
         }
 
         // Everything generated up to the snapshot (and a little more: the counters are read after it) must be in Kafka.
@@ -504,16 +565,16 @@ public sealed partial class AlertGraph
         {
             if (run.EndedBeforeAcknowledged)
             {
-                return null; // the substream failed: what it generated will not all be acknowledged
+                return resume; // the substream failed: what it generated will not all be acknowledged
             }
 
             await Task.Delay(AckPoll, _time, cancellationToken);
         }
 
-        long? resume = null;
         foreach (var snapshot in snapshots)
         {
-            if (snapshot.Partition != run.Partition || (run.Restored is { } restored && snapshot.Position < restored.Position))
+            if (!run.Partitions.TryGetValue(snapshot.Partition, out var state)
+                || (state.Restored is { } restored && snapshot.Position < restored.Position))
             {
                 continue; // still reading back what the previous checkpoint covers: that one stays
             }
@@ -523,53 +584,70 @@ public sealed partial class AlertGraph
             {
                 try
                 {
-                    await _checkpoints.SaveAsync(_settings.AlertGroupId, run.Partition, run.Epoch, checkpoint, cancellationToken);
+                    await _checkpoints.SaveAsync(_settings.AlertGroupId, snapshot.Partition, state.Epoch, checkpoint, cancellationToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     LogCheckpointFailed(ex);
-                    return null;
+                    return [];
                 }
             }
 
             Interlocked.Increment(ref _checkpointsTaken);
-            resume = checkpoint.Resume;
+            resume.Add((state, checkpoint.Resume));
         }
 
         return resume;
     }
 
-    private async Task CommitAsync(PartitionRun run, long? resume)
+    private async Task CommitAsync(List<(PartitionState State, long Resume)> resume)
     {
-        if (resume is not > 0 || run.Committable is not { } committable)
+        foreach (var (state, offset) in resume)
         {
-            return;
-        }
+            if (offset <= 0 || state.Committable is not { } committable)
+            {
+                continue;
+            }
 
-        try
-        {
-            await committable.ForOffset(resume.Value - 1).Commit();
-        }
-        catch (Exception ex) when (ex is KafkaException or TimeoutException)
-        {
-            // A partition revoked meanwhile: its checkpoint is stored, which is what its next owner reads.
-            LogCommitFailed(ex.Message);
+            try
+            {
+                await committable.ForOffset(offset - 1).Commit();
+            }
+            catch (Exception ex) when (ex is KafkaException or TimeoutException)
+            {
+                // A partition revoked meanwhile: its checkpoint is stored, which is what its next owner reads.
+                LogCommitFailed(ex.Message);
+            }
         }
     }
 
-    /// <summary>One assigned partition's substream: what its checkpoints need, shared by its stages and the checkpointer.</summary>
-    private sealed class PartitionRun(SourcePartition partition, AlertCheckpoint? restored, long epoch)
+    /// <summary>The sub-sources of one partition number, one per source topic, in the order of the sources.</summary>
+    private sealed record PartitionGroup(int Partition, IReadOnlyList<(TopicPartition Partition, Source<CommittableMessage<byte[]?, byte[]>, NotUsed> Records)> Members);
+
+    /// <summary>One topic partition of a substream: the checkpoint it was restored from, the owner's epoch, a committable offset to commit through.</summary>
+    private sealed class PartitionState(AlertCheckpoint? restored, long epoch)
     {
+        public AlertCheckpoint? Restored { get; } = restored;
+
+        public long Epoch { get; } = epoch;
+
+        public volatile CommittableOffset? Committable;
+    }
+
+    /// <summary>
+    /// One substream: a partition number of every source topic. What its checkpoints need, shared by its stages
+    /// and the checkpointer.
+    /// </summary>
+    private sealed class PartitionRun(int partition, IReadOnlyDictionary<SourcePartition, PartitionState> partitions)
+    {
+        private readonly bool _restored = partitions.Values.Any(p => p.Restored is not null);
         private long _handled;
         private int _ended;
 
-        public SourcePartition Partition { get; } = partition;
+        public int Partition { get; } = partition;
 
-        /// <summary>The checkpoint the partition was restored from, or null.</summary>
-        public AlertCheckpoint? Restored { get; } = restored;
-
-        /// <summary>The owner's epoch of the partition's checkpoints.</summary>
-        public long Epoch { get; } = epoch;
+        /// <summary>The topic partitions of the substream.</summary>
+        public IReadOnlyDictionary<SourcePartition, PartitionState> Partitions { get; } = partitions;
 
         public DecodeCounters Decode { get; } = new();
 
@@ -578,8 +656,6 @@ public sealed partial class AlertGraph
         public SemaphoreSlim Gate { get; } = new(1, 1);
 
         public IPartitionMatchControl Match { get; set; } = null!;
-
-        public CommittableOffset? Committable { get; set; }
 
         public volatile bool Revoked;
 
@@ -595,13 +671,17 @@ public sealed partial class AlertGraph
 
         public void Ended() => Volatile.Write(ref _ended, 1);
 
-        /// <summary>Whether an event read again after a restore is already in the checkpoint's snapshot (matched or refused then).</summary>
-        public bool Covers(DeviceEvent e) => Restored is { } r && r.Covers(e.Offset, e.EventTime);
+        /// <summary>Whether an event read again after a restore is already in its partition's checkpoint (matched or refused then).</summary>
+        public bool Covers(DeviceEvent e) =>
+            _restored
+            && Partitions.TryGetValue(new SourcePartition(e.Topic, e.Partition), out var state)
+            && state.Restored is { } r
+            && r.Covers(e.Offset, e.EventTime);
 
-        /// <summary>Whether a record that does not decode was read before the checkpoint (dead-lettered then); counted as handled.</summary>
-        public bool CoversDeadLetter(long offset)
+        /// <summary>Whether a record that does not decode was read before its partition's checkpoint (dead-lettered then); counted as handled.</summary>
+        public bool CoversDeadLetter(PartitionState state, long offset)
         {
-            if (Restored is { } r && r.Covers(offset, null))
+            if (state.Restored is { } r && r.Covers(offset, null))
             {
                 Handled();
                 return true;
@@ -617,8 +697,8 @@ public sealed partial class AlertGraph
     [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "checkpoint not stored, retrying at the next one (nothing committed meanwhile)")]
     private partial void LogCheckpointFailed(Exception ex);
 
-    [LoggerMessage(EventId = 1204, Level = LogLevel.Error, Message = "checkpoint of {Topic}/{Partition} failed; retrying at the next one")]
-    private partial void LogCheckpointError(string topic, int partition, Exception ex);
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Error, Message = "checkpoint of partition {Partition} failed; retrying at the next one")]
+    private partial void LogCheckpointError(int partition, Exception ex);
 
     [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "offset commit refused after a stored checkpoint: {Reason}")]
     private partial void LogCommitFailed(string reason);
