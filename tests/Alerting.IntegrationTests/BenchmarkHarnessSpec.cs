@@ -39,6 +39,8 @@ public sealed class BenchmarkHarnessSpec : IDisposable
                      "passthrough_events_per_sec", "engine_events_per_sec", "engine_events_per_cpu_sec",
                      "bytes_per_active_device", "bytes_per_idle_device", "pipeline_alerts", "pipeline_patterns_injected",
                      "latency_p50_ms", "latency_p99_ms", "latency_rate_events_per_sec", "latency_alerts", "latency_quarter_rate_p50_ms", "latency_quarter_rate_p99_ms",
+                     "latency_alerts_expected", "latency_alerts_missing", "latency_quarter_rate_alerts_missing",
+                     "engine_bytes_allocated_per_event", "engine_rules_touched_per_event",
                  })
         {
             Assert.True(root.TryGetProperty(key, out var value), $"results.json lacks {key}:\n{root}");

@@ -149,7 +149,7 @@ internal static class AlertLatencyRun
             throw new InvalidOperationException("no alert was read back within the measured period");
         }
 
-        return new LatencyResult(achieved, samples.Count, Percentile(samples, 50), Percentile(samples, 99), caughtUp);
+        return new LatencyResult(achieved, samples.Count, Percentile(samples, 50), Percentile(samples, 99), caughtUp, injectedTo - injectedFrom);
     }
 
     /// <summary>Waits for a part that was asked to stop; its cancellation is the normal end, a failure is logged and thrown.</summary>
@@ -296,4 +296,12 @@ internal sealed class PacedProducer(string bootstrapServers, string topic, SeedE
 /// <param name="P50Ms">Median latency beyond the watermark delay, ms.</param>
 /// <param name="P99Ms">99th percentile latency beyond the watermark delay, ms.</param>
 /// <param name="CaughtUp">Whether the pipeline kept up with the producer before the measured period (within 30 s).</param>
-internal sealed record LatencyResult(double Rate, int Samples, double P50Ms, double P99Ms, bool CaughtUp);
+/// <summary>
+/// A latency run's figures. <see cref="Expected"/> is the scenarios the generator completed in the measured period
+/// (each completes with the event its alert carries as AlertTime); <see cref="Missing"/> those whose alert was not
+/// read back: a lost alert counts as missing, never as a sample that is absent (within ±1 at the period's edges).
+/// </summary>
+internal sealed record LatencyResult(double Rate, int Samples, double P50Ms, double P99Ms, bool CaughtUp, long Expected = 0)
+{
+    public long Missing => Math.Max(0, Expected - Samples);
+}
