@@ -83,16 +83,37 @@ public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelpe
     }
 
     [Fact]
-    public async Task A_second_instance_joining_mid_stream_must_take_over_partitions_with_their_state_and_the_alert_ids_must_stay_the_same()
+    public Task A_second_instance_joining_mid_stream_must_take_over_partitions_with_their_state_and_the_alert_ids_must_stay_the_same() =>
+        ScaleOutAsync("scaled", slowFirstStore: false);
+
+    [Fact]
+    public Task A_second_instance_joining_while_the_first_is_writing_its_checkpoints_must_take_over_with_the_same_alert_ids() =>
+        ScaleOutAsync("scaled-slow", slowFirstStore: true);
+
+    // Two instances in one group; the second joins mid-stream, so the group revokes partitions of the first and
+    // hands them over. With a slow store for the first, the revocation arrives while its checkpoint writes are
+    // under way: the hand-over waits for them, and nothing the first writes later replaces the second's checkpoints.
+    private async Task ScaleOutAsync(string name, bool slowFirstStore)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(6));
         await using var cluster = EmbeddedKafkaCluster.Start();
-        var shared = Settings(cluster, "scaled") with { AlertCheckpointInterval = TimeSpan.FromSeconds(1) };
+        var shared = Settings(cluster, name) with { AlertCheckpointInterval = TimeSpan.FromSeconds(1) };
         var records = Input();
         var half = records.Count / 2;
         await ProduceAsync(shared, records[..half], cts.Token);
 
-        var first = Pipeline(shared, out var firstResources);
+        AlertApplication? firstResources = null;
+        AlertGraph first;
+        if (slowFirstStore)
+        {
+            first = SlowStorePipeline(shared);
+        }
+        else
+        {
+            first = Pipeline(shared, out var resources);
+            firstResources = resources;
+        }
+
         var second = Pipeline(shared, out var secondResources);
         await using (firstResources)
         await using (secondResources)
@@ -112,7 +133,7 @@ public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelpe
             Assert.True(second.Consumed > 0, "the second instance took no partition");
 
             var scaled = ReadAlerts(shared, cts.Token);
-            var reference = Settings(cluster, "scaled-reference");
+            var reference = Settings(cluster, name + "-reference");
             await RunToEndAsync(reference, ends, cts.Token);
             var uninterrupted = ReadAlerts(reference, cts.Token);
             Assert.Equal(
@@ -120,6 +141,14 @@ public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelpe
                 scaled.Select(a => (a.Kind, a.AlertId)).Distinct().Order());
             output.WriteLine($"two instances: {scaled.Count} alert records, {scaled.Select(a => (a.Kind, a.AlertId)).Distinct().Count()} distinct");
         }
+    }
+
+    // An instance whose checkpoint writes take 400 ms each (the same PostgreSQL store, written late), no lookup.
+    private AlertGraph SlowStorePipeline(AlertingSettings settings)
+    {
+        var rules = RuleSetLoader.Load(settings.Rules, settings.Sources);
+        var store = new SlowSnapshotWrites(new PostgresEventStore(postgres.DataSource), TimeSpan.FromMilliseconds(400));
+        return new AlertGraph(_system, settings, rules, new PipelineCounters(), TimeProvider.System, NullLoggerFactory.Instance, checkpoints: new AlertCheckpointStore(store, TimeProvider.System));
     }
 
     // Runs the input in three parts with an interruption after the second (before the next checkpoint), then
@@ -342,4 +371,38 @@ public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelpe
         consumer.Close();
         return alerts;
     }
+}
+
+/// <summary>A real store whose snapshot writes are held back for a while before they are made.</summary>
+internal sealed class SlowSnapshotWrites(Alerting.Persistence.IEventStore inner, TimeSpan delay) : Alerting.Persistence.IEventStore
+{
+    public Task WriteAsync(IReadOnlyList<Alerting.Persistence.JournalWrite> events, IReadOnlyList<Alerting.Persistence.ConsumerOffset> offsets, CancellationToken cancellationToken) =>
+        inner.WriteAsync(events, offsets, cancellationToken);
+
+    public IAsyncEnumerable<Alerting.Persistence.PersistentEvent> ReplayAsync(string persistenceId, long fromSequenceNr, long toSequenceNr, long max, CancellationToken cancellationToken) =>
+        inner.ReplayAsync(persistenceId, fromSequenceNr, toSequenceNr, max, cancellationToken);
+
+    public Task<long> ReadHighestSequenceNrAsync(string persistenceId, CancellationToken cancellationToken) =>
+        inner.ReadHighestSequenceNrAsync(persistenceId, cancellationToken);
+
+    public Task DeleteEventsToAsync(string persistenceId, long toSequenceNr, CancellationToken cancellationToken) =>
+        inner.DeleteEventsToAsync(persistenceId, toSequenceNr, cancellationToken);
+
+    public Task<IReadOnlyDictionary<int, long>> ReadOffsetsAsync(string groupId, string topic, CancellationToken cancellationToken) =>
+        inner.ReadOffsetsAsync(groupId, topic, cancellationToken);
+
+    public async Task SaveSnapshotAsync(Alerting.Persistence.SnapshotWrite snapshot, CancellationToken cancellationToken)
+    {
+        await Task.Delay(delay, cancellationToken);
+        await inner.SaveSnapshotAsync(snapshot, cancellationToken);
+    }
+
+    public Task<Alerting.Persistence.SelectedSnapshot?> LoadSnapshotAsync(string persistenceId, Alerting.Persistence.SnapshotSelectionCriteria criteria, CancellationToken cancellationToken) =>
+        inner.LoadSnapshotAsync(persistenceId, criteria, cancellationToken);
+
+    public Task DeleteSnapshotsAsync(string persistenceId, Alerting.Persistence.SnapshotSelectionCriteria criteria, CancellationToken cancellationToken) =>
+        inner.DeleteSnapshotsAsync(persistenceId, criteria, cancellationToken);
+
+    public IAsyncEnumerable<Alerting.Persistence.RecoveredEntity> RecoverPartitionAsync(string partitionKey, CancellationToken cancellationToken) =>
+        inner.RecoverPartitionAsync(partitionKey, cancellationToken);
 }
