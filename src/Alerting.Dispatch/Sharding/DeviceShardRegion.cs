@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
-using Akka.Cluster.Sharding.External;
 using Alerting.Dispatch.Actors;
 using Alerting.Dispatch.Hosting;
 using Microsoft.Extensions.Logging;
@@ -9,7 +8,7 @@ namespace Alerting.Dispatch.Sharding;
 
 /// <summary>
 /// Starts the device shard region: entity = <see cref="DeviceEntityActor"/> of the device id, shard = the device's
-/// alerts partition (<see cref="KafkaShardMessageExtractor"/>), shards placed by <see cref="ExternalShardAllocationStrategy"/>
+/// alerts partition (<see cref="KafkaShardMessageExtractor"/>), shards placed by <see cref="KafkaShardAllocationStrategy"/>
 /// where <see cref="KafkaShardAllocation"/> locates them (the node reading the partition), hand-off stop message
 /// <see cref="StopDeviceEntity"/>.
 /// </summary>
@@ -43,7 +42,7 @@ public static class DeviceShardRegion
             deviceId => DeviceEntityActor.Props(deviceId, output, entity, logger, counters),
             ClusterShardingSettings.Create(system),
             extractor,
-            new ExternalShardAllocationStrategy(system, settings.TypeName),
+            new KafkaShardAllocationStrategy(system, settings.TypeName),
             StopDeviceEntity.Instance);
     }
 }

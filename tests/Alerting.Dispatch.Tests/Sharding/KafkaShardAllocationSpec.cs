@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
-using Akka.Cluster.Sharding.External;
 using Alerting.Dispatch.Sharding;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
@@ -31,7 +30,7 @@ public sealed class KafkaShardAllocationSpec(ITestOutputHelper output) : Akka.Te
 
         var extractor = new KafkaShardMessageExtractor(8);
         var region = await ClusterSharding.Get(Sys).StartAsync(TypeName, Props.Create(() => new Echo()), ClusterShardingSettings.Create(Sys),
-            extractor, new ExternalShardAllocationStrategy(Sys, TypeName), PoisonPill.Instance);
+            extractor, new KafkaShardAllocationStrategy(Sys, TypeName), PoisonPill.Instance);
         var allocation = new KafkaShardAllocation(Sys, TypeName, NullLogger.Instance);
 
         await allocation.AssignedAsync([1, 5, 5]);
@@ -48,6 +47,25 @@ public sealed class KafkaShardAllocationSpec(ITestOutputHelper output) : Akka.Te
         var shard = Assert.Single(state.Shards);
         Assert.Equal("5", shard.ShardId);
         Assert.Contains(device, shard.EntityIds);
+    }
+
+    [Fact]
+    public async Task A_shard_restarted_by_the_coordinator_without_a_known_location_goes_to_the_region_with_the_fewest_shards()
+    {
+        var cluster = Cluster.Get(Sys);
+        cluster.Join(cluster.SelfAddress);
+        AwaitCondition(() => cluster.SelfMember.Status == MemberStatus.Up);
+        var strategy = new KafkaShardAllocationStrategy(Sys, "device-restart-spec");
+        strategy.Start();
+        var (busy, idle) = (CreateTestProbe("busy").Ref, CreateTestProbe("idle").Ref);
+        var current = System.Collections.Immutable.ImmutableDictionary<IActorRef, System.Collections.Immutable.IImmutableList<string>>.Empty
+            .Add(busy, System.Collections.Immutable.ImmutableList.Create("0", "1"))
+            .Add(idle, System.Collections.Immutable.ImmutableList.Create("2"));
+
+        // The coordinator's own placeholder requester is not a region: the external strategy alone would pick it.
+        Assert.Equal(idle, await strategy.AllocateShard(ActorRefs.Nobody, "3", current));
+        // A region asking for a shard of no known location gets it, as with the external strategy.
+        Assert.Equal(busy, await strategy.AllocateShard(busy, "4", current));
     }
 
     private sealed class Echo : ReceiveActor
