@@ -42,6 +42,7 @@ public sealed class DispatchDelivery
     private readonly DispatchCounters _counters;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
+    private readonly Dictionary<int, int> _assigned = [];
     private IControl? _control;
     private bool _stopping;
     private UniqueKillSwitch? _killSwitch;
@@ -66,6 +67,18 @@ public sealed class DispatchDelivery
         _committer = committer;
         _counters = counters;
         _logger = logger;
+    }
+
+    /// <summary>The alerts partitions this node reads now (their sub-sources are running).</summary>
+    public IReadOnlyList<int> AssignedAlertsPartitions
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _assigned.Keys.Order()];
+            }
+        }
     }
 
     /// <summary>Completes once the delivery stopped after <see cref="StopAsync"/>; faults when it gave up restarting.</summary>
@@ -178,9 +191,31 @@ public sealed class DispatchDelivery
         TopicPartition partition, Source<CommittableMessage<string, string>, NotUsed> records, bool isAlert)
     {
         var deliver = records.SelectAsync(_settings.Parallelism, message => DeliverAsync(message, isAlert));
-        return isAlert
-            ? Source.FromTask(LocateAsync(partition.Partition.Value)).ConcatMany(_ => deliver)
-            : deliver;
+        if (!isAlert)
+        {
+            return deliver;
+        }
+        var p = partition.Partition.Value;
+        lock (_gate)
+        {
+            // Counted: a partition revoked and assigned again may start its new sub-source before the old one ended.
+            _assigned[p] = _assigned.GetValueOrDefault(p) + 1;
+        }
+        return Source.FromTask(LocateAsync(p)).ConcatMany(_ => deliver)
+            .WatchTermination((mat, done) =>
+            {
+                done.ContinueWith(_ =>
+                {
+                    lock (_gate)
+                    {
+                        if (--_assigned[p] == 0)
+                        {
+                            _assigned.Remove(p);
+                        }
+                    }
+                }, TaskScheduler.Default);
+                return mat;
+            });
     }
 
     /// <summary>Locates the partition's shard here; a failure is logged by the allocation and changes nothing else.</summary>

@@ -36,6 +36,9 @@ public sealed class ShardedDispatcher
     /// <summary>What the dispatcher has done so far (records received, dead letters, events of the entities, produced).</summary>
     public DispatchCounters Counters { get; }
 
+    /// <summary>The alerts partitions this node reads now.</summary>
+    public IReadOnlyList<int> AssignedAlertsPartitions => _delivery.AssignedAlertsPartitions;
+
     /// <summary>The alerts topic's partition count (the number of shards).</summary>
     public int Partitions { get; }
 
@@ -62,6 +65,11 @@ public sealed class ShardedDispatcher
         var producerConfig = KafkaClients.ProducerConfig(dispatch.BootstrapServers);
         dispatch.ConfigureProducer?.Invoke(producerConfig, "dispatch");
         var consumerConfig = KafkaClients.ConsumerConfig(dispatch.BootstrapServers, dispatch.GroupId, dispatch.SessionTimeout, dispatch.HeartbeatInterval);
+        // The range assignor gives partition p of the alerts and of the work-order topic (same partition count, same
+        // partitioner) to the same member, and balances each topic on its own: a node reads the work orders of the
+        // devices whose shards it hosts. (Cooperative-sticky balances the sum over both topics: a node could get only
+        // work-order partitions and host no shard.)
+        consumerConfig.PartitionAssignmentStrategy = PartitionAssignmentStrategy.Range;
         dispatch.ConfigureConsumer?.Invoke(consumerConfig, "dispatch");
         var partitions = PartitionCount(producerConfig, dispatch.AlertsTopic);
 

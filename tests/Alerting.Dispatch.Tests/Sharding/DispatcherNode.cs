@@ -38,7 +38,7 @@ internal sealed class DispatcherNode : IAsyncDisposable
             """).WithFallback(persistence);
 
     /// <summary>Starts a node that joins <paramref name="seed"/> (or itself), waits until it is Up, then starts its dispatcher.</summary>
-    public static async Task<DispatcherNode> StartAsync(Config config, DispatchSettings settings, Address? seed = null)
+    public static async Task<DispatcherNode> StartAsync(Config config, DispatchSettings settings, Address? seed = null, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         var system = ActorSystem.Create("alerting", config);
         var cluster = Cluster.Get(system);
@@ -46,7 +46,7 @@ internal sealed class DispatcherNode : IAsyncDisposable
         cluster.RegisterOnMemberUp(() => up.TrySetResult());
         cluster.Join(seed ?? cluster.SelfAddress);
         await up.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        var dispatcher = await ShardedDispatcher.StartAsync(system, settings, DispatchShardingSettings.Create(system.Settings.Config), NullLogger.Instance);
+        var dispatcher = await ShardedDispatcher.StartAsync(system, settings, DispatchShardingSettings.Create(system.Settings.Config), logger ?? NullLogger.Instance);
         return new DispatcherNode(system, dispatcher);
     }
 
