@@ -16,7 +16,9 @@ public static class KafkaClients
 
     /// <summary>
     /// A producer configuration: idempotent (acks all, ordered retries), lz4, a 5 ms linger so records
-    /// batch, and a local queue of one million messages so bulk producing does not hit QueueFull.
+    /// batch, a local queue of one million messages so bulk producing does not hit QueueFull, and the project's
+    /// partitioner (<see cref="KafkaPartitioner.Name"/>, Kafka's Java murmur2): the dispatcher computes a device's
+    /// alerts partition with the same hash (<see cref="KafkaPartitioner.PartitionOf(string, int)"/>).
     /// </summary>
     /// <param name="bootstrapServers">The <c>bootstrap.servers</c> list.</param>
     public static ProducerConfig ProducerConfig(string bootstrapServers)
@@ -30,6 +32,7 @@ public static class KafkaClients
             CompressionType = CompressionType.Lz4,
             LingerMs = 5,
             QueueBufferingMaxMessages = 1_000_000,
+            Partitioner = KafkaPartitioner.Value,
         };
     }
 

@@ -207,7 +207,7 @@ public abstract class DeviceEntityContract : Akka.TestKit.Xunit2.TestKit
             Assert.Equal(6, loaded.Snapshot.Metadata.SequenceNr);
         }, TimeSpan.FromSeconds(15));
         await AwaitAssertAsync(async () => Assert.Equal(0, await ScalarAsync(
-            "SELECT COUNT(*) FROM journal WHERE persistence_id = @pid AND sequence_number <= 6 AND NOT deleted",
+            "SELECT COUNT(*) FROM device_journal WHERE persistence_id = @pid AND sequence_number <= 6 AND NOT deleted",
             DeviceEntityActor.PersistenceIdOf(_device))), TimeSpan.FromSeconds(15));
 
         Watch(entity);

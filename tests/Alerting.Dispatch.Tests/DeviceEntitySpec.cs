@@ -245,9 +245,10 @@ public sealed class DeviceEntitySpec
     [Fact]
     public void A_held_alert_must_survive_a_restart_from_the_journal_and_from_a_snapshot()
     {
-        var serializer = DeviceEventSerialization.Create();
+        using var system = Akka.Actor.ActorSystem.Create("serialization", Alerting.Dispatch.Actors.DispatchPersistence.ReferenceConfig);
+        var serializer = (Alerting.Dispatch.Serialization.DeviceEventSerializer)system.Serialization.FindSerializerForType(typeof(AlertHeld));
         var journal = new List<(string Manifest, byte[] Payload)>();
-        void Persist(Decision d) => journal.AddRange(d.Events.Select(e => serializer.Serialize(e)));
+        void Persist(Decision d) => journal.AddRange(d.Events.Select(e => (serializer.Manifest(e), serializer.ToBinary(e))));
 
         Persist(Generate("open", "JAM", delayMs: 0));
         Persist(Generate("held", "OVERHEAT", delayMs: 60_000));
@@ -256,10 +257,10 @@ public sealed class DeviceEntitySpec
         var replayed = new DeviceEntityState("press-1");
         foreach (var (manifest, payload) in journal)
         {
-            replayed.Apply((IDeviceEvent)serializer.Deserialize(manifest, payload));
+            replayed.Apply((IDeviceEvent)serializer.FromBinary(payload, manifest));
         }
-        var (snapshotManifest, snapshotPayload) = serializer.Serialize(replayed.ToSnapshot());
-        var fromSnapshot = DeviceEntityState.FromSnapshot((DeviceSnapshot)serializer.Deserialize(snapshotManifest, snapshotPayload));
+        var snapshot = replayed.ToSnapshot();
+        var fromSnapshot = DeviceEntityState.FromSnapshot((DeviceSnapshot)serializer.FromBinary(serializer.ToBinary(snapshot), serializer.Manifest(snapshot)));
 
         foreach (var recovered in new[] { replayed, fromSnapshot })
         {

@@ -19,9 +19,9 @@ public sealed class PostgresDeviceEntitySpec : DeviceEntityContract, IClassFixtu
         _database = database;
     }
 
-    protected override Task BreakJournalAsync() => ExecuteAsync("ALTER TABLE journal RENAME TO journal_unavailable");
+    protected override Task BreakJournalAsync() => ExecuteAsync("ALTER TABLE device_journal RENAME TO device_journal_unavailable");
 
-    protected override Task RepairJournalAsync() => ExecuteAsync("ALTER TABLE journal_unavailable RENAME TO journal");
+    protected override Task RepairJournalAsync() => ExecuteAsync("ALTER TABLE device_journal_unavailable RENAME TO device_journal");
 
     protected override async Task<long> ScalarAsync(string sql, string persistenceId)
     {

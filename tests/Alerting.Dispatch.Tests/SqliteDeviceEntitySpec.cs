@@ -26,9 +26,9 @@ public sealed class SqliteDeviceEntitySpec : DeviceEntityContract, IDisposable
 
     private static string ConnectionString(string path) => new SqliteConnectionStringBuilder { DataSource = path }.ConnectionString;
 
-    protected override Task BreakJournalAsync() => ExecuteAsync("ALTER TABLE journal RENAME TO journal_unavailable");
+    protected override Task BreakJournalAsync() => ExecuteAsync("ALTER TABLE device_journal RENAME TO device_journal_unavailable");
 
-    protected override Task RepairJournalAsync() => ExecuteAsync("ALTER TABLE journal_unavailable RENAME TO journal");
+    protected override Task RepairJournalAsync() => ExecuteAsync("ALTER TABLE device_journal_unavailable RENAME TO device_journal");
 
     protected override async Task<long> ScalarAsync(string sql, string persistenceId)
     {

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Persistence;
 using Alerting.Dispatch.Entity;
+using Alerting.Dispatch.Hosting;
 using Alerting.Dispatch.Messages;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -45,15 +46,17 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
     private readonly IActorRef _output;
     private readonly DeviceEntitySettings _settings;
     private readonly ILogger _logger;
+    private readonly DispatchCounters? _counters;
     private readonly HashSet<string> _handed = new(StringComparer.Ordinal);
     private DeviceEntityState _state;
     private int _sinceSnapshot;
     private long _deleteInFlight;
     private long _deleteWanted;
 
-    /// <summary>Use <see cref="Props(string, IActorRef, DeviceEntitySettings, ILogger?)"/>.</summary>
-    public DeviceEntityActor(string deviceId, IActorRef output, DeviceEntitySettings settings, ILogger logger)
+    /// <summary>Use <see cref="Props(string, IActorRef, DeviceEntitySettings, ILogger?, DispatchCounters?)"/>.</summary>
+    public DeviceEntityActor(string deviceId, IActorRef output, DeviceEntitySettings settings, ILogger logger, DispatchCounters? counters = null)
     {
+        _counters = counters;
         _deviceId = deviceId;
         _output = output;
         _settings = settings;
@@ -135,16 +138,17 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
 
     /// <summary>
     /// Props of the entity of <paramref name="deviceId"/>, handing dispatch and revoke messages to
-    /// <paramref name="output"/> (which answers <see cref="OutboxAcknowledged"/> to the sender once they are sent).
+    /// <paramref name="output"/> (which answers <see cref="OutboxAcknowledged"/> to the sender once they are sent);
+    /// <paramref name="counters"/>, when given, counts the events the entity persisted and the commands it ignored.
     /// </summary>
-    public static Props Props(string deviceId, IActorRef output, DeviceEntitySettings settings, ILogger? logger = null)
+    public static Props Props(string deviceId, IActorRef output, DeviceEntitySettings settings, ILogger? logger = null, DispatchCounters? counters = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(deviceId);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
         var log = logger ?? NullLogger.Instance;
-        return Akka.Actor.Props.Create(() => new DeviceEntityActor(deviceId, output, settings, log));
+        return Akka.Actor.Props.Create(() => new DeviceEntityActor(deviceId, output, settings, log, counters));
     }
 
     /// <inheritdoc />
@@ -172,6 +176,10 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
     {
         var decision = _state.Decide(command, Context.System.Scheduler.Now, _settings.DefaultDelay);
         var sender = Sender;
+        if (decision.Ignored is { } reason)
+        {
+            _counters?.CountDropped(reason);
+        }
         if (decision.Events.Count == 0)
         {
             if (reply)
@@ -185,6 +193,7 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
         PersistAll(decision.Events, e =>
         {
             _state.Apply(e);
+            _counters?.CountEvent(e);
             _sinceSnapshot++;
             if (--remaining > 0)
             {

@@ -3,8 +3,9 @@ using Alerting.Dispatch.Entity;
 namespace Alerting.Dispatch.Hosting;
 
 /// <summary>
-/// What a <see cref="DispatchHost"/> has done since it started, for the service's status page. Written by the host's
-/// loop, readable from any thread.
+/// What a dispatcher (<see cref="Sharding.ShardedDispatcher"/>) has done since it started, for the service's status line:
+/// records received, dead-lettered and produced by its delivery and output, events persisted and commands ignored by the
+/// entities of this node. Written from any thread, readable from any thread.
 /// </summary>
 public sealed class DispatchCounters
 {

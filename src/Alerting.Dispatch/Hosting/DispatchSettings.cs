@@ -6,7 +6,7 @@ using ProducerConfig = Confluent.Kafka.ProducerConfig;
 namespace Alerting.Dispatch.Hosting;
 
 /// <summary>
-/// Settings of a <see cref="DispatchHost"/>, created from HOCON (<see cref="Create"/>: the <c>alerting.dispatch</c>
+/// Kafka and entity settings of the dispatcher (<see cref="Sharding.ShardedDispatcher"/>), created from HOCON (<see cref="Create"/>: the <c>alerting.dispatch</c>
 /// section with the topics and consumer timings of <c>alerting.kafka</c>); immutable, copy with <c>With*</c> or <c>with</c>.
 /// </summary>
 public sealed record DispatchSettings
@@ -76,10 +76,11 @@ public sealed record DispatchSettings
     /// <summary>An entity idle this long, with nothing held and nothing to send, is dropped from memory (reloaded on demand).</summary>
     public TimeSpan PassivateAfter { get; init; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>Records taken from Kafka per poll batch; the events of a batch are written per partition in one transaction.</summary>
+    /// <summary><c>alerting.dispatch.batch-size</c>: read for compatibility; the sharded dispatcher does not batch by it (its
+    /// journal batches per Akka.Persistence.Sql's <c>batch-size</c>).</summary>
     public int MaxBatchSize { get; init; } = 2000;
 
-    /// <summary>How long a poll waits for the first record of a batch; also how late a delay may end at most.</summary>
+    /// <summary>Not used by the sharded dispatcher (the consumer's poll settings are <c>akka.kafka.consumer</c>'s).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Consumer session timeout (Kafka's default 45 s; tests on the embedded broker use 6 s).</summary>

@@ -25,6 +25,7 @@ public sealed partial class DemoService(
     AlertingSettings settings,
     Alerting.Rules.RuleSet rules,
     PipelineCounters counters,
+    ActorSystem system,
     StatusOutput output,
     ServiceExit exit,
     TimeProvider time,
@@ -59,8 +60,7 @@ public sealed partial class DemoService(
         using var generatorStop = new CancellationTokenSource();
         using var pipelineStop = new CancellationTokenSource();
         var pipelineTask = pipeline.RunAsync(pipelineStop.Token);
-        await using var dispatch = DispatchApplication.Create(settings, kafka.BootstrapServers, time);
-        dispatch.Host.Start();
+        var dispatch = await DispatchApplication.StartAsync(system, settings, kafka.BootstrapServers, loggerFactory.CreateLogger("Alerting.Dispatch"), stoppingToken);
         var generator = new DemoTraffic(demo, kafka, time);
         var generatorTask = generator.RunAsync(generatorStop.Token);
 
@@ -71,7 +71,7 @@ public sealed partial class DemoService(
             {
                 while (await ticker.WaitForNextTickAsync(stoppingToken))
                 {
-                    counters.ObserveDispatched(dispatch.Host.Counters.Dispatched);
+                    counters.ObserveDispatched(dispatch.Counters.Dispatched);
                     await WriteStatusAsync(writer, started.Elapsed, generator.Produced, lookup, pipeline.CheckpointsTaken, stoppingToken);
                     if (demo.Duration > TimeSpan.Zero && started.Elapsed >= demo.Duration)
                     {
@@ -79,7 +79,7 @@ public sealed partial class DemoService(
                         break;
                     }
 
-                    if (pipelineTask.IsCompleted || generatorTask.IsCompleted)
+                    if (pipelineTask.IsCompleted || generatorTask.IsCompleted || dispatch.Completion.IsCompleted)
                     {
                         break;
                     }
@@ -98,14 +98,14 @@ public sealed partial class DemoService(
         await pipelineStop.CancelAsync();
         await AwaitQuietly(pipelineTask);
         await WaitForDispatcherAsync(dispatch, TimeSpan.FromSeconds(5));
-        await AwaitQuietly(dispatch.Host.StopAsync(CancellationToken.None));
-        counters.ObserveDispatched(dispatch.Host.Counters.Dispatched);
+        await AwaitQuietly(dispatch.StopAsync(TimeSpan.FromSeconds(10)));
+        counters.ObserveDispatched(dispatch.Counters.Dispatched);
         await tapStop.CancelAsync();
         await AwaitQuietly(tapTask);
 
         await writer.WriteLineAsync(counters.SummaryLine().AsMemory(), CancellationToken.None);
         await writer.FlushAsync(CancellationToken.None);
-        if (pipelineTask.IsFaulted || generatorTask.IsFaulted || dispatch.Host.Completion.IsFaulted)
+        if (pipelineTask.IsFaulted || generatorTask.IsFaulted || dispatch.Completion.IsFaulted)
         {
             exit.Fail();
         }
@@ -118,7 +118,7 @@ public sealed partial class DemoService(
     {
         var produced = counters.AlertsOut + counters.RevokesOut;
         var deadline = time.GetUtcNow() + timeout;
-        while (dispatch.Host.Counters.Received < produced && time.GetUtcNow() < deadline)
+        while (dispatch.Counters.Received < produced && time.GetUtcNow() < deadline)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(50), time, CancellationToken.None);
         }

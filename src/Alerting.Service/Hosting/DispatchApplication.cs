@@ -1,43 +1,104 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Configuration;
+using Akka.Hosting;
+using Alerting.Dispatch.Actors;
 using Alerting.Dispatch.Hosting;
+using Alerting.Dispatch.Sharding;
 using Alerting.Service.Settings;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 
 namespace Alerting.Service.Hosting;
 
 /// <summary>
-/// The dispatch application of one instance: a <see cref="DispatchHost"/> (device entities hosted by
-/// alerts-partition ownership) over the configured journal (SQLite embedded, or PostgreSQL).
+/// The dispatch application of one instance: the device shard region of the service's ActorSystem (a cluster node,
+/// see <see cref="DispatchNode.WithDispatchNode"/>) fed from the alerts and work-order topics
+/// (<see cref="ShardedDispatcher"/>), with the entities' journal on Akka.Persistence.Sql (SQLite embedded, or PostgreSQL).
 /// </summary>
-public sealed class DispatchApplication : IAsyncDisposable
+public sealed class DispatchApplication
 {
-    private readonly EventStoreSource _store;
-
-    private DispatchApplication(DispatchHost host, EventStoreSource store)
+    private DispatchApplication(ShardedDispatcher dispatcher)
     {
-        Host = host;
-        _store = store;
+        Dispatcher = dispatcher;
     }
 
-    public DispatchHost Host { get; }
+    /// <summary>The running dispatcher.</summary>
+    public ShardedDispatcher Dispatcher { get; }
 
-    /// <summary>Opens the journal and creates (does not start) the host against <paramref name="bootstrapServers"/>.</summary>
-    public static DispatchApplication Create(AlertingSettings settings, string bootstrapServers, TimeProvider time)
+    /// <summary>What the dispatcher has done so far.</summary>
+    public DispatchCounters Counters => Dispatcher.Counters;
+
+    /// <summary>Completes when the dispatcher stopped; faults when it failed for good.</summary>
+    public Task Completion => Dispatcher.Completion;
+
+    /// <summary>
+    /// Waits until this node is an Up member of the cluster, then starts the region and the delivery against
+    /// <paramref name="bootstrapServers"/>.
+    /// </summary>
+    public static async Task<DispatchApplication> StartAsync(ActorSystem system, AlertingSettings settings, string bootstrapServers, ILogger logger, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(settings);
-        var store = EventStoreSource.Open(settings, time, "journal");
-        var host = new DispatchHost(
-            (settings.Dispatch.WithBootstrapServers(bootstrapServers) with
-            {
-                ConfigureConsumer = settings.Kafka.Configure,
-                ConfigureProducer = settings.Kafka.Configure,
-            }).Validate(),
-            store.Store,
-            time);
-        return new DispatchApplication(host, store);
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Cluster.Get(system).RegisterOnMemberUp(() => up.TrySetResult());
+        await up.Task.WaitAsync(cancellationToken);
+
+        var dispatch = (settings.Dispatch.WithBootstrapServers(bootstrapServers) with
+        {
+            ConfigureConsumer = settings.Kafka.Configure,
+            ConfigureProducer = settings.Kafka.Configure,
+        }).Validate();
+        var dispatcher = await ShardedDispatcher.StartAsync(system, dispatch, DispatchShardingSettings.Create(system.Settings.Config), logger);
+        return new DispatchApplication(dispatcher);
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops taking records, commits what the entities acknowledged and produces what they handed over.</summary>
+    public Task StopAsync(TimeSpan timeout) => Dispatcher.StopAsync(timeout);
+}
+
+/// <summary>The service's side of the dispatcher's Akka.Hosting wiring.</summary>
+public static class DispatchNode
+{
+    /// <summary>
+    /// When this instance runs the dispatcher (the demo, or <c>dispatch</c> among <c>alerting.applications</c>), makes
+    /// its ActorSystem a cluster node with the entities' persistence (<see cref="DispatchShardingHosting.WithDispatchSharding"/>):
+    /// <c>alerting.cluster</c> for the address and seed nodes, <c>alerting.persistence</c> for the database (an SQLite
+    /// file in the temp folder, deleted when the ActorSystem terminates, when <c>sqlite-path</c> is empty).
+    /// </summary>
+    public static AkkaConfigurationBuilder WithDispatchNode(this AkkaConfigurationBuilder akka, Config configuration, AlertingSettings settings, bool demo)
     {
-        await Host.DisposeAsync();
-        await _store.DisposeAsync();
+        ArgumentNullException.ThrowIfNull(akka);
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (!demo && !settings.Applications.Contains("dispatch"))
+        {
+            return akka;
+        }
+
+        var persistence = settings.Persistence;
+        string? temporary = null;
+        DispatchClusterOptions options;
+        if (persistence.Provider == "postgres")
+        {
+            options = DispatchClusterOptions.Create(configuration, DispatchPersistenceProvider.PostgreSql, persistence.ConnectionString);
+        }
+        else
+        {
+            var path = persistence.SqlitePath;
+            if (string.IsNullOrEmpty(path))
+            {
+                temporary = path = TemporaryDatabase.NewPath("journal");
+            }
+            options = DispatchClusterOptions.Create(configuration, DispatchPersistenceProvider.Sqlite,
+                new SqliteConnectionStringBuilder { DataSource = path }.ConnectionString);
+        }
+
+        akka.WithDispatchSharding(options);
+        if (temporary is not null)
+        {
+            akka.AddStartup((system, _) => system.RegisterOnTermination(() => TemporaryDatabase.Delete(temporary)));
+        }
+        return akka;
     }
 }

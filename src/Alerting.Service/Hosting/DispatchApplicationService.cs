@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Alerting.Service.Pipeline;
 using Alerting.Service.Settings;
 using Microsoft.Extensions.Hosting;
@@ -6,13 +7,14 @@ using Microsoft.Extensions.Logging;
 namespace Alerting.Service.Hosting;
 
 /// <summary>
-/// The <c>run</c> verb's dispatch application: hosts the device entities of the alerts partitions this
-/// instance owns until the host stops, then finishes the batch in flight and leaves the group.
+/// The <c>run</c> verb's dispatch application: runs the device shard region of this cluster node, fed from the
+/// alerts partitions this instance reads, until the host stops; then stops taking records, commits what the entities
+/// persisted and leaves the group. A dispatcher that fails for good stops the instance with a non-zero exit code.
 /// </summary>
 public sealed partial class DispatchApplicationService(
     AlertingSettings settings,
     PipelineCounters counters,
-    TimeProvider time,
+    ActorSystem system,
     ServiceExit exit,
     IHostApplicationLifetime lifetime,
     ILoggerFactory loggerFactory) : BackgroundService
@@ -27,27 +29,58 @@ public sealed partial class DispatchApplicationService(
         }
 
         LogStarting(settings.InstanceName, settings.Persistence.Provider);
-        await using var app = DispatchApplication.Create(settings, settings.Kafka.BootstrapServers, time);
-        app.Host.Start();
+        DispatchApplication app;
         try
         {
-            await app.Host.Completion.WaitAsync(stoppingToken);
-            // The host stopped by itself: fenced by a newer owner, or failed.
-            LogHostEnded(app.Host.IsFenced);
+            app = await DispatchApplication.StartAsync(system, settings, settings.Kafka.BootstrapServers, loggerFactory.CreateLogger("Alerting.Dispatch"), stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+#pragma warning disable CA1031 // a dispatcher that cannot start stops the instance, with the reason logged
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogStartFailed(ex);
+            exit.Fail();
+            lifetime.StopApplication();
+            return;
+        }
+
+        try
+        {
+            await app.Completion.WaitAsync(stoppingToken);
+            // The dispatcher stopped by itself: it gave up restarting.
+            LogEnded();
             exit.Fail();
             lifetime.StopApplication();
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            await app.Host.StopAsync(CancellationToken.None);
+            await app.StopAsync(TimeSpan.FromSeconds(10));
+        }
+#pragma warning disable CA1031 // the failure is logged and turns into the exit code
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogFailed(ex);
+            exit.Fail();
+            lifetime.StopApplication();
         }
 
-        counters.ObserveDispatched(app.Host.Counters.Dispatched);
+        counters.ObserveDispatched(app.Counters.Dispatched);
     }
 
     [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "instance {Instance}: dispatch application starting (journal: {Provider})")]
     private partial void LogStarting(string instance, string provider);
 
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Critical, Message = "dispatch host ended on its own (fenced: {Fenced}); stopping the instance")]
-    private partial void LogHostEnded(bool fenced);
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Critical, Message = "the dispatcher ended on its own; stopping the instance")]
+    private partial void LogEnded();
+
+    [LoggerMessage(EventId = 1302, Level = LogLevel.Critical, Message = "the dispatcher failed; stopping the instance")]
+    private partial void LogFailed(Exception ex);
+
+    [LoggerMessage(EventId = 1303, Level = LogLevel.Critical, Message = "the dispatcher could not start; stopping the instance")]
+    private partial void LogStartFailed(Exception ex);
 }

@@ -66,6 +66,7 @@ public static class ServiceHost
         // The ActorSystem of the service, from the same merged configuration; its logs go to the host's loggers.
         builder.Services.AddAkka(ActorSystemName, (akka, _) => akka
             .AddHocon(configuration, HoconAddMode.Prepend)
+            .WithDispatchNode(configuration, settings, demo)
             .ConfigureLoggers(loggers =>
             {
                 loggers.ClearLoggers();

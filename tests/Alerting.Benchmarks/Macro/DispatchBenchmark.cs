@@ -1,20 +1,26 @@
 using System.Diagnostics;
 using System.Globalization;
 using Alerting.Benchmarks.Harness;
+using Akka.Actor;
+using Akka.Configuration;
+using Alerting.Dispatch.Actors;
 using Alerting.Dispatch.Hosting;
+using Alerting.Dispatch.Sharding;
 using Alerting.Dispatch.Messages;
 using Alerting.Kafka;
 using Alerting.Kafka.Embedded;
 using Alerting.Persistence;
 using Alerting.Persistence.Postgres;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Alerting.Benchmarks.Macro;
 
 /// <summary>
-/// Alerts/s through one dispatcher instance (embedded broker in, PostgreSQL journal, dispatch topic out) at 100,000
-/// devices, against the journal's raw batched append rate measured in the same run and database.
+/// Alerts/s through the device shard region of one self-joined node (embedded broker in, Akka.Persistence.Sql on
+/// PostgreSQL, dispatch topic out) at 100,000 devices, against the raw batched append rate of the project's own journal
+/// tables measured in the same run and database.
 /// The alerts (two per device, distinct types, no delay, so every one is dispatched) are produced before the
 /// dispatcher starts; the clock runs from its first record to the last dispatch committed and produced. Each alert
 /// costs two journal events (dispatched, then acknowledged by Kafka). The baseline appends the same number of events
@@ -39,7 +45,7 @@ public sealed class DispatchBenchmark : IMacroBenchmark
             var builder = new NpgsqlConnectionStringBuilder(server) { Database = database };
             await using var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
             await using var cluster = EmbeddedKafkaCluster.Start(1);
-            return await RunInAsync(dataSource, cluster, context, cancellationToken);
+            return await RunInAsync(dataSource, builder.ConnectionString, cluster, context, cancellationToken);
         }
         finally
         {
@@ -48,7 +54,7 @@ public sealed class DispatchBenchmark : IMacroBenchmark
         }
     }
 
-    private static async Task<IReadOnlyDictionary<string, double>> RunInAsync(NpgsqlDataSource dataSource, EmbeddedKafkaCluster cluster,
+    private static async Task<IReadOnlyDictionary<string, double>> RunInAsync(NpgsqlDataSource dataSource, string connection, EmbeddedKafkaCluster cluster,
         BenchContext context, CancellationToken ct)
     {
         var devices = context.Size(100_000, 5_000);
@@ -64,7 +70,6 @@ public sealed class DispatchBenchmark : IMacroBenchmark
             DispatchTopic = "bench-dispatch",
             SessionTimeout = TimeSpan.FromSeconds(6),
             HeartbeatInterval = TimeSpan.FromSeconds(1),
-            MaxBatchSize = 5000,
         };
         cluster.CreateTopic(settings.AlertsTopic, Partitions);
         cluster.CreateTopic(settings.WorkOrdersTopic, Partitions);
@@ -74,30 +79,41 @@ public sealed class DispatchBenchmark : IMacroBenchmark
         await ProduceAlertsAsync(cluster.BootstrapServers, settings.AlertsTopic, devices, alerts, ct);
         context.Log.WriteLine($"[dispatch] produced {alerts:N0} alerts for {devices:N0} devices in {produce.Elapsed.TotalSeconds:F1}s");
 
-        var host = new DispatchHost(settings, store);
-        await using (host)
+        var config = ConfigurationFactory.ParseString("""
+                akka.loglevel = WARNING
+                akka.actor.provider = cluster
+                akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
+                akka.cluster.sharding.state-store-mode = ddata
+                """)
+            .WithFallback(DispatchPersistence.Hocon(DispatchPersistenceProvider.PostgreSql, connection));
+        using var system = ActorSystem.Create("alerting", config);
+        var node = Akka.Cluster.Cluster.Get(system);
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        node.RegisterOnMemberUp(() => up.TrySetResult());
+        node.Join(node.SelfAddress);
+        await up.Task.WaitAsync(TimeSpan.FromSeconds(60), ct);
+        var dispatcher = await ShardedDispatcher.StartAsync(system, settings, DispatchShardingSettings.Create(system.Settings.Config), NullLogger.Instance);
+        try
         {
-            host.Start();
-            while (host.Counters.Received == 0)
+            while (dispatcher.Counters.Received == 0)
             {
                 await Task.Delay(5, ct);
-                ThrowIfStopped(host);
+                ThrowIfStopped(dispatcher);
             }
             var sw = Stopwatch.StartNew();
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-            while (host.Counters.Dispatched < alerts)
+            while (dispatcher.Counters.Dispatched < alerts)
             {
                 await Task.Delay(5, ct);
-                ThrowIfStopped(host);
+                ThrowIfStopped(dispatcher);
             }
             var elapsed = sw.Elapsed;
             var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
             var rate = alerts / elapsed.TotalSeconds;
-            await host.StopAsync(ct);
-            var journalEvents = host.Counters.JournalEvents;
-            context.Log.WriteLine($"[dispatch] {alerts:N0} alerts dispatched in {elapsed.TotalSeconds:F1}s: {rate:N0} alerts/s " +
-                $"({alerts / cpuUsed.TotalSeconds:N0} per CPU-second of this process, broker included); " +
-                $"{host.Counters.Batches:N0} batches, {journalEvents:N0} journal events, {host.Counters.Snapshots:N0} snapshots");
+            await dispatcher.StopAsync(TimeSpan.FromSeconds(30));
+            var journalEvents = dispatcher.Counters.JournalEvents;
+            context.Log.WriteLine($"[dispatch] {alerts:N0} alerts dispatched through the device shard region in {elapsed.TotalSeconds:F1}s: {rate:N0} alerts/s " +
+                $"({alerts / cpuUsed.TotalSeconds:N0} per CPU-second of this process, broker included); {journalEvents:N0} journal events");
 
             var eventsPerAlert = (double)journalEvents / alerts;
             var baseline = await BaselineAsync(store, devices, (int)journalEvents, ct);
@@ -112,13 +128,17 @@ public sealed class DispatchBenchmark : IMacroBenchmark
                 ["dispatch_devices"] = devices,
             };
         }
+        finally
+        {
+            await system.Terminate();
+        }
     }
 
-    private static void ThrowIfStopped(DispatchHost host)
+    private static void ThrowIfStopped(ShardedDispatcher dispatcher)
     {
-        if (host.Completion.IsCompleted)
+        if (dispatcher.Completion.IsCompleted)
         {
-            host.Completion.GetAwaiter().GetResult();
+            dispatcher.Completion.GetAwaiter().GetResult();
             throw new InvalidOperationException("The dispatcher stopped before dispatching every alert.");
         }
     }

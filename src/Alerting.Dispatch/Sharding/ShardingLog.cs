@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Logging;
+
+namespace Alerting.Dispatch.Sharding;
+
+/// <summary>Log messages of the device shard region and its delivery from Kafka (event ids 42xx).</summary>
+internal static partial class ShardingLog
+{
+    [LoggerMessage(EventId = 4200, Level = LogLevel.Information,
+        Message = "shard region {TypeName}: shards [{Shards}] located on {Node} (their alerts partitions are read here)")]
+    public static partial void ShardsLocated(ILogger logger, string typeName, string shards, string node);
+
+    [LoggerMessage(EventId = 4201, Level = LogLevel.Warning,
+        Message = "shard region {TypeName}: locating shards [{Shards}] on this node failed; they stay where they are until the next assignment")]
+    public static partial void ShardsNotLocated(ILogger logger, Exception exception, string typeName, string shards);
+
+    [LoggerMessage(EventId = 4202, Level = LogLevel.Warning,
+        Message = "dispatch: record {Topic}[{Partition}]@{Offset} goes to the dead-letter topic: {Reason}")]
+    public static partial void DeadLetter(ILogger logger, string topic, int partition, long offset, string reason);
+
+    [LoggerMessage(EventId = 4203, Level = LogLevel.Error,
+        Message = "dispatch: device {DeviceId} did not acknowledge {Topic}[{Partition}]@{Offset} within {Timeout}; the delivery restarts from the committed offsets")]
+    public static partial void CommandNotAcknowledged(ILogger logger, Exception exception, string deviceId, string topic, int partition, long offset, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 4204, Level = LogLevel.Error,
+        Message = "dispatch: the delivery from Kafka failed; it restarts from the committed offsets after a backoff of at least {Backoff}")]
+    public static partial void DeliveryFailed(ILogger logger, Exception exception, TimeSpan backoff);
+}
