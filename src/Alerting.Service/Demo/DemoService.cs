@@ -25,7 +25,6 @@ public sealed partial class DemoService(
     AlertingSettings settings,
     Alerting.Rules.RuleSet rules,
     PipelineCounters counters,
-    ActorSystem system,
     StatusOutput output,
     ServiceExit exit,
     TimeProvider time,
