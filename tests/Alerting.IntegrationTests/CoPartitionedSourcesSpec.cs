@@ -16,9 +16,19 @@ namespace Alerting.IntegrationTests;
 /// Two source topics keyed by device with the same partition count: a device's events of both topics meet in one
 /// substream (partition N of every topic), so a rule whose steps come from different topics matches.
 /// </summary>
-public sealed class CoPartitionedSourcesSpec
+public sealed class CoPartitionedSourcesSpec : IDisposable
 {
     private const int Partitions = 3;
+    private readonly string _checkpoints = Path.Combine(Path.GetTempPath(), $"alerting-co-partitioned-{Guid.NewGuid():N}.db");
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var file in new[] { _checkpoints, _checkpoints + "-wal", _checkpoints + "-shm" })
+        {
+            File.Delete(file);
+        }
+    }
 
     [Fact]
     public async Task A_rule_must_match_a_device_whose_steps_arrive_on_two_co_partitioned_topics()
@@ -65,7 +75,10 @@ public sealed class CoPartitionedSourcesSpec
 
         using var system = ActorSystem.Create("co-partitioned-spec");
         var rules = RuleSetLoader.Load(settings.Rules, settings.Sources);
-        var graph = new AlertGraph(system, settings, rules, new PipelineCounters(), TimeProvider.System, NullLoggerFactory.Instance);
+        // Checkpointed as the service does: should the group rebalance meanwhile, both topics' partitions resume
+        // from one snapshot of their shared matcher.
+        var store = new Alerting.Persistence.Sqlite.SqliteEventStore(new Alerting.Persistence.Sqlite.SqliteEventStoreOptions { ConnectionString = $"Data Source={_checkpoints}" }, TimeProvider.System);
+        var graph = new AlertGraph(system, settings, rules, new PipelineCounters(), TimeProvider.System, NullLoggerFactory.Instance, checkpoints: new AlertCheckpointStore(store, TimeProvider.System));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
         var run = graph.RunAsync(stop.Token);
         var alert = await ReadFirstAlertAsync(settings.Kafka.BootstrapServers, settings.Kafka.Topics.Alerts, cts.Token);
@@ -76,7 +89,7 @@ public sealed class CoPartitionedSourcesSpec
         Assert.Equal(("7", "FAULT_ALARM", AlertKind.Generate), (alert.DeviceNumber, alert.AlertType, alert.Kind));
         var all = ReadAll(settings.Kafka.BootstrapServers, settings.Kafka.Topics.Alerts);
         Assert.DoesNotContain(all, a => a.DeviceNumber == "8");
-        Assert.Equal(11, graph.Consumed);
+        Assert.True(graph.Consumed >= 11, $"{graph.Consumed} records consumed"); // more when a rebalance made it read again
     }
 
     private static Message<byte[]?, byte[]> Record(int device, string kind, int code, DateTimeOffset time)
