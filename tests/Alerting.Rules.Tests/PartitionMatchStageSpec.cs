@@ -27,18 +27,7 @@ public sealed class PartitionMatchStageSpec(ITestOutputHelper output) : StageSpe
         """,
     ];
 
-    private static DeviceEvent At(DeviceEvent e, long offset) => new()
-    {
-        DeviceId = e.DeviceId,
-        Kind = e.Kind,
-        EventTime = e.EventTime,
-        EventId = e.EventId,
-        Fields = e.Fields,
-        Payload = e.Payload,
-        Topic = Topic,
-        Partition = 0,
-        Offset = offset,
-    };
+    private static DeviceEvent At(DeviceEvent e, long offset) => RuleTestKit.At(e, 0, offset, Topic);
 
     private (TestPublisher.Probe<Timed> Up, IPartitionMatchControl Control, TestSubscriber.Probe<AlertEvent> Alerts, TestSubscriber.Probe<LateEvent> Late) Run(
         Func<RuleEngine> engine, bool flushOnComplete = false)

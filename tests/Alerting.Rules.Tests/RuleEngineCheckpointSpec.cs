@@ -189,15 +189,4 @@ public sealed class RuleEngineCheckpointSpec
         return events;
     }
 
-    private static DeviceEvent At(DeviceEvent e, int partition, long offset) => new()
-    {
-        DeviceId = e.DeviceId,
-        Kind = e.Kind,
-        EventTime = e.EventTime,
-        EventId = e.EventId,
-        Fields = e.Fields,
-        Topic = "events",
-        Partition = partition,
-        Offset = offset,
-    };
 }

@@ -198,17 +198,7 @@ public sealed class RuleEngineReferenceProperties
             time += s.Gap;
             var partition = s.Device % 2;
             var e = Ev(Kinds[s.Kind], time, Codes[s.Code], device: $"d{s.Device}", id: $"e{i}", level: s.Level / 10.0);
-            events.Add(new DeviceEvent
-            {
-                DeviceId = e.DeviceId,
-                Kind = e.Kind,
-                EventTime = e.EventTime,
-                EventId = e.EventId,
-                Fields = e.Fields,
-                Topic = "events",
-                Partition = partition,
-                Offset = offsets[partition]++,
-            });
+            events.Add(At(e, partition, offsets[partition]++));
         }
 
         return events;

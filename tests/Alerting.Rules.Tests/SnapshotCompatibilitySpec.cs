@@ -154,17 +154,7 @@ public sealed class SnapshotCompatibilitySpec
             var partition = device % 2;
             var time = (i * 100L) - random.Next((int)Disorder);
             var e = Ev(kinds[random.Next(kinds.Length)], time, codes[random.Next(codes.Length)], device: $"d{device}", id: $"e{i}");
-            events.Add(new DeviceEvent
-            {
-                DeviceId = e.DeviceId,
-                Kind = e.Kind,
-                EventTime = e.EventTime,
-                EventId = e.EventId,
-                Fields = e.Fields,
-                Topic = "events",
-                Partition = partition,
-                Offset = offsets[partition]++,
-            });
+            events.Add(At(e, partition, offsets[partition]++));
         }
 
         return events;

@@ -263,12 +263,7 @@ public sealed class DispatchDelivery
     private static Message<string, string> DeadLetter(ConsumeResult<string, string> record, DispatchRecord read)
     {
         var dead = DeadLetterHeaders.ForRejected(null, default, new RecordOrigin(record.Topic, record.Partition.Value, record.Offset.Value), read.Reason!, read.Message!);
-        var headers = new Headers();
-        foreach (var (name, value) in dead.Headers)
-        {
-            headers.Add(name, value);
-        }
-        return new Message<string, string> { Key = record.Message.Key, Value = record.Message.Value, Headers = headers };
+        return new Message<string, string> { Key = record.Message.Key, Value = record.Message.Value, Headers = HeaderList.ToKafka(dead.Headers) };
     }
 
 }
