@@ -43,6 +43,19 @@ public static class ConfigValues
         Convert(config, path, defaultValue, "a number", (string s, out double v) =>
             double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out v) && double.IsFinite(v));
 
+    /// <summary>The boolean at <paramref name="path"/> (HOCON's <c>on|off</c>, <c>true|false</c>, <c>yes|no</c>), or <paramref name="defaultValue"/>.</summary>
+    public static bool ReadBool(this Config config, string path, bool defaultValue) =>
+        Convert(config, path, defaultValue, "on or off (true/false, yes/no)", (string s, out bool v) =>
+        {
+            (var known, v) = s switch
+            {
+                "on" or "true" or "yes" => (true, true),
+                "off" or "false" or "no" => (true, false),
+                _ => (false, false),
+            };
+            return known;
+        });
+
     /// <summary>The items of the array at <paramref name="path"/> as strings; empty if absent; throws if it is not an array of scalars.</summary>
     public static IReadOnlyList<string> ReadStringList(this Config config, string path)
     {

@@ -64,7 +64,8 @@ public sealed class DeviceConfigLookup
     /// call is already loading, from that call's query when it completes; every other id from one store query
     /// (retried while the failure is transient); defaults for ids that have no row. If the call loading an id
     /// stops or fails, the calls waiting for it load it themselves. Cancellation stops a query, a wait or a
-    /// backoff and throws.
+    /// backoff and throws. A call whose ids are all cached completes synchronously; store queries always run on
+    /// the thread pool, never on the caller's thread.
     /// </summary>
     public async Task<IReadOnlyDictionary<string, DeviceConfig>> ResolveAsync(IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken)
     {
@@ -115,7 +116,9 @@ public sealed class DeviceConfigLookup
         }
         if (own is not null)
         {
-            await LoadOwnAsync(own, result, cancellationToken);
+            // The caller may be a stream's thread and the store's client may run synchronously (SQLite): the query
+            // and its backoff run on the thread pool. A batch that is all cache hits never gets here.
+            await Task.Run(() => LoadOwnAsync(own, result, cancellationToken), CancellationToken.None); // it settles its pending ids even when cancelled
         }
         if (shared is not null)
         {
@@ -134,7 +137,7 @@ public sealed class DeviceConfigLookup
             }
             if (fallback is not null)
             {
-                var loaded = await LoadWithRetryAsync(fallback, cancellationToken);
+                var loaded = await Task.Run(() => LoadWithRetryAsync(fallback, cancellationToken), CancellationToken.None);
                 foreach (var id in fallback)
                 {
                     result[id] = Store(id, loaded);

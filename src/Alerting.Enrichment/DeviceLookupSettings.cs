@@ -25,6 +25,13 @@ public sealed record DeviceLookupSettings
     /// <summary>Longest time the first element of a batch waits for the batch to fill (<c>batch.time</c>, 10 ms).</summary>
     public TimeSpan BatchTime { get; init; } = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>
+    /// Whether a batch goes out as soon as no other batch is waiting for the store (<c>batch.eager</c>, on): a quiet
+    /// stream then pays no batching delay, and a busy one still batches what arrives during a query. Off, every
+    /// batch waits until it is full or its <see cref="BatchTime"/> has passed (fewer, larger queries).
+    /// </summary>
+    public bool EagerBatches { get; init; } = true;
+
     /// <summary>Batches resolved at once (<c>parallelism</c>, 4); the output keeps the input order whatever it is.</summary>
     public int Parallelism { get; init; } = 4;
 
@@ -73,6 +80,7 @@ public sealed record DeviceLookupSettings
             CacheTtl = Positive("cache.ttl", d.CacheTtl),
             BatchSize = config.ReadInt($"{path}.batch.size", d.BatchSize, 1, 1_000_000),
             BatchTime = Positive("batch.time", d.BatchTime),
+            EagerBatches = config.ReadBool($"{path}.batch.eager", d.EagerBatches),
             Parallelism = config.ReadInt($"{path}.parallelism", d.Parallelism, 1, 1024),
             BackoffMin = min,
             BackoffMax = max,
@@ -85,6 +93,9 @@ public sealed record DeviceLookupSettings
 
     /// <summary>A copy with another batch size and batch time.</summary>
     public DeviceLookupSettings WithBatching(int size, TimeSpan time) => this with { BatchSize = size, BatchTime = time };
+
+    /// <summary>A copy that sends batches eagerly or holds each for its batch time (<see cref="EagerBatches"/>).</summary>
+    public DeviceLookupSettings WithEagerBatches(bool eager) => this with { EagerBatches = eager };
 
     /// <summary>A copy with another parallelism.</summary>
     public DeviceLookupSettings WithParallelism(int parallelism) => this with { Parallelism = parallelism };

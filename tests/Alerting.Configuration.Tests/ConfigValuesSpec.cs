@@ -8,7 +8,7 @@ public sealed class ConfigValuesSpec
     private static readonly Config Config = HoconDocument.Parse("""
         alerting {
           kafka { linger = 5ms, session = "2 hours", bare = 250, bad = soon, empty = "", props { security.protocol = SASL_SSL, "sasl.mechanism" = SCRAM-SHA-512 } }
-          alert { batch-size = 2000, share = 0.25, huge = 99999999999 }
+          alert { batch-size = 2000, share = 0.25, huge = 99999999999, eager = off, quick = yes, maybe = sometimes }
           applications = [alert, dispatch]
           object { a = 1 }
         }
@@ -24,6 +24,9 @@ public sealed class ConfigValuesSpec
         Assert.Equal("d", Config.ReadString("alerting.kafka.empty", "d"));
         Assert.Equal(2000, Config.ReadInt("alerting.alert.batch-size", 1, 1, 10_000));
         Assert.Equal(0.25, Config.ReadDouble("alerting.alert.share", 0));
+        Assert.False(Config.ReadBool("alerting.alert.eager", true));
+        Assert.True(Config.ReadBool("alerting.alert.quick", false));
+        Assert.True(Config.ReadBool("alerting.alert.missing", true));
         Assert.Equal(["alert", "dispatch"], Config.ReadStringList("alerting.applications"));
         Assert.Equal(["a"], Config.ReadKeys("alerting.object"));
         Assert.Equal(
@@ -36,6 +39,7 @@ public sealed class ConfigValuesSpec
     [InlineData("range", "alerting.alert.batch-size", "alerting.alert.batch-size = \"2000\" is not an integer between 1 and 100")]
     [InlineData("overflow", "alerting.alert.huge", "alerting.alert.huge = \"99999999999\" is not an integer")]
     [InlineData("required", "alerting.kafka.missing", "alerting.kafka.missing is missing: expected a non-empty string")]
+    [InlineData("bool", "alerting.alert.maybe", "alerting.alert.maybe = \"sometimes\" is not on or off (true/false, yes/no)")]
     [InlineData("object", "alerting.object", "alerting.object = ")]
     public void An_invalid_or_missing_value_must_name_its_path(string kind, string path, string message)
     {
@@ -45,6 +49,7 @@ public sealed class ConfigValuesSpec
             "range" => Config.ReadInt(path, 1, 1, 100),
             "overflow" => Config.ReadInt(path, 1),
             "required" => (object)Config.ReadRequiredString(path),
+            "bool" => Config.ReadBool(path, false),
             _ => Config.ReadString(path, ""),
         });
 

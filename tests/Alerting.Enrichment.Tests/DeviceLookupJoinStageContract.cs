@@ -48,7 +48,7 @@ public abstract class DeviceLookupJoinStageContract(ITestOutputHelper output) : 
     public async Task A_lookup_join_stage_must_send_the_misses_of_a_batch_in_one_query_and_serve_repeats_from_the_cache()
     {
         var (store, seeded) = await SeedAsync(40);
-        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 100, BatchTime = TimeSpan.FromHours(1), Parallelism = 1 }, _clock);
+        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 100, BatchTime = TimeSpan.FromHours(1), EagerBatches = false, Parallelism = 1 }, _clock);
 
         // 90 readings over devices 0..29: one batch (closed by the upstream's completion), 30 distinct misses, one query
         var first = await RunAsync(lookup, Enumerable.Range(0, 90).Select(i => new Reading(i, seeded[i % 30].DeviceId)));
@@ -77,7 +77,7 @@ public abstract class DeviceLookupJoinStageContract(ITestOutputHelper output) : 
     public async Task A_lookup_join_stage_must_resolve_a_partial_batch_once_its_batch_time_has_passed()
     {
         var (store, seeded) = await SeedAsync(3);
-        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 100, BatchTime = TimeSpan.FromSeconds(1) }, _clock);
+        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 100, BatchTime = TimeSpan.FromSeconds(1), EagerBatches = false }, _clock);
         await this.AssertAllStagesStoppedAsync(async () =>
         {
             var (up, down) = this.SourceProbe<Reading>()
@@ -107,10 +107,55 @@ public abstract class DeviceLookupJoinStageContract(ITestOutputHelper output) : 
     }
 
     [Fact]
+    public async Task An_eager_lookup_join_stage_must_send_a_batch_at_once_when_the_store_is_idle_and_gather_what_arrives_during_its_query()
+    {
+        var (seededStore, seeded) = await SeedAsync(4);
+        var store = new GatedStore(seededStore);
+        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 100, BatchTime = TimeSpan.FromHours(1), EagerBatches = true }, _clock);
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (up, down) = this.SourceProbe<Reading>()
+                .Via(Join(lookup).WithAttributes(Attributes.CreateInputBuffer(1, 1)))
+                .ToMaterialized(this.SinkProbe<EnrichedReading>(), Keep.Both)
+                .Run(Materializer);
+            down.Request(10);
+
+            // the store is idle: the first reading is looked up alone, at once (the batch timer never fires here)
+            await up.SendNextAsync(new Reading(0, seeded[0].DeviceId));
+            await Eventually.TrueAsync(() => store.Requests.Count == 1, "the first reading's query");
+
+            // while that query waits, the next readings gather into one batch
+            for (var i = 1; i < 4; i++)
+            {
+                await up.SendNextAsync(new Reading(i, seeded[i].DeviceId));
+            }
+
+            await up.ExpectRequestAsync(); // the stage took the fourth reading and asks for more
+            await down.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+            Assert.Equal([1], store.Requests.Select(r => r.Length));
+
+            store.Open();
+            for (var i = 0; i < 4; i++)
+            {
+                Assert.Equal(seeded[i], (await down.ExpectNextAsync()).Config);
+            }
+
+            Assert.Equal([1, 3], store.Requests.Select(r => r.Length));
+
+            // a reading whose device is cached is emitted on the spot, without a query
+            await up.SendNextAsync(new Reading(4, seeded[2].DeviceId));
+            Assert.Equal(seeded[2], (await down.ExpectNextAsync()).Config);
+            Assert.Equal([1, 3], store.Requests.Select(r => r.Length));
+            await up.SendCompleteAsync();
+            await down.ExpectCompleteAsync();
+        }, Materializer);
+    }
+
+    [Fact]
     public async Task A_lookup_join_stage_must_pass_a_device_with_no_row_with_the_defaults_and_count_it_once_per_ttl()
     {
         var (store, seeded) = await SeedAsync(2);
-        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1) }, _clock);
+        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1), EagerBatches = false }, _clock);
 
         var output = await RunAsync(lookup, [new(0, Ghost), new(1, seeded[0].DeviceId), new(2, Ghost)]);
         var again = await RunAsync(lookup, [new(0, Ghost)]);
@@ -134,7 +179,7 @@ public abstract class DeviceLookupJoinStageContract(ITestOutputHelper output) : 
     public async Task A_lookup_join_stage_must_reload_a_row_once_its_ttl_has_passed()
     {
         var (store, seeded) = await SeedAsync(1);
-        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1) }, _clock);
+        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1), EagerBatches = false }, _clock);
         var device = seeded[0].DeviceId;
 
         var before = await RunAsync(lookup, [new(0, device)]);
@@ -155,7 +200,7 @@ public abstract class DeviceLookupJoinStageContract(ITestOutputHelper output) : 
     {
         var (sqlite, seeded) = await SeedAsync(3);
         var store = new RefusingStore(sqlite, failures: 4);
-        var settings = new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1), Parallelism = 1 }
+        var settings = new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1), EagerBatches = false, Parallelism = 1 }
             .WithBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), randomFactor: 0);
         var lookup = new DeviceConfigLookup(store, settings, _clock);
         var emitted = new List<EnrichedReading>();
@@ -200,7 +245,7 @@ public abstract class DeviceLookupJoinStageContract(ITestOutputHelper output) : 
     {
         var (sqlite, seeded) = await SeedAsync(300);
         var store = new DelayingStore(sqlite, maxDelayMs: 25);
-        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { CacheMaxRows = 50, BatchSize = 16, BatchTime = TimeSpan.FromHours(1), Parallelism = 8 });
+        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { CacheMaxRows = 50, BatchSize = 16, BatchTime = TimeSpan.FromHours(1), EagerBatches = false, Parallelism = 8 });
 #pragma warning disable CA5394 // test data
         var random = new Random(42);
         var input = Enumerable.Range(0, 2000).Select(i => new Reading(i, seeded[random.Next(seeded.Count)].DeviceId)).ToArray();
@@ -220,7 +265,7 @@ public abstract class DeviceLookupJoinStageContract(ITestOutputHelper output) : 
     {
         var (sqlite, seeded) = await SeedAsync(10);
         var store = new RefusingStore(sqlite, failures: 2);
-        var settings = new DeviceLookupSettings { CacheMaxRows = 0, BatchSize = 4, BatchTime = TimeSpan.FromHours(1), Parallelism = 2 }
+        var settings = new DeviceLookupSettings { CacheMaxRows = 0, BatchSize = 4, BatchTime = TimeSpan.FromHours(1), EagerBatches = false, Parallelism = 2 }
             .WithBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(8), randomFactor: 0);
         var lookup = new DeviceConfigLookup(store, settings, _clock);
         var input = Enumerable.Range(0, 100).Select(i => new Reading(i, seeded[i % 10].DeviceId)).ToArray();
@@ -259,7 +304,7 @@ public abstract class DeviceLookupJoinStageContract(ITestOutputHelper output) : 
     {
         var (sqlite, seeded) = await SeedAsync(1);
         var store = new RefusingStore(sqlite, failures: -1);
-        var settings = new DeviceLookupSettings { BatchSize = 1, BatchTime = TimeSpan.FromHours(1) }
+        var settings = new DeviceLookupSettings { BatchSize = 1, BatchTime = TimeSpan.FromHours(1), EagerBatches = false }
             .WithBackoff(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(10));
         var lookup = new DeviceConfigLookup(store, settings, _clock);
         await this.AssertAllStagesStoppedAsync(async () =>
@@ -282,7 +327,7 @@ public abstract class DeviceLookupJoinStageContract(ITestOutputHelper output) : 
     public async Task A_lookup_join_stage_must_fail_the_stream_when_the_combine_function_throws_even_under_resuming_supervision()
     {
         var (store, seeded) = await SeedAsync(2);
-        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1) }, _clock);
+        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1), EagerBatches = false }, _clock);
         var join = new DeviceLookupJoinStage<Reading, EnrichedReading>(
             lookup, r => r.DeviceId, (r, c) => r.Seq == 1 ? throw new FormatException("bad reading") : new EnrichedReading(r.Seq, r.DeviceId, c));
         var error = await this.AssertAllStagesStoppedAsync(
@@ -299,7 +344,7 @@ public abstract class DeviceLookupJoinStageContract(ITestOutputHelper output) : 
     public async Task A_lookup_join_stage_must_look_up_a_null_device_id_as_the_empty_id_and_give_it_the_defaults()
     {
         var (store, _) = await SeedAsync(1);
-        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1) }, _clock);
+        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1), EagerBatches = false }, _clock);
         var output = await this.AssertAllStagesStoppedAsync(
             () => Source.From([new Reading(0, "unused")])
                 .Via(new DeviceLookupJoinStage<Reading, DeviceConfig>(lookup, _ => null, (_, c) => c))
@@ -314,7 +359,7 @@ public abstract class DeviceLookupJoinStageContract(ITestOutputHelper output) : 
     public async Task A_lookup_join_stage_must_complete_at_once_on_an_empty_upstream_without_asking_the_store()
     {
         var (store, _) = await SeedAsync(1);
-        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1) }, _clock);
+        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1), EagerBatches = false }, _clock);
         Assert.Empty(await RunAsync(lookup, []));
         Assert.Equal(0, store.LoadQueries);
     }
@@ -338,7 +383,7 @@ public sealed class SqliteDeviceLookupJoinStageSpec(ITestOutputHelper output) : 
     public async Task A_lookup_join_stage_must_fail_the_stream_on_a_non_transient_store_error_even_under_resuming_supervision()
     {
         var store = new SqliteDeviceConfigStore(_file.ConnectionString); // schema never applied: "no such table"
-        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1) }, Clock);
+        var lookup = new DeviceConfigLookup(store, new DeviceLookupSettings { BatchSize = 10, BatchTime = TimeSpan.FromHours(1), EagerBatches = false }, Clock);
         var error = await this.AssertAllStagesStoppedAsync(
             () => Assert.ThrowsAsync<SqliteException>(() => Source.From([new Reading(0, "d1"), new Reading(1, "d2")])
                 .Via(Join(lookup))

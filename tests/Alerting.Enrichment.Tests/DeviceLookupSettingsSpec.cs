@@ -8,12 +8,13 @@ public sealed class DeviceLookupSettingsSpec
     public void DeviceLookupSettings_must_be_created_from_hocon_and_keep_defaults_for_what_is_missing()
     {
         var config = HoconDocument.Parse(
-            "alerting.enrichment { cache { max-rows = 10, ttl = 2m }, backoff.max = 1s }", "e.conf", environment: _ => null).Config;
+            "alerting.enrichment { cache { max-rows = 10, ttl = 2m }, batch.eager = off, backoff.max = 1s }", "e.conf", environment: _ => null).Config;
 
         var settings = DeviceLookupSettings.Create(config);
 
         Assert.Equal((10, TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(1)), (settings.CacheMaxRows, settings.CacheTtl, settings.BackoffMax));
-        Assert.Equal(DeviceLookupSettings.Default with { CacheMaxRows = 10, CacheTtl = TimeSpan.FromMinutes(2), BackoffMax = TimeSpan.FromSeconds(1) }, settings);
+        Assert.Equal(DeviceLookupSettings.Default with { CacheMaxRows = 10, CacheTtl = TimeSpan.FromMinutes(2), EagerBatches = false, BackoffMax = TimeSpan.FromSeconds(1) }, settings);
+        Assert.True(DeviceLookupSettings.Default.EagerBatches);
         Assert.Equal("alerting.enrichment.batch.time", Assert.Throws<ConfigurationValueException>(() =>
             DeviceLookupSettings.Create(HoconDocument.Parse("alerting.enrichment.batch.time = 0s", "e.conf", environment: _ => null).Config)).Key);
     }

@@ -9,11 +9,13 @@ namespace Alerting.Enrichment;
 /// store queries, its retries with backoff while the store fails transiently).
 /// <para>
 /// <b>Emits</b> the combined elements in upstream order, a batch at a time once the batch is resolved (a null
-/// device id is looked up as the empty id). Elements are batched up to
-/// <see cref="DeviceLookupSettings.BatchSize"/>, or what arrived within <see cref="DeviceLookupSettings.BatchTime"/>
-/// of a batch's first element (a timer on the materializer's scheduler); up to
-/// <see cref="DeviceLookupSettings.Parallelism"/> batches are resolved at once, on the thread pool, so the lookup,
-/// its queries and its backoff never block the stream's thread.
+/// device id is looked up as the empty id). A batch goes out at once when no other batch is waiting for the
+/// store (<see cref="DeviceLookupSettings.EagerBatches"/>); otherwise elements gather up to <see cref="DeviceLookupSettings.BatchSize"/>, until a batch in flight
+/// resolves, or for at most <see cref="DeviceLookupSettings.BatchTime"/> after the batch's first element (a timer
+/// on the materializer's scheduler), so a quiet stream pays no batching delay and a busy one sends few queries.
+/// A batch whose devices are all cached is resolved on the spot; up to
+/// <see cref="DeviceLookupSettings.Parallelism"/> batches wait for the store at once, and the lookup's queries and
+/// backoff run on the thread pool, never on the stream's thread.
 /// </para>
 /// <para>
 /// <b>Pulls</b> while the batch being filled has room: at most Parallelism batches resolving or waiting to be
@@ -94,6 +96,8 @@ public sealed class DeviceLookupJoinStage<TIn, TOut> : GraphStage<FlowShape<TIn,
         private readonly CancellationTokenSource _stop = new();
         private Action<(Batch Batch, Task<TOut[]> Task)> _onResolved = null!;
         private List<TIn>? _filling;
+        private readonly bool _eager;
+        private int _resolving;
         private bool _due;
         private bool _upstreamDone;
 
@@ -105,6 +109,7 @@ public sealed class DeviceLookupJoinStage<TIn, TOut> : GraphStage<FlowShape<TIn,
             _batchSize = settings.BatchSize;
             _parallelism = settings.Parallelism;
             _batchTime = settings.BatchTime;
+            _eager = settings.EagerBatches;
             SetHandler(stage.In, onPush: OnPush, onUpstreamFinish: OnUpstreamFinish);
             SetHandler(stage.Out, onPull: Emit);
         }
@@ -123,11 +128,15 @@ public sealed class DeviceLookupJoinStage<TIn, TOut> : GraphStage<FlowShape<TIn,
             {
                 _filling = new List<TIn>(Math.Min(_batchSize, 1024));
                 _due = false;
-                ScheduleOnce(TimerKey, _batchTime);
             }
 
             _filling.Add(Grab(_stage.In));
             TryLaunch();
+            if (_filling is not null && !_due && !IsTimerActive(TimerKey))
+            {
+                ScheduleOnce(TimerKey, _batchTime); // the batch waits: for at most the batch time
+            }
+
             TryPull();
         }
 
@@ -156,7 +165,7 @@ public sealed class DeviceLookupJoinStage<TIn, TOut> : GraphStage<FlowShape<TIn,
         private void TryLaunch()
         {
             if (_filling is not { Count: > 0 } elements || _batches.Count >= _parallelism
-                || !(elements.Count >= _batchSize || _due || _upstreamDone))
+                || !(elements.Count >= _batchSize || _due || _upstreamDone || (_eager && _resolving == 0)))
             {
                 return;
             }
@@ -165,8 +174,15 @@ public sealed class DeviceLookupJoinStage<TIn, TOut> : GraphStage<FlowShape<TIn,
             CancelTimer(TimerKey);
             var batch = new Batch(elements);
             _batches.Enqueue(batch);
-            var token = _stop.Token;
-            var resolved = Task.Run(() => _stage.EnrichAsync(elements, token), token);
+            var resolved = _stage.EnrichAsync(elements, _stop.Token);
+            if (resolved.IsCompletedSuccessfully)
+            {
+                batch.Results = resolved.Result; // every device was cached
+                Emit();
+                return;
+            }
+
+            _resolving++;
             var callback = _onResolved;
             resolved.ContinueWith(t => callback((batch, t)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
@@ -185,8 +201,10 @@ public sealed class DeviceLookupJoinStage<TIn, TOut> : GraphStage<FlowShape<TIn,
                 return;
             }
 
+            _resolving--;
             resolved.Batch.Results = task.Result;
             Emit();
+            TryLaunch(); // what arrived while this batch resolved goes out now
         }
 
         private void Emit()
