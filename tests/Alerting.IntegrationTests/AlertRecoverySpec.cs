@@ -3,6 +3,7 @@ using System.Text;
 using Akka.Actor;
 using Alerting.Dispatch.Messages;
 using Alerting.Enrichment;
+using Alerting.Events;
 using Alerting.Kafka;
 using Alerting.Kafka.Embedded;
 using Alerting.Persistence.Postgres;
@@ -80,6 +81,34 @@ public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelpe
         var (raw, distinct) = await InterruptedRunAsync("stopped", kill: false);
         output.WriteLine($"stopped and restarted: {raw} alert records, {distinct} distinct");
         Assert.Equal(distinct, raw);
+    }
+
+    [Fact]
+    public async Task Records_that_do_not_decode_at_the_end_of_a_partition_must_be_dead_lettered_once_across_a_restart()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await using var cluster = EmbeddedKafkaCluster.Start();
+        var settings = Settings(cluster, "malformed-tail");
+        var records = Input();
+        for (var p = 0; p < Partitions; p++)
+        {
+            records.Add(new InputRecord("bad-" + p, 0, "{\"Message\":", p));
+            records.Add(new InputRecord("bad-" + p, 0, "not json", p));
+        }
+
+        // the checkpoints reach each partition's end only when they cover its trailing malformed records
+        await RunToEndAsync(settings, await ProduceAsync(settings, records, cts.Token), cts.Token);
+
+        // a restart reads on from there: one more event per partition, later than everything
+        var later = Start.AddMilliseconds((Devices * 3_000L) + 700_000);
+        var more = Enumerable.Range(0, Partitions)
+            .Select(p => new InputRecord("9100", later.ToUnixTimeMilliseconds(), Json("Heartbeat", 0, later, $"later-{p}", "9100"), p))
+            .ToList();
+        await RunToEndAsync(settings, await ProduceAsync(settings, more, cts.Token), cts.Token);
+
+        var deadLetters = ReadRecords(settings, settings.Kafka.Topics.DeadLetter, cts.Token);
+        Assert.Equal(2 * Partitions, deadLetters.Count);
+        Assert.Equal(2 * Partitions, deadLetters.Select(r => (r.Partition, r.SourceOffset)).Distinct().Count());
     }
 
     [Fact]
@@ -342,13 +371,19 @@ public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelpe
     }
 
     // Every alert record of the run's alerts topic, read from the beginning of each partition to its end.
-    private static List<AlertMessage> ReadAlerts(AlertingSettings settings, CancellationToken cancellationToken)
+    private static List<AlertMessage> ReadAlerts(AlertingSettings settings, CancellationToken cancellationToken) =>
+        [.. ReadRecords(settings, settings.Kafka.Topics.Alerts, cancellationToken)
+            .Select(r => DispatchJson.ParseAlert(Encoding.UTF8.GetString(r.Value)) ?? throw new InvalidOperationException("not an alert record"))];
+
+    // Every record of a topic, read from the beginning of each partition to its end, with the source partition and
+    // offset its headers name (dead-letter records; -1 where absent).
+    private static List<(byte[] Value, int Partition, long SourceOffset)> ReadRecords(AlertingSettings settings, string topic, CancellationToken cancellationToken)
     {
         var config = KafkaClients.ConsumerConfig(settings.Kafka.BootstrapServers, "reader-" + Guid.NewGuid().ToString("N"), settings.Kafka.SessionTimeout, settings.Kafka.HeartbeatInterval);
         config.EnablePartitionEof = true;
         using var consumer = KafkaClients.ConsumerBuilder<byte[]?, byte[]>(config).Build();
-        consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(settings.Kafka.Topics.Alerts, p, Offset.Beginning)));
-        var alerts = new List<AlertMessage>();
+        consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+        var records = new List<(byte[], int, long)>();
         var finished = new HashSet<int>();
         while (finished.Count < Partitions)
         {
@@ -365,11 +400,14 @@ public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelpe
                 continue;
             }
 
-            alerts.Add(DispatchJson.ParseAlert(Encoding.UTF8.GetString(result.Message.Value)) ?? throw new InvalidOperationException("not an alert record"));
+            string? Header(string name) => result.Message.Headers?.TryGetLastBytes(name, out var bytes) == true ? Encoding.UTF8.GetString(bytes) : null;
+            var partition = Header(DeadLetterHeaders.SourcePartition) is { } p ? int.Parse(p, CultureInfo.InvariantCulture) : -1;
+            var offset = Header(DeadLetterHeaders.SourceOffset) is { } o ? long.Parse(o, CultureInfo.InvariantCulture) : -1;
+            records.Add((result.Message.Value, partition, offset));
         }
 
         consumer.Close();
-        return alerts;
+        return records;
     }
 }
 

@@ -313,12 +313,14 @@ public sealed partial class AlertGraph
                 b.From(b.Add(records.Select(message => ToSourceRecord(message, state)))).To(decode.In);
                 b.From(decode.Out0).Via(Flow.Create<DeviceEvent>().Where(e => !run.Covers(e)).Select(e =>
                     {
+                        state.PassedEvent(e.Offset);
                         _counters.AddEventsIn(1);
                         return e;
                     }))
                     .To(events.In(i));
                 b.From(decode.Out1).Via(Flow.Create<DeadLetterEnvelope<ICommittableOffset>>().Where(d => !run.CoversDeadLetter(state, d.PassThrough.Offset.Offset.Value)).Select(d =>
                     {
+                        state.PassedDeadLetter(d.PassThrough.Offset.Offset.Value);
                         _counters.AddDeadLetter(1);
                         return Envelope(topics.DeadLetter, d.Record, run);
                     }))
@@ -523,6 +525,14 @@ public sealed partial class AlertGraph
             return resume;
         }
 
+        var covering = new (long Resume, long Position)[snapshots.Count];
+        for (var i = 0; i < snapshots.Count; i++)
+        {
+            covering[i] = run.Partitions.TryGetValue(snapshots[i].Partition, out var st)
+                ? st.Covering(snapshots[i])
+                : (snapshots[i].Resume, snapshots[i].Position);
+        }
+
         // Everything generated up to the snapshot (and a little more: the counters are read after it) must be in Kafka.
         var required = run.Decode.Failed + run.EventTime.TooLate + snapshots[0].Generated;
         while (run.HandledCount < required)
@@ -535,15 +545,17 @@ public sealed partial class AlertGraph
             await Task.Delay(AckPoll, _time, cancellationToken);
         }
 
-        foreach (var snapshot in snapshots)
+        for (var i = 0; i < snapshots.Count; i++)
         {
+            var snapshot = snapshots[i];
+            var (resumeAt, position) = covering[i];
             if (!run.Partitions.TryGetValue(snapshot.Partition, out var state)
-                || (state.Restored is { } restored && snapshot.Position < restored.Position))
+                || (state.Restored is { } restored && position < restored.Position))
             {
                 continue; // still reading back what the previous checkpoint covers: that one stays
             }
 
-            var checkpoint = new AlertCheckpoint(snapshot.Resume, snapshot.Position, snapshot.ReleasedUpTo, snapshot.EngineState);
+            var checkpoint = new AlertCheckpoint(resumeAt, position, snapshot.ReleasedUpTo, snapshot.EngineState);
             if (_checkpoints is not null)
             {
                 try
@@ -591,11 +603,42 @@ public sealed partial class AlertGraph
     /// <summary>One topic partition of a substream: the checkpoint it was restored from, the owner's epoch, a committable offset to commit through.</summary>
     private sealed class PartitionState(AlertCheckpoint? restored, long epoch)
     {
+        private long _eventsEnd;
+        private long _deadLettersEnd;
+
         public AlertCheckpoint? Restored { get; } = restored;
 
         public long Epoch { get; } = epoch;
 
         public volatile CommittableOffset? Committable;
+
+        /// <summary>One past the offset of the last event decoded and passed on towards the matcher.</summary>
+        public long EventsEnd => Volatile.Read(ref _eventsEnd);
+
+        /// <summary>One past the offset of the last record passed on to the dead-letter topic.</summary>
+        public long DeadLettersEnd => Volatile.Read(ref _deadLettersEnd);
+
+        // Both written on the stream's thread, in offset order (the decoder passes each record on before it reads the next).
+        public void PassedEvent(long offset) => Volatile.Write(ref _eventsEnd, offset + 1);
+
+        public void PassedDeadLetter(long offset) => Volatile.Write(ref _deadLettersEnd, offset + 1);
+
+        /// <summary>
+        /// The resume offset and position a checkpoint of <paramref name="snapshot"/> stores: the snapshot's, moved past
+        /// records that did not decode after the partition's last event, when every event decoded so far has reached
+        /// the matcher (none is in flight). Their dead letters are then part of what the checkpoint waits to see
+        /// acknowledged (read this before the decode counters), and a restart neither reads nor dead-letters them again.
+        /// </summary>
+        public (long Resume, long Position) Covering(PartitionMatchSnapshot snapshot)
+        {
+            var deadLetters = DeadLettersEnd; // first: the events before these dead letters were passed on before them
+            if (deadLetters <= snapshot.Position || EventsEnd > snapshot.Position)
+            {
+                return (snapshot.Resume, snapshot.Position);
+            }
+
+            return (snapshot.Resume == snapshot.Position ? deadLetters : snapshot.Resume, deadLetters);
+        }
     }
 
     /// <summary>
