@@ -74,6 +74,10 @@ public sealed class PipelineBenchmark : IMacroBenchmark
             cancellationToken);
         context.Log.WriteLine($"[bench] pipeline: {seeded} device configurations seeded in {seeding.Elapsed.TotalSeconds:F1}s");
 
+        // The floor under both: the same records read by a bare Confluent.Kafka consumer (same client settings,
+        // partitions assigned by hand, nothing decoded), in this process.
+        var bare = BareConsume(settings, total, partitions, cancellationToken);
+
         // Passthrough runs twice around the pipeline (best taken), so neither side gains from a warm JIT alone.
         var passthroughCold = await ConsumeAsync(settings with { AlertGroupId = "bench-passthrough-1" }, empty, null, total, 0, context.Log, cancellationToken);
         var pipeline = await ConsumeAsync(settings with { AlertGroupId = "bench-pipeline" }, rules, NewLookup(deviceConfigs.Store, settings), total, backlog.PatternsInjected, context.Log, cancellationToken);
@@ -122,6 +126,9 @@ public sealed class PipelineBenchmark : IMacroBenchmark
             ["passthrough_events_per_sec"] = Math.Round(passthrough.PerWallSecond),
             ["passthrough_events_per_cpu_sec"] = Math.Round(passthrough.PerCpuSecond),
             ["pipeline_vs_passthrough"] = Math.Round(pipeline.PerWallSecond / passthrough.PerWallSecond, 3),
+            ["kafka_consume_events_per_sec"] = Math.Round(bare.PerWallSecond),
+            ["kafka_consume_events_per_cpu_sec"] = Math.Round(bare.PerCpuSecond),
+            ["pipeline_vs_kafka_consume_cpu"] = Math.Round(pipeline.PerCpuSecond / bare.PerCpuSecond, 3),
             ["latency_rate_events_per_sec"] = latency.Rate,
             ["latency_alerts"] = latency.Samples,
             ["latency_p50_ms"] = latency.P50Ms,
@@ -235,6 +242,49 @@ public sealed class PipelineBenchmark : IMacroBenchmark
         }
 
         return new Run(consumed / elapsed, consumed / cpu, counters.AlertsOut + counters.RevokesOut);
+    }
+
+    /// <summary>Reads every record of the events topic with a bare consumer (no group, no decoding): wall and CPU time from its first record.</summary>
+    private static Run BareConsume(AlertingSettings settings, int events, int partitions, CancellationToken cancellationToken)
+    {
+        var config = settings.Kafka.ConsumerConfig("bench-bare", "bare");
+        config.EnablePartitionEof = false;
+        using var consumer = KafkaClients.ConsumerBuilder<byte[]?, byte[]>(config).Build();
+        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(settings.Kafka.Topics.Events, p, Offset.Beginning)));
+        var process = Process.GetCurrentProcess();
+        var wall = new Stopwatch();
+        var cpu0 = TimeSpan.Zero;
+        long consumed = 0, bytes = 0;
+        var deadline = Stopwatch.StartNew();
+        while (consumed < events && deadline.Elapsed < TimeSpan.FromMinutes(4))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (result is null)
+            {
+                continue;
+            }
+
+            if (consumed++ == 0)
+            {
+                process.Refresh();
+                cpu0 = process.TotalProcessorTime;
+                wall.Start();
+            }
+
+            bytes += result.Message.Value.Length;
+        }
+
+        var elapsed = wall.Elapsed.TotalSeconds;
+        process.Refresh();
+        var cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
+        consumer.Close();
+        if (consumed != events || bytes == 0)
+        {
+            throw new InvalidOperationException($"the bare consumer read {consumed} of {events} records");
+        }
+
+        return new Run((consumed - 1) / elapsed, (consumed - 1) / cpu, 0);
     }
 
     private sealed record Backlog(long PatternsInjected, int PatternDevices);
