@@ -155,8 +155,8 @@ internal static class RulesApplyCommands
 
         config.MessageTimeoutMs = (int)PublishTimeout.TotalMilliseconds;
         using var producer = new ProducerBuilder<string, byte[]>(config).Build();
-        producer.ProduceAsync(target.ControlTopic, new Message<string, byte[]> { Key = record.Key, Value = record.ToBytes() })
-            .GetAwaiter().GetResult(); // throws a ProduceException (a KafkaException) when not acknowledged
+        producer.ProduceAsync(new TopicPartition(target.ControlTopic, 0), new Message<string, byte[]> { Key = record.Key, Value = record.ToBytes() })
+            .GetAwaiter().GetResult(); // partition 0: every version in one order; throws a ProduceException (a KafkaException) when not acknowledged
         producer.Flush(PublishTimeout);
     }
 

@@ -28,8 +28,8 @@ public sealed partial class RuleEngine
     private readonly PriorityQueue<DeviceEvent, PendingKey> _pending = new();
     private readonly PriorityQueue<(DeviceState Device, int Generation), long> _wakeups = new();
     private readonly StatePool _pool = new();
-    private readonly CompiledRule[] _rules;
-    private readonly RuleIndex _index;
+    private CompiledRule[] _rules;
+    private RuleIndex _index;
     private readonly long _lateness;
     private readonly long _openTtl;
     private readonly int[] _chosen = new int[Parser.MaxSteps];
@@ -48,7 +48,8 @@ public sealed partial class RuleEngine
         _openTtl = (long)Options.OpenAlertTimeToLive.TotalMilliseconds;
     }
 
-    public RuleSet Rules { get; }
+    /// <summary>The rule set events are matched against now (see <see cref="SwapRules"/>).</summary>
+    public RuleSet Rules { get; private set; }
 
     public RuleEngineOptions Options { get; }
 
