@@ -93,7 +93,7 @@ public sealed class RuleEngineSwapSpec
         Assert.Equal(["gone"], output.Select(a => a.RuleId)); // gone's alert is open, revoked by a Run
 
         var result = engine.SwapRules(Set(1, ("kept", 1, Pair(101, 102))), T0 + 10, output);
-        Assert.Equal(new SwapResult(T0 + 10, 1, 1), result);
+        Assert.Equal(new SwapResult(T0 + 10, KeptRules: 1, DroppedRules: 1), result);
 
         engine.OnEvent(Ev("Run", 20), output);
         engine.Flush(output);
@@ -130,5 +130,53 @@ public sealed class RuleEngineSwapSpec
         Assert.Contains(ordered, a => a.RuleId == "a");
         Assert.Contains(ordered, a => a.RuleId == "b");
         Assert.Equal(ordered.Select(a => a.AlertId).Order(StringComparer.Ordinal), other.Select(a => a.AlertId).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_removed_absence_rules_timer_must_not_fire_after_the_swap_for_a_device_untouched_since()
+    {
+        const string absent = """match absent(Run, Heartbeat) within 30s alert "SILENT" priority 5""";
+        var engine = new RuleEngine(Set(0, ("silent", 1, absent), ("kept", 1, Pair(101, 102))));
+        var output = new List<AlertEvent>();
+        engine.OnEvent(Ev("Run", 0, device: "quiet", id: "r"), output);
+        engine.OnEvent(Ev("Run", 0, device: "other", id: "r2"), output);
+        engine.OnWatermark(T0 + 1_000, output);
+
+        engine.SwapRules(Set(1, ("kept", 1, Pair(101, 102))), T0 + 10_000, output);
+        engine.OnWatermark(T0 + 120_000, output);
+
+        Assert.Empty(output);
+        Assert.Equal(0, engine.ActiveDevices);
+
+        // the same without the swap fires for both devices
+        var unchanged = new RuleEngine(Set(0, ("silent", 1, absent)));
+        unchanged.OnEvent(Ev("Run", 0, device: "quiet", id: "r"), output);
+        unchanged.OnEvent(Ev("Run", 0, device: "other", id: "r2"), output);
+        unchanged.OnWatermark(T0 + 120_000, output);
+        Assert.Equal(2, output.Count);
+    }
+
+    [Fact]
+    public void A_snapshot_taken_after_a_swap_must_hold_the_kept_states_only_and_restore_under_the_new_set()
+    {
+        var next = Set(1, ("kept", 1, Pair(101, 102)));
+        var engine = new RuleEngine(Set(0, ("kept", 1, Pair(101, 102)), ("gone", 1, Pair(401, 402))));
+        var output = new List<AlertEvent>();
+        engine.OnEvent(At(Ev("Fault", 0, 101, id: "k1"), 0, 0), output);
+        engine.OnEvent(At(Ev("Fault", 0, 401, id: "g1"), 0, 1), output);
+        engine.OnEvent(At(Ev("Fault", 0, 401, device: "only-gone", id: "g2"), 0, 2), output);
+        engine.OnWatermark(T0, output);
+        engine.SwapRules(next, T0 + 1, output);
+
+        var snapshot = engine.SnapshotPartitions([new SourcePartition("events", 0)])[new SourcePartition("events", 0)];
+        Assert.Equal(1, engine.ActiveDevices); // the device that held only a removed rule's state is gone
+
+        var restored = new RuleEngine(next);
+        Assert.Equal(new RestoreResult(1, 0), restored.RestorePartition(new SourcePartition("events", 0), snapshot));
+        restored.OnWatermark(T0, output);
+        restored.OnEvent(Ev("Fault", 10, 102, id: "k2"), output);
+        restored.OnEvent(Ev("Fault", 10, 402, id: "g3"), output);
+        restored.Flush(output);
+        Assert.Equal([("kept", "k1,k2")], output.Select(a => (a.RuleId, string.Join(',', a.EventIds))));
     }
 }

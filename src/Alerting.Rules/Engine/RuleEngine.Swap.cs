@@ -3,13 +3,17 @@ namespace Alerting.Rules;
 
 /// <summary>What <see cref="RuleEngine.SwapRules"/> did.</summary>
 /// <param name="SwappedAt">The event time the new set took over from: events at or after it match the new set.</param>
-/// <param name="KeptRuleStates">Rule states carried over (their rule's id and version are in both sets).</param>
-/// <param name="DroppedRuleStates">Rule states dropped (their rule was removed or changed version), open alerts included.</param>
-public readonly record struct SwapResult(long SwappedAt, int KeptRuleStates, int DroppedRuleStates);
+/// <param name="KeptRules">Rules of the old set whose id and version are in the new one: their states carry over.</param>
+/// <param name="DroppedRules">Rules of the old set that are gone or come with another version: their states are dropped.</param>
+public readonly record struct SwapResult(long SwappedAt, int KeptRules, int DroppedRules);
 
 /// <summary>Changing the rule set while the engine runs, at an event time.</summary>
 public sealed partial class RuleEngine
 {
+    // _remaps[k]: a rule index under epoch k → its index under epoch k + 1 (−1: the rule's states are dropped)
+    private readonly List<int[]> _remaps = [];
+    private int _epoch;
+
     /// <summary>
     /// Puts <paramref name="next"/> in force from event time <paramref name="effectiveAt"/> on: first every buffered
     /// event before it is matched, and every timer due before it fires, under the current set (the watermark moves to
@@ -21,7 +25,11 @@ public sealed partial class RuleEngine
     /// timers, open alerts); the state of a rule that is removed or comes with another version is dropped: its partial
     /// matches and timers end, and its open alerts are forgotten as if their <see cref="RuleEngineOptions.OpenAlertTimeToLive"/>
     /// had run out (no Revoke is sent for them; a changed rule starts afresh under its new version, whose alert ids differ).
-    /// The pass over the devices allocates nothing beyond the new rule set's own tables.
+    /// </para>
+    /// <para>
+    /// The swap itself costs the size of the rule sets, not of the device table: each device's states are carried over
+    /// the first time the engine touches the device afterwards (an event, a timer, a snapshot), before anything else is
+    /// done with it. Nothing in between depends on them, so the outcome is the same as changing every device at once.
     /// </para>
     /// </summary>
     public SwapResult SwapRules(RuleSet next, long effectiveAt, ICollection<AlertEvent> output)
@@ -39,8 +47,6 @@ public sealed partial class RuleEngine
         }
 
         var swappedAt = Math.Max(effectiveAt, Watermark == long.MinValue ? long.MinValue : Watermark + 1);
-
-        // old rule index → new rule index (−1: gone)
         var byRule = new Dictionary<(string Id, int Version), int>(next.Rules.Count);
         for (var i = 0; i < next.Rules.Count; i++)
         {
@@ -48,53 +54,51 @@ public sealed partial class RuleEngine
         }
 
         var map = new int[_rules.Length];
+        var kept = 0;
         for (var i = 0; i < _rules.Length; i++)
         {
             map[i] = byRule.TryGetValue((_rules[i].Id, _rules[i].Version), out var n) ? n : -1;
+            kept += map[i] >= 0 ? 1 : 0;
         }
 
+        _remaps.Add(map);
+        _epoch++;
         Rules = next;
         _rules = next.RuleArray;
         _index = next.Index;
+        return new SwapResult(swappedAt, kept, map.Length - kept);
+    }
 
-        var kept = 0;
-        var dropped = 0;
-        List<DeviceState>? emptied = null;
-        foreach (var dev in _devices.Values)
+    // Carries a device's rule states over the swaps since it was last touched; false when it holds nothing any more
+    // (the caller removes it: it may be enumerating the table).
+    private bool CatchUp(DeviceState dev)
+    {
+        for (var epoch = dev.Epoch; epoch < _epoch; epoch++)
         {
+            var map = _remaps[epoch];
             for (var i = 0; i < dev.SlotCount; i++)
             {
                 ref var s = ref dev.Slots[i];
+                if (s.IsEmpty)
+                {
+                    continue;
+                }
+
                 var to = map[s.Rule];
                 if (to >= 0)
                 {
                     s.Rule = to;
-                    kept++;
                     continue;
                 }
 
                 s.Clear(_pool);
                 s.TriggerId = null;
                 s.ClearOpen();
-                dropped++;
-            }
-
-            if (!Resettle(dev))
-            {
-                (emptied ??= []).Add(dev);
             }
         }
 
-        if (emptied is not null)
-        {
-            foreach (var dev in emptied)
-            {
-                _devices.Remove(dev.DeviceId);
-                _pool.Return(dev);
-            }
-        }
-
-        return new SwapResult(swappedAt, kept, dropped);
+        dev.Epoch = _epoch;
+        return Resettle(dev);
     }
 
     // Settle without removing the device from the table (the caller is enumerating it): compacts the slots and

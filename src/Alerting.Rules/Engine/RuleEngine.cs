@@ -192,6 +192,13 @@ public sealed partial class RuleEngine
         MatchedEvents++;
         var offered = _index.Lookup(e, out var kindBit);
         _devices.TryGetValue(e.DeviceId, out var dev);
+        if (dev is not null && dev.Epoch != _epoch && !CatchUp(dev))
+        {
+            _devices.Remove(dev.DeviceId);
+            _pool.Return(dev);
+            dev = null;
+        }
+
         if (dev is not null)
         {
             FireAbsent(dev, e.EventTime - 1, output);
@@ -349,6 +356,13 @@ public sealed partial class RuleEngine
 
     private void Wake(DeviceState dev, long watermark, ICollection<AlertEvent> output)
     {
+        if (dev.Epoch != _epoch && !CatchUp(dev))
+        {
+            _devices.Remove(dev.DeviceId);
+            _pool.Return(dev);
+            return;
+        }
+
         FireAbsent(dev, watermark, output);
         for (var i = 0; i < dev.SlotCount; i++)
         {
@@ -539,6 +553,7 @@ public sealed partial class RuleEngine
         if (!exists)
         {
             slot = _pool.RentDevice(e.DeviceId, e.Topic, e.Partition);
+            slot.Epoch = _epoch;
         }
 
         return slot!;
