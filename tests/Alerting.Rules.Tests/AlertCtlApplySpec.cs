@@ -7,7 +7,7 @@ using Microsoft.Data.Sqlite;
 namespace Alerting.Rules.Tests;
 
 /// <summary><c>alertctl rules apply</c> and <c>rules list</c> against an SQLite rule store and the embedded broker.</summary>
-public sealed class AlertCtlApplySpec(EmbeddedKafkaFixture kafka) : IClassFixture<EmbeddedKafkaFixture>, IDisposable
+public sealed class AlertCtlApplySpec(EmbeddedKafkaFixture kafka, PostgresFixture postgres) : IClassFixture<EmbeddedKafkaFixture>, IClassFixture<PostgresFixture>, IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("alertctl-apply").FullName;
 
@@ -36,6 +36,13 @@ public sealed class AlertCtlApplySpec(EmbeddedKafkaFixture kafka) : IClassFixtur
         alerting {
           kafka { bootstrap-servers = "{{kafka.BootstrapServers}}", topics.control = "{{topic}}" }
           persistence { provider = sqlite, sqlite-path = "{{Path.Combine(_dir, "rules.db")}}" }
+        }
+        """);
+
+    private string PostgresConfig(string topic) => Write("service-pg.conf", $$"""
+        alerting {
+          kafka { bootstrap-servers = "{{kafka.BootstrapServers}}", topics.control = "{{topic}}" }
+          persistence { provider = postgres, connection-string = "{{postgres.ConnectionString}}" }
         }
         """);
 
@@ -95,6 +102,28 @@ public sealed class AlertCtlApplySpec(EmbeddedKafkaFixture kafka) : IClassFixtur
         Assert.Equal(["ab", "ca"], (await Store.LoadAsync(CancellationToken.None)).Select(r => r.Id));
         var published = await kafka.ReadAsync(topic, 1, TimeSpan.FromSeconds(30), CancellationToken.None);
         Assert.Equal([RuleSetRecord.KeyOf(1)], published.Select(r => r.Message.Key));
+    }
+
+    [Fact]
+    public async Task Rules_apply_must_store_its_versions_in_PostgreSQL_when_the_service_uses_it()
+    {
+        var topic = kafka.CreateTopic("control", 1);
+        var config = PostgresConfig(topic);
+
+        var applied = Run("rules", "apply", Write("a.conf", Good), "--effective-at", "2026-12-05T03:00:00Z", "--config", config);
+        Assert.True(applied.Code == 0, applied.Err);
+        var refused = Run("rules", "apply", Write("bad.conf", Bad), "--config", config);
+        Assert.Equal(1, refused.Code);
+
+        var store = new AlertRuleStore(postgres.DataSource.CreateConnection, AlertRuleDialect.PostgreSql);
+        var sets = await store.LoadSetsAsync(CancellationToken.None);
+        var set = Assert.Single(sets).Record;
+        Assert.Equal((1L, 2), (set.Version, set.Rules.Count));
+        Assert.Equal(["ab", "ca"], (await store.LoadAsync(CancellationToken.None)).Select(r => r.Id));
+        var list = Run("rules", "list", "--config", config);
+        Assert.True(list.Code == 0, list.Err);
+        Assert.Contains("latest: version 1", list.Out, StringComparison.Ordinal);
+        Assert.Equal([RuleSetRecord.KeyOf(1)], (await kafka.ReadAsync(topic, 1, TimeSpan.FromSeconds(30), CancellationToken.None)).Select(r => r.Message.Key));
     }
 
     [Fact]
