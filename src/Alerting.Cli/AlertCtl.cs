@@ -26,7 +26,8 @@ internal static class AlertCtl
         test.SetAction(parse => RulesCommands.Test(
             parse.GetValue(rulesOption)!, parse.GetValue(eventsOption)!, parse.GetValue(templatesOption), parse.GetValue(configOption), stdout, stderr));
 
-        var rules = new Command("rules", "Rule sets: validate, test over events.") { validate, test };
+        var rules = new Command("rules", "Rule sets: validate, test over events, apply live, list versions.") { validate, test };
+        RulesApplyCommands.AddTo(rules, templatesOption, TimeProvider.System, stdout, stderr);
         var root = new RootCommand("alertctl: operate Alerting.") { rules };
         return root.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
     }

@@ -100,9 +100,14 @@ internal static class RulesCommands
 
     private static string Iso(long ms) => AlertJson.Iso(ms);
 
-    private static bool TryLoad(FileInfo rulesFile, DirectoryInfo? templatesDir, FileInfo? config, TextWriter stderr, out RuleSet set, out SourceDefinition source)
+    private static bool TryLoad(FileInfo rulesFile, DirectoryInfo? templatesDir, FileInfo? config, TextWriter stderr, out RuleSet set, out SourceDefinition source) =>
+        TryLoad(rulesFile, templatesDir, config, stderr, out set, out source, out _);
+
+    /// <summary>Reads and compiles a rule file; every error goes to <paramref name="stderr"/> with its rule, template, line and column.</summary>
+    internal static bool TryLoad(FileInfo rulesFile, DirectoryInfo? templatesDir, FileInfo? config, TextWriter stderr, out RuleSet set, out SourceDefinition source, out IReadOnlyList<RuleInstance> instances)
     {
         set = null!;
+        instances = [];
         source = new SourceDefinition();
         try
         {
@@ -131,6 +136,7 @@ internal static class RulesCommands
             }
 
             set = compiled.RuleSet!;
+            instances = rules;
             return true;
         }
         catch (RuleSetException ex)

@@ -45,6 +45,40 @@ public abstract class AlertRuleStoreSpec
     }
 
     [Fact]
+    public async Task ApplySet_must_store_numbered_versions_and_replace_the_rules()
+    {
+        await Store.ApplySchemaAsync(CancellationToken.None);
+        var first = await Store.ApplySetAsync([Pair("a"), Pair("b")], 1_000, CancellationToken.None);
+        var second = await Store.ApplySetAsync([Pair("b", 2), Pair("c", enabled: false)], 2_000, CancellationToken.None);
+
+        Assert.Equal(second.Version, first.Version + 1);
+        Assert.Equal([("b", 2, true), ("c", 1, false)], (await Store.LoadAsync(CancellationToken.None)).Select(r => (r.Id, r.Version, r.Enabled)));
+        var sets = (await Store.LoadSetsAsync(CancellationToken.None)).TakeLast(2).ToList(); // a database shared by the class may hold earlier sets
+        Assert.Equal([(first.Version, 1_000L, 2), (second.Version, 2_000L, 2)], sets.Select(s => (s.Record.Version, s.Record.EffectiveAt, s.Record.Rules.Count)));
+        var listed = await Store.ListSetsAsync(CancellationToken.None);
+        Assert.Equal([first.Version, second.Version], listed.TakeLast(2).Select(v => v.Version));
+
+        // the stored rules compile as they were applied
+        var stored = sets[1].Record.Rules.Select(r => r with { Parameters = r.Parameters.Where(p => p.Key != "codes").ToDictionary() });
+        var compiled = RuleSetCompiler.Compile(second.Version, stored, ShippedTemplatesSpec.Library, RuleTestKit.Schema);
+        Assert.True(compiled.Succeeded, string.Join("\n", compiled.Errors));
+        Assert.Equal([("b", 2)], compiled.RuleSet!.Rules.Select(r => (r.Id, r.Version)));
+    }
+
+    [Fact]
+    public async Task ApplySet_that_fails_must_change_nothing()
+    {
+        await Store.ApplySchemaAsync(CancellationToken.None);
+        var kept = await Store.ApplySetAsync([Pair("a")], 1_000, CancellationToken.None);
+
+        // the same id twice breaks the table's key half-way through the transaction
+        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => Store.ApplySetAsync([Pair("x"), Pair("x")], 2_000, CancellationToken.None));
+
+        Assert.Equal(["a"], (await Store.LoadAsync(CancellationToken.None)).Select(r => r.Id));
+        Assert.Equal(kept.Version, (await Store.ListSetsAsync(CancellationToken.None))[^1].Version);
+    }
+
+    [Fact]
     public async Task Upsert_must_replace_and_delete_must_remove()
     {
         await Store.ApplySchemaAsync(CancellationToken.None);

@@ -30,9 +30,9 @@ public sealed class PartitionMatchStageSpec(ITestOutputHelper output) : StageSpe
     private static DeviceEvent At(DeviceEvent e, long offset) => RuleTestKit.At(e, 0, offset, Topic);
 
     private (TestPublisher.Probe<Timed> Up, IPartitionMatchControl Control, TestSubscriber.Probe<AlertEvent> Alerts, TestSubscriber.Probe<LateEvent> Late) Run(
-        Func<RuleEngine> engine, bool flushOnComplete = false)
+        Func<RuleEngine> engine, bool flushOnComplete = false, Live.LiveRuleSets? live = null, Action<Live.LiveRuleSet, SwapResult>? onSwap = null)
     {
-        var stage = new PartitionMatchStage(engine, flushOnComplete, _counters);
+        var stage = new PartitionMatchStage(engine, flushOnComplete, _counters, live, onSwap);
         var graph = GraphDsl.Create(this.SourceProbe<Timed>(), stage, this.SinkProbe<AlertEvent>(), this.SinkProbe<LateEvent>(), (u, c, a, l) => (u, c, a, l),
             (b, up, match, alerts, late) =>
             {
@@ -66,6 +66,41 @@ public sealed class PartitionMatchStageSpec(ITestOutputHelper output) : StageSpe
             await alerts.ExpectCompleteAsync();
             await late.ExpectCompleteAsync();
         }, Materializer);
+    }
+
+    [Fact]
+    public async Task A_partition_match_stage_must_swap_to_a_version_published_while_it_runs_once_the_watermark_reaches_its_time()
+    {
+        static RuleSet Versioned(long version, string type, int a, int b) => RuleSet.Create(version,
+            [Language.CompiledRule.Compile(type, 1, $$"""match all(Fault(ErrCode = {{a}}), Fault(ErrCode = {{b}})) within 1m alert "{{type}}" priority 1""", Schema)], Schema);
+        var live = new Live.LiveRuleSets(Versioned(0, "OLD", 1, 2));
+        var swaps = new List<(long Version, SwapResult Swap)>();
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (up, control, alerts, late) = Run(() => new RuleEngine(live.Base), live: live, onSwap: (v, r) => swaps.Add((v.Version, r)));
+            alerts.Request(10);
+            late.Request(10);
+            await up.SendNextAsync(Timed.Of(At(Ev("Fault", 0, 1, id: "a"), 0)));
+            await up.SendNextAsync(Timed.OfWatermark(T0));
+            live.Add(new Live.LiveRuleSet(1, T0 + 1_000, Versioned(1, "NEW", 1, 3)));
+            await up.SendNextAsync(Timed.Of(At(Ev("Fault", 500, 2, id: "b"), 1)));  // before the effective time: the old set
+            await up.SendNextAsync(Timed.Of(At(Ev("Fault", 1_000, 1, id: "c"), 2)));
+            await up.SendNextAsync(Timed.Of(At(Ev("Fault", 1_200, 3, id: "d"), 3)));  // from it: the new set
+            await up.SendNextAsync(Timed.OfWatermark(T0 + 900));
+            Assert.Equal(("OLD", "a,b"), Describe(await alerts.ExpectNextAsync()));
+            Assert.Equal(0, (await control.SnapshotAsync()).Single().RulesVersion);
+            await up.SendNextAsync(Timed.OfWatermark(T0 + 2_000));
+            Assert.Equal(("NEW", "c,d"), Describe(await alerts.ExpectNextAsync()));
+            Assert.Equal(1, (await control.SnapshotAsync()).Single().RulesVersion);
+            await up.SendCompleteAsync();
+            await alerts.ExpectCompleteAsync();
+            await late.ExpectCompleteAsync();
+        }, Materializer);
+
+        var (version, swap) = Assert.Single(swaps);
+        Assert.Equal((1L, T0 + 1_000), (version, swap.SwappedAt));
+
+        static (string, string) Describe(AlertEvent a) => (a.AlertType, string.Join(',', a.EventIds));
     }
 
     [Fact]

@@ -269,6 +269,9 @@ internal sealed class DeviceState
     public int Generation;
     public bool Removed;
 
+    /// <summary>The rule-set epoch its slots' rule indexes refer to (see <c>RuleEngine.SwapRules</c>): behind the engine's, they are remapped before use.</summary>
+    public int Epoch;
+
     /// <summary>
     /// At or before the earliest deadline of the pending absence timers (<see cref="long.MaxValue"/> when none is
     /// pending), so a check for due timers can stop here without reading the slots. Exact after each settle; a

@@ -68,6 +68,7 @@ public sealed partial class RuleEngine
             }
         }
 
+        List<DeviceState>? emptied = null;
         foreach (var dev in _devices.Values)
         {
             var key = new SourcePartition(dev.Topic, dev.Partition);
@@ -76,8 +77,20 @@ public sealed partial class RuleEngine
                 continue;
             }
 
+            if (dev.Epoch != _epoch && !CatchUp(dev))
+            {
+                (emptied ??= []).Add(dev); // held only states of rules that are gone: nothing to write
+                continue;
+            }
+
             WriteDevice(w.Writer, dev);
             writers[key] = (w.Stream, w.Writer, w.Count + 1);
+        }
+
+        foreach (var dev in emptied ?? [])
+        {
+            _devices.Remove(dev.DeviceId);
+            _pool.Return(dev);
         }
 
         var snapshots = new Dictionary<SourcePartition, byte[]>(writers.Count);
@@ -126,6 +139,7 @@ public sealed partial class RuleEngine
             {
                 var deviceId = reader.ReadString();
                 var dev = _pool.RentDevice(deviceId, partition.Topic, partition.Partition);
+                dev.Epoch = _epoch;
                 var ruleStates = reader.ReadInt32();
                 for (var r = 0; r < ruleStates; r++)
                 {

@@ -28,8 +28,8 @@ public sealed partial class RuleEngine
     private readonly PriorityQueue<DeviceEvent, PendingKey> _pending = new();
     private readonly PriorityQueue<(DeviceState Device, int Generation), long> _wakeups = new();
     private readonly StatePool _pool = new();
-    private readonly CompiledRule[] _rules;
-    private readonly RuleIndex _index;
+    private CompiledRule[] _rules;
+    private RuleIndex _index;
     private readonly long _lateness;
     private readonly long _openTtl;
     private readonly int[] _chosen = new int[Parser.MaxSteps];
@@ -48,7 +48,8 @@ public sealed partial class RuleEngine
         _openTtl = (long)Options.OpenAlertTimeToLive.TotalMilliseconds;
     }
 
-    public RuleSet Rules { get; }
+    /// <summary>The rule set events are matched against now (see <see cref="SwapRules"/>).</summary>
+    public RuleSet Rules { get; private set; }
 
     public RuleEngineOptions Options { get; }
 
@@ -191,6 +192,13 @@ public sealed partial class RuleEngine
         MatchedEvents++;
         var offered = _index.Lookup(e, out var kindBit);
         _devices.TryGetValue(e.DeviceId, out var dev);
+        if (dev is not null && dev.Epoch != _epoch && !CatchUp(dev))
+        {
+            _devices.Remove(dev.DeviceId);
+            _pool.Return(dev);
+            dev = null;
+        }
+
         if (dev is not null)
         {
             FireAbsent(dev, e.EventTime - 1, output);
@@ -348,6 +356,13 @@ public sealed partial class RuleEngine
 
     private void Wake(DeviceState dev, long watermark, ICollection<AlertEvent> output)
     {
+        if (dev.Epoch != _epoch && !CatchUp(dev))
+        {
+            _devices.Remove(dev.DeviceId);
+            _pool.Return(dev);
+            return;
+        }
+
         FireAbsent(dev, watermark, output);
         for (var i = 0; i < dev.SlotCount; i++)
         {
@@ -538,6 +553,7 @@ public sealed partial class RuleEngine
         if (!exists)
         {
             slot = _pool.RentDevice(e.DeviceId, e.Topic, e.Partition);
+            slot.Epoch = _epoch;
         }
 
         return slot!;

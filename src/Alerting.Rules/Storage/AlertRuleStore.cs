@@ -94,6 +94,98 @@ public sealed class AlertRuleStore
         return rules;
     }
 
+    /// <summary>
+    /// Stores <paramref name="rules"/> as the next version of the rule set, in one transaction: the set goes to
+    /// <c>alert_rule_sets</c> (version = the highest so far + 1) and <c>alert_rules</c> is replaced by its rules. The
+    /// caller validates the set first; a failure leaves both tables as they were.
+    /// </summary>
+    /// <returns>The stored record, with its version.</returns>
+    public async Task<Live.RuleSetRecord> ApplySetAsync(IReadOnlyList<RuleInstance> rules, long effectiveAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        await using var connection = _connect();
+        await connection.OpenAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        if (_dialect == AlertRuleDialect.PostgreSql)
+        {
+            // concurrent applies take their versions one after the other
+            await NonQueryAsync(connection, tx, "LOCK TABLE alert_rule_sets IN EXCLUSIVE MODE", null, cancellationToken);
+        }
+
+        long version;
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = "SELECT COALESCE(MAX(version), 0) + 1 FROM alert_rule_sets";
+            version = Convert.ToInt64(await cmd.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var rulesParam = _dialect == AlertRuleDialect.PostgreSql ? "CAST(@rules AS jsonb)" : "@rules";
+        await NonQueryAsync(connection, tx, $"INSERT INTO alert_rule_sets (version, effective_at, rules) VALUES (@version, @at, {rulesParam})", cmd =>
+        {
+            Add(cmd, "version", version);
+            Add(cmd, "at", effectiveAt);
+            Add(cmd, "rules", Live.RuleSetRecord.RulesToJson(rules));
+        }, cancellationToken);
+        await NonQueryAsync(connection, tx, "DELETE FROM alert_rules", null, cancellationToken);
+        foreach (var rule in rules)
+        {
+            await NonQueryAsync(connection, tx, $"INSERT INTO alert_rules (rule_id, template, params, enabled, version) VALUES (@id, @template, {JsonParam}, @enabled, @version)", cmd =>
+            {
+                Add(cmd, "id", rule.Id);
+                Add(cmd, "template", rule.Template);
+                Add(cmd, "params", JsonSerializer.Serialize(rule.Parameters));
+                Add(cmd, "enabled", rule.Enabled);
+                Add(cmd, "version", rule.Version);
+            }, cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return new Live.RuleSetRecord(version, effectiveAt, rules);
+    }
+
+    /// <summary>The applied rule sets, oldest first, without their rules: version, effective time, when applied, rule count.</summary>
+    public async Task<IReadOnlyList<RuleSetVersion>> ListSetsAsync(CancellationToken cancellationToken)
+    {
+        var sets = new List<RuleSetVersion>();
+        foreach (var record in await LoadSetsAsync(cancellationToken))
+        {
+            sets.Add(new RuleSetVersion(record.Record.Version, record.Record.EffectiveAt, record.AppliedAt, record.Record.Rules.Count));
+        }
+
+        return sets;
+    }
+
+    /// <summary>The applied rule sets with their rules, oldest first.</summary>
+    public async Task<IReadOnlyList<(Live.RuleSetRecord Record, string AppliedAt)>> LoadSetsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = _connect();
+        await connection.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        var rules = _dialect == AlertRuleDialect.PostgreSql ? "rules::text" : "rules";
+        var applied = _dialect == AlertRuleDialect.PostgreSql ? "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')" : "applied_at";
+        cmd.CommandText = $"SELECT version, effective_at, {rules}, {applied} FROM alert_rule_sets ORDER BY version";
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var sets = new List<(Live.RuleSetRecord, string)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var version = reader.GetInt64(0);
+            var instances = Live.RuleSetRecord.RulesFromJson(reader.GetString(2), $"alert_rule_sets version {version}");
+            sets.Add((new Live.RuleSetRecord(version, reader.GetInt64(1), instances), reader.GetString(3)));
+        }
+
+        return sets;
+    }
+
+    private static async Task NonQueryAsync(DbConnection connection, DbTransaction tx, string sql, Action<DbCommand>? bind, CancellationToken cancellationToken)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        bind?.Invoke(cmd);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     private async Task<int> ExecuteAsync(string sql, Action<DbCommand>? bind, CancellationToken cancellationToken)
     {
         await using var connection = _connect();
@@ -112,3 +204,10 @@ public sealed class AlertRuleStore
         cmd.Parameters.Add(p);
     }
 }
+
+/// <summary>One applied rule set, as <c>alertctl rules list</c> shows it.</summary>
+/// <param name="Version">The set's version.</param>
+/// <param name="EffectiveAt">The event time (Unix ms) it takes effect at.</param>
+/// <param name="AppliedAt">When it was stored (ISO-8601, UTC).</param>
+/// <param name="Rules">How many rules it holds (disabled ones included).</param>
+public sealed record RuleSetVersion(long Version, long EffectiveAt, string AppliedAt, int Rules);

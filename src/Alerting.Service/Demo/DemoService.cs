@@ -39,7 +39,7 @@ public sealed partial class DemoService(
         await using var cluster = EmbeddedKafkaCluster.Start(demo.Brokers);
         foreach (var topic in settings.Kafka.Topics.All)
         {
-            cluster.CreateTopic(topic, demo.Partitions);
+            cluster.CreateTopic(topic, settings.Kafka.Topics.PartitionsOf(topic, demo.Partitions));
         }
 
         var kafka = settings.Kafka with { BootstrapServers = cluster.BootstrapServers };

@@ -48,7 +48,7 @@ public static class ServiceHost
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; cts.Cancel(); });
-        var topics = settings.Kafka.Topics.All.Select(t => (t, settings.Demo.Partitions));
+        var topics = settings.Kafka.Topics.All.Select(t => (t, settings.Kafka.Topics.PartitionsOf(t, settings.Demo.Partitions)));
         await DevBroker.RunAsync(settings.Demo.Brokers, topics, output, cts.Token);
         return 0;
     }

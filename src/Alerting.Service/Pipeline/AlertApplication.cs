@@ -27,13 +27,17 @@ public sealed class AlertApplication : IAsyncDisposable
     /// <summary>The device-config store and the lookup join over it.</summary>
     public DeviceConfigSource Devices { get; }
 
-    /// <summary>Opens the stores named by <paramref name="settings"/> and creates the graph, materialized in <paramref name="system"/>.</summary>
-    public static AlertApplication Create(ActorSystem system, AlertingSettings settings, RuleSet rules, PipelineCounters counters, TimeProvider time, ILoggerFactory loggerFactory)
+    /// <summary>
+    /// Opens the stores named by <paramref name="settings"/> and creates the graph, materialized in <paramref name="system"/>;
+    /// its partitions follow the rule-set versions of <paramref name="live"/> (<see cref="RuleControl.Live"/>), or keep
+    /// <paramref name="rules"/> without it.
+    /// </summary>
+    public static AlertApplication Create(ActorSystem system, AlertingSettings settings, RuleSet rules, PipelineCounters counters, TimeProvider time, ILoggerFactory loggerFactory, Alerting.Rules.Live.LiveRuleSets? live = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var devices = DeviceConfigSource.Open(settings, time, loggerFactory);
         var checkpoints = EventStoreSource.Open(settings, time, "checkpoints");
-        var graph = new AlertGraph(system, settings, rules, counters, time, loggerFactory, devices.Lookup, new AlertCheckpointStore(checkpoints.Store, time));
+        var graph = new AlertGraph(system, settings, rules, counters, time, loggerFactory, devices.Lookup, new AlertCheckpointStore(checkpoints.Store, time), live);
         return new AlertApplication(graph, devices, checkpoints);
     }
 

@@ -10,7 +10,8 @@ namespace Alerting.Service.Pipeline;
 /// The <c>run</c> verb's hosted service: runs the alert graph (<see cref="AlertGraph"/>) against the configured Kafka cluster until
 /// the host stops, then drains (stop taking input, finish in-flight work, flush, checkpoint, commit). Alerts are
 /// enriched from the configured device-config store (<c>alerting.persistence</c>), which is not seeded; the
-/// matcher's checkpoints are kept in the same store's snapshots.
+/// matcher's checkpoints are kept in the same store's snapshots. Rule sets applied with <c>alertctl rules apply</c> are
+/// read from the control topic before the graph starts and followed while it runs (<see cref="RuleControl"/>).
 /// </summary>
 public sealed partial class AlertApplicationService(
     ActorSystem system,
@@ -41,9 +42,11 @@ public sealed partial class AlertApplicationService(
         }
 
         LogStarting(settings.InstanceName, settings.Kafka.BootstrapServers);
-        await using var application = AlertApplication.Create(system, settings, rules, counters, time, loggerFactory);
+        await using var ruleControl = new RuleControl(system, settings, rules, loggerFactory);
         try
         {
+            await ruleControl.StartAsync(stoppingToken); // the latest rule-set version before the first event
+            await using var application = AlertApplication.Create(system, settings, rules, counters, time, loggerFactory, ruleControl.Live);
             await application.Graph.RunAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

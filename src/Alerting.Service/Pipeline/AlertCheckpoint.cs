@@ -18,9 +18,19 @@ namespace Alerting.Service.Pipeline;
 public sealed record AlertCheckpoint(long Resume, long Position, long ReleasedUpTo, byte[] EngineState)
 {
     /// <summary>The manifest the checkpoint is stored under.</summary>
-    public const string Manifest = "alert-checkpoint/1";
+    public const string Manifest = "alert-checkpoint/2";
 
-    private const int HeaderBytes = 24;
+    /// <summary>The manifest of the first format (no rule-set version: read as version 0).</summary>
+    public const string ManifestV1 = "alert-checkpoint/1";
+
+    private const int HeaderBytesV1 = 24;
+    private const int HeaderBytes = 32;
+
+    /// <summary>
+    /// The live rule-set version the matcher was under (0: the base set). A restored partition resumes under that
+    /// version and swaps to newer ones at their effective times, as the first run did, so a replay gives the same alerts.
+    /// </summary>
+    public long RulesVersion { get; init; }
 
     /// <summary>Whether a record read again was already taken into this checkpoint: matched, classified too late, or dead-lettered.</summary>
     /// <param name="offset">The record's offset.</param>
@@ -28,25 +38,31 @@ public sealed record AlertCheckpoint(long Resume, long Position, long ReleasedUp
     public bool Covers(long offset, long? eventTime) =>
         offset < Position && (eventTime is not { } t || t <= ReleasedUpTo);
 
-    /// <summary>The stored form: three big-endian longs, then the matcher's snapshot.</summary>
+    /// <summary>The stored form: four big-endian longs (resume, position, released-up-to, rule-set version), then the matcher's snapshot.</summary>
     public byte[] ToBytes()
     {
         var bytes = new byte[HeaderBytes + EngineState.Length];
         BinaryPrimitives.WriteInt64BigEndian(bytes, Resume);
         BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(8), Position);
         BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(16), ReleasedUpTo);
+        BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(24), RulesVersion);
         EngineState.CopyTo(bytes, HeaderBytes);
         return bytes;
     }
 
     /// <summary>Reads the stored form back.</summary>
     /// <exception cref="InvalidDataException">Shorter than its header, or offsets that contradict each other.</exception>
-    public static AlertCheckpoint FromBytes(byte[] bytes)
+    public static AlertCheckpoint FromBytes(byte[] bytes) => FromBytes(bytes, Manifest);
+
+    /// <summary>Reads the stored form of <paramref name="manifest"/> (<see cref="Manifest"/> or <see cref="ManifestV1"/>) back.</summary>
+    /// <exception cref="InvalidDataException">Shorter than its header, or offsets that contradict each other.</exception>
+    public static AlertCheckpoint FromBytes(byte[] bytes, string manifest)
     {
         ArgumentNullException.ThrowIfNull(bytes);
-        if (bytes.Length < HeaderBytes)
+        var header = manifest == ManifestV1 ? HeaderBytesV1 : HeaderBytes;
+        if (bytes.Length < header)
         {
-            throw new InvalidDataException($"alert checkpoint of {bytes.Length} bytes is shorter than its {HeaderBytes}-byte header");
+            throw new InvalidDataException($"alert checkpoint of {bytes.Length} bytes is shorter than its {header}-byte header");
         }
 
         var resume = BinaryPrimitives.ReadInt64BigEndian(bytes);
@@ -57,6 +73,7 @@ public sealed record AlertCheckpoint(long Resume, long Position, long ReleasedUp
             throw new InvalidDataException($"alert checkpoint resumes at {resume} but was taken at {position}");
         }
 
-        return new AlertCheckpoint(resume, position, released, bytes[HeaderBytes..]);
+        var rules = header == HeaderBytes ? BinaryPrimitives.ReadInt64BigEndian(bytes.AsSpan(24)) : 0;
+        return new AlertCheckpoint(resume, position, released, bytes[header..]) { RulesVersion = rules };
     }
 }

@@ -32,7 +32,7 @@ public sealed class AlertCheckpointStore(IEventStore store, TimeProvider time)
         {
             null => new StoredCheckpoint(null, 0),
             { Manifest: ClaimManifest } => new StoredCheckpoint(null, snapshot.Metadata.SequenceNr),
-            { Manifest: AlertCheckpoint.Manifest } => new StoredCheckpoint(AlertCheckpoint.FromBytes(snapshot.Payload), snapshot.Metadata.SequenceNr),
+            { Manifest: AlertCheckpoint.Manifest or AlertCheckpoint.ManifestV1 } => new StoredCheckpoint(AlertCheckpoint.FromBytes(snapshot.Payload, snapshot.Manifest), snapshot.Metadata.SequenceNr),
             _ => throw new InvalidDataException($"checkpoint {snapshot.Metadata.PersistenceId} has manifest {snapshot.Manifest}, expected {AlertCheckpoint.Manifest}"),
         };
     }

@@ -79,7 +79,8 @@ public sealed partial class AlertGraph
         TimeProvider time,
         ILoggerFactory loggerFactory,
         DeviceConfigLookup? lookup = null,
-        AlertCheckpointStore? checkpoints = null)
+        AlertCheckpointStore? checkpoints = null,
+        Alerting.Rules.Live.LiveRuleSets? live = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(settings);
@@ -92,6 +93,7 @@ public sealed partial class AlertGraph
         _loggerFactory = loggerFactory;
         _lookup = lookup;
         _checkpoints = checkpoints;
+        _live = live;
         _log = loggerFactory.CreateLogger<AlertGraph>();
         _sources = settings.Sources.GroupBy(s => s.Topic, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
     }
@@ -295,7 +297,7 @@ public sealed partial class AlertGraph
             .WithPartitions([.. group.Members.Select(m => (m.Partition.Topic, m.Partition.Partition.Value))])
             .WithResumeFrom(restored.Count > 0 ? restored.Min() : null)
             .WithMaxClockSkew(_settings.AlertMaxClockSkew);
-        var match = new PartitionMatchStage(() => CreateEngine(first, run), flushOnComplete: false, run.EventTime);
+        var match = new PartitionMatchStage(() => CreateEngine(first, run), flushOnComplete: false, run.EventTime, _live, (v, swap) => Swapped(group.Partition, v, swap));
         var topics = _settings.Kafka.Topics;
         var toAlert = AlertEnvelopes(topics.Alerts, run);
         var n = group.Members.Count;
@@ -372,7 +374,7 @@ public sealed partial class AlertGraph
 
     private RuleEngine CreateEngine(SourceDefinition source, PartitionRun run)
     {
-        var engine = new RuleEngine(_rules, new RuleEngineOptions
+        var engine = new RuleEngine(StartRules(run), new RuleEngineOptions
         {
             AllowedLateness = source.AllowedLateness,
             OpenAlertTimeToLive = _settings.Rules.OpenAlertTimeToLive,
@@ -555,7 +557,7 @@ public sealed partial class AlertGraph
                 continue; // still reading back what the previous checkpoint covers: that one stays
             }
 
-            var checkpoint = new AlertCheckpoint(resumeAt, position, snapshot.ReleasedUpTo, snapshot.EngineState);
+            var checkpoint = new AlertCheckpoint(resumeAt, position, snapshot.ReleasedUpTo, snapshot.EngineState) { RulesVersion = snapshot.RulesVersion };
             if (_checkpoints is not null)
             {
                 try

@@ -22,6 +22,9 @@ public sealed record TopicSettings(
 
     /// <summary>Every topic, for creating them on the embedded broker.</summary>
     public IEnumerable<string> All => [Events, Alerts, DeadLetter, Late, Dispatch, WorkOrders, Control];
+
+    /// <summary>Partitions to create <paramref name="topic"/> with on the embedded broker: the control topic has one (its versions in one order), the others <paramref name="partitions"/>.</summary>
+    public int PartitionsOf(string topic, int partitions) => topic == Control ? 1 : partitions;
 }
 
 /// <summary>Kafka client settings (<c>alerting.kafka</c>).</summary>

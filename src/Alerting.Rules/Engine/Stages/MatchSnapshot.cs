@@ -20,6 +20,9 @@ public sealed record PartitionMatchSnapshot(SourcePartition Partition, long Resu
     /// downstream (e.g. acknowledged by Kafka), nothing the snapshot reflects is still in flight.
     /// </summary>
     public long Generated { get; init; }
+
+    /// <summary>The live rule-set version in force when the snapshot was taken (0: the base set, or no live rule sets).</summary>
+    public long RulesVersion { get; init; }
 }
 
 /// <summary>The materialized value of a <see cref="PartitionMatchStage"/>: asks the running stage for checkpoint material.</summary>

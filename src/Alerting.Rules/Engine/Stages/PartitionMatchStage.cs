@@ -16,7 +16,9 @@ namespace Alerting.Rules;
 /// event-time order and fires the absence timers that are due (the watermark stage's idle ticks move it without
 /// new events). An event the engine refuses (behind what it has released by more than its allowed lateness) goes
 /// to <see cref="Late"/> as a <see cref="LateEvent"/> with the engine's watermark, counted; none vanishes. The
-/// materialized <see cref="IPartitionMatchControl"/> answers snapshot requests between elements.
+/// materialized <see cref="IPartitionMatchControl"/> answers snapshot requests between elements. With live rule sets,
+/// a watermark that reaches a new version's effective time first matches what is before it under the old set, then
+/// swaps (see the <c>live</c> parameter).
 /// </para>
 /// <para>
 /// <b>Pulls</b> only when every alert and late event of the previous element has been pushed and an outlet has
@@ -34,16 +36,27 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
     private readonly Func<RuleEngine> _createEngine;
     private readonly bool _flushOnComplete;
     private readonly EventTimeCounters? _counters;
+    private readonly Live.LiveRuleSets? _live;
+    private readonly Action<Live.LiveRuleSet, SwapResult>? _onSwap;
 
     /// <param name="createEngine">Makes the partition's engine (restored from its checkpoint, if any) when the stage starts.</param>
     /// <param name="flushOnComplete">Flush the engine when upstream completes (bounded replays); off for live partitions.</param>
     /// <param name="counters">Counters to move (events refused by the matcher); none when null.</param>
-    public PartitionMatchStage(Func<RuleEngine> createEngine, bool flushOnComplete = false, EventTimeCounters? counters = null)
+    /// <param name="live">
+    /// The rule-set versions to follow: before each watermark, every version newer than the engine's (whose
+    /// <see cref="RuleSet.Version"/> is then its live version) that is due at that watermark is put in force at its
+    /// effective time (<see cref="RuleEngine.SwapRules"/>), one after the other; snapshots carry the version in force.
+    /// None: the engine keeps its set.
+    /// </param>
+    /// <param name="onSwap">Told of each swap, on the stage's thread (logs, metrics); must not throw.</param>
+    public PartitionMatchStage(Func<RuleEngine> createEngine, bool flushOnComplete = false, EventTimeCounters? counters = null, Live.LiveRuleSets? live = null, Action<Live.LiveRuleSet, SwapResult>? onSwap = null)
     {
         ArgumentNullException.ThrowIfNull(createEngine);
         _createEngine = createEngine;
         _flushOnComplete = flushOnComplete;
         _counters = counters;
+        _live = live;
+        _onSwap = onSwap;
         Shape = new FanOutShape<Timed, AlertEvent, LateEvent>(In, Alerts, Late);
     }
 
@@ -113,6 +126,7 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
             var before = _alerts.Count;
             if (element.IsWatermark)
             {
+                SwapDue(element.Watermark);
                 _engine.OnWatermark(element.Watermark, _alerts);
             }
             else
@@ -138,6 +152,7 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
             _upstreamDone = true;
             if (_stage._flushOnComplete)
             {
+                SwapDue(long.MaxValue);
                 _engine.Flush(_alerts);
             }
             else
@@ -148,6 +163,21 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
             }
 
             Drain();
+        }
+
+        // puts in force, at their effective times, the live versions due at this watermark
+        private void SwapDue(long watermark)
+        {
+            if (_stage._live is not { } live)
+            {
+                return;
+            }
+
+            while (live.NextDue(_engine.Rules.Version, watermark) is { } due)
+            {
+                var swap = _engine.SwapRules(due.Rules, due.EffectiveAt, _alerts);
+                _stage._onSwap?.Invoke(due, swap);
+            }
         }
 
         private void Track(DeviceEvent ev)
@@ -215,7 +245,11 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
                 {
                     var position = _positions[partition];
                     var resume = pending.TryGetValue(partition, out var oldest) ? Math.Min(oldest, position) : position;
-                    result.Add(new PartitionMatchSnapshot(partition, resume, position, _engine.Watermark, states[partition]) { Generated = _generated });
+                    result.Add(new PartitionMatchSnapshot(partition, resume, position, _engine.Watermark, states[partition])
+                    {
+                        Generated = _generated,
+                        RulesVersion = _stage._live is null ? 0 : _engine.Rules.Version,
+                    });
                 }
 
                 request.TrySetResult(result);

@@ -7,3 +7,12 @@ CREATE TABLE IF NOT EXISTS alert_rules (
     version     integer     NOT NULL DEFAULT 1,
     updated_at  timestamptz NOT NULL DEFAULT now()
 );
+
+-- Applied rule sets: every accepted set as one version, with the event time it takes effect at (Unix ms)
+-- and its rules (a JSON array of { id, template, params, enabled, version }).
+CREATE TABLE IF NOT EXISTS alert_rule_sets (
+    version       bigint      PRIMARY KEY,
+    effective_at  bigint      NOT NULL,
+    rules         jsonb       NOT NULL,
+    applied_at    timestamptz NOT NULL DEFAULT now()
+);

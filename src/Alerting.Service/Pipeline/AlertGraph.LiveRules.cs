@@ -1,0 +1,62 @@
+using Alerting.Rules;
+using Alerting.Rules.Live;
+using Microsoft.Extensions.Logging;
+
+namespace Alerting.Service.Pipeline;
+
+/// <summary>
+/// Live rule sets in the alert graph. With <see cref="LiveRuleSets"/> (the control topic's versions), each partition's
+/// match stage starts under the version its checkpoint was taken under (a partition without a checkpoint under version
+/// 0, the rule file) and swaps to each newer version when its watermark reaches the version's effective time, so every
+/// partition changes sets at the same event time whatever its node, and a replay from a checkpoint swaps where the first
+/// run did. Without it the rule set given to the graph stays in force.
+/// </summary>
+public sealed partial class AlertGraph
+{
+    private readonly LiveRuleSets? _live;
+
+    /// <summary>Per substream (partition number), the live rule-set version in force, as the stages last reported it.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, long> _activeVersions = new();
+
+    /// <summary>The live rule-set version each running partition matches under (by partition number).</summary>
+    public IReadOnlyDictionary<int, long> ActiveRuleVersions => _activeVersions;
+
+    private RuleSet StartRules(PartitionRun run)
+    {
+        if (_live is null)
+        {
+            return _rules;
+        }
+
+        var restored = run.Partitions.Values.Select(p => p.Restored).OfType<AlertCheckpoint>().ToList();
+        if (restored.Count == 0)
+        {
+            _activeVersions[run.Partition] = 0;
+            return _live.Base; // event time decides: the first watermark swaps through every version due by then
+        }
+
+        var version = restored.Max(c => c.RulesVersion);
+        var set = _live.Find(version);
+        if (set is null)
+        {
+            // the version is not known here (refused on this node, or not on the control topic any more)
+            set = _live.InForceAt(restored.Min(c => c.ReleasedUpTo));
+            LogUnknownRulesVersion(run.Partition, version, set.Version);
+        }
+
+        _activeVersions[run.Partition] = set.Version;
+        return set.Rules;
+    }
+
+    private void Swapped(int partition, LiveRuleSet version, SwapResult swap)
+    {
+        _activeVersions[partition] = version.Version;
+        LogSwapped(partition, version.Version, DateTimeOffset.FromUnixTimeMilliseconds(swap.SwappedAt), swap.KeptRules, swap.DroppedRules);
+    }
+
+    [LoggerMessage(EventId = 1255, Level = LogLevel.Information, Message = "partition {Partition} matches under rule set version {Version} from {SwappedAt:O}: the states of {Kept} rules kept, of {Dropped} removed or changed rules dropped")]
+    private partial void LogSwapped(int partition, long version, DateTimeOffset swappedAt, int kept, int dropped);
+
+    [LoggerMessage(EventId = 1256, Level = LogLevel.Warning, Message = "partition {Partition}'s checkpoint was taken under rule set version {Version}, unknown here: resuming under version {Instead}")]
+    private partial void LogUnknownRulesVersion(int partition, long version, long instead);
+}
