@@ -50,15 +50,17 @@ public sealed class CoPartitionedSourcesSpec : IDisposable
         }
 
         // Device 7: a fault on the faults topic, its alarm on the alarms topic 30 s later (the shipped FAULT_ALARM
-        // rule); device 8: the same with a run between them, also on the alarms topic (no alert). End markers far
-        // later on every partition of both topics move the watermark past them.
+        // rule); device 8: the same with a run between them, also on the alarms topic (no alert). Each topic's
+        // records are produced in event-time order: a partition that went back by more than the bounded disorder
+        // (5 s) would have its older events refused as too late once the other topic moves the watermark. End
+        // markers far later on every partition of both topics move the watermark past them.
         var start = DateTimeOffset.UtcNow - TimeSpan.FromHours(1);
         using (var producer = KafkaClients.ProducerBuilder<byte[]?, byte[]>(KafkaClients.ProducerConfig(cluster.BootstrapServers)).Build())
         {
             foreach (var (topic, device, kind, code, at) in new[]
             {
-                (faults.Topic, 7, "Fault", 103, 0), (alarms.Topic, 7, "Alarm", 0, 30),
-                (faults.Topic, 8, "Fault", 103, 0), (alarms.Topic, 8, "Run", 0, 10), (alarms.Topic, 8, "Alarm", 0, 30),
+                (faults.Topic, 7, "Fault", 103, 0), (faults.Topic, 8, "Fault", 103, 0),
+                (alarms.Topic, 8, "Run", 0, 10), (alarms.Topic, 7, "Alarm", 0, 30), (alarms.Topic, 8, "Alarm", 0, 30),
             })
             {
                 await producer.ProduceAsync(topic, Record(device, kind, code, start.AddSeconds(at)), cts.Token);
