@@ -20,6 +20,7 @@ public sealed partial class AlertApplicationService(
     TimeProvider time,
     ServiceExit exit,
     IHostApplicationLifetime lifetime,
+    Operations.NodeParts parts,
     ILoggerFactory loggerFactory) : BackgroundService
 {
     private readonly ILogger _log = loggerFactory.CreateLogger<AlertApplicationService>();
@@ -42,6 +43,8 @@ public sealed partial class AlertApplicationService(
 
         LogStarting(settings.InstanceName, settings.Kafka.BootstrapServers);
         await using var application = AlertApplication.Create(system, settings, rules, counters, time, loggerFactory);
+        parts.AttachAlert(application);
+        using var detach = new Operations.Detach(parts.DetachAlert);
         try
         {
             await application.Graph.RunAsync(stoppingToken);

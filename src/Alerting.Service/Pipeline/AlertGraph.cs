@@ -99,6 +99,9 @@ public sealed partial class AlertGraph
     /// <summary>Checkpoints stored so far (one per partition and checkpoint).</summary>
     public long CheckpointsTaken => Interlocked.Read(ref _checkpointsTaken);
 
+    /// <summary>The source partitions this graph runs now (assigned, not revoked, not ended).</summary>
+    public IReadOnlyCollection<TopicPartition> AssignedPartitions => [.. _runs.Where(r => !r.Value.Revoked && !r.Value.IsEnded).Select(r => r.Key)];
+
     /// <summary>Records taken from the source topics so far (good and bad).</summary>
     public long Consumed => Interlocked.Read(ref _consumed);
 
