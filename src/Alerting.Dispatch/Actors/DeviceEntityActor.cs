@@ -190,6 +190,7 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
             return;
         }
         var remaining = decision.Events.Count;
+        var writing = System.Diagnostics.Stopwatch.GetTimestamp();
         PersistAll(decision.Events, e =>
         {
             _state.Apply(e);
@@ -199,6 +200,7 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
             {
                 return;
             }
+            _counters?.ObserveJournalWrite(System.Diagnostics.Stopwatch.GetElapsedTime(writing));
             if (reply)
             {
                 sender.Tell(new DeviceCommandAck(_deviceId, decision.Events, decision.Ignored));

@@ -56,6 +56,7 @@ public sealed partial class DemoService(
         await application.Devices.Store.UpsertAsync(DeviceConfigGenerator.Generate(demo.Devices + 1, AlertTypes(rules), idPrefix: ""), stoppingToken);
         var lookup = application.Devices.Lookup;
         var pipeline = application.Graph;
+        parts.UseKafka(kafka);
         parts.AttachAlert(application);
         using var detachAlert = new Operations.Detach(parts.DetachAlert);
 

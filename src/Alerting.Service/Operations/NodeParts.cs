@@ -2,6 +2,7 @@ using Alerting.Enrichment;
 using Alerting.Rules;
 using Alerting.Service.Hosting;
 using Alerting.Service.Pipeline;
+using Alerting.Service.Settings;
 
 namespace Alerting.Service.Operations;
 
@@ -16,6 +17,7 @@ public sealed class NodeParts
     private volatile DeviceConfigLookup? _lookup;
     private volatile DispatchApplication? _dispatch;
     private volatile RuleSet? _rules;
+    private volatile KafkaSettings? _kafka;
 
     /// <summary>The running alert graph, if this node runs the alert application.</summary>
     public AlertGraph? Graph => _graph;
@@ -28,6 +30,12 @@ public sealed class NodeParts
 
     /// <summary>The rule set in force (null until one is loaded).</summary>
     public RuleSet? Rules => _rules;
+
+    /// <summary>The Kafka settings the applications use (the embedded broker's address in the demo).</summary>
+    public KafkaSettings? Kafka => _kafka;
+
+    /// <summary>Records the Kafka settings in use.</summary>
+    public void UseKafka(KafkaSettings kafka) => _kafka = kafka;
 
     /// <summary>The applications this node is configured to run (<c>alerting.applications</c>; the demo runs both).</summary>
     public IReadOnlySet<string> Applications { get; private set; } = new HashSet<string>(StringComparer.Ordinal);

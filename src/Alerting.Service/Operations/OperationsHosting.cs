@@ -30,10 +30,13 @@ public static class OperationsHosting
             var parts = new NodeParts();
             parts.Configure(demo ? ["alert", "dispatch"] : settings.Applications);
             parts.AttachRules(sp.GetRequiredService<RuleSet>());
+            parts.UseKafka(settings.Kafka);
             return parts;
         });
         services.AddSingleton<NodeHealth>();
         services.AddSingleton<AdminRoutes, HealthRoutes>();
+        services.AddSingleton<ServiceMetrics>();
+        services.AddSingleton<AdminRoutes, MetricsRoutes>();
         services.AddSingleton<AdminEndpoint>();
         services.AddHostedService(sp => sp.GetRequiredService<AdminEndpoint>());
         if (!demo)

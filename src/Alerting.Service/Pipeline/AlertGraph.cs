@@ -316,13 +316,13 @@ public sealed partial class AlertGraph
                 b.From(b.Add(records.Select(message => ToSourceRecord(message, state)))).To(decode.In);
                 b.From(decode.Out0).Via(Flow.Create<DeviceEvent>().Where(e => !run.Covers(e)).Select(e =>
                     {
-                        _counters.AddEventsIn(1);
+                        _counters.CountEventIn(e.Topic, e.Partition);
                         return e;
                     }))
                     .To(events.In(i));
                 b.From(decode.Out1).Via(Flow.Create<DeadLetterEnvelope<ICommittableOffset>>().Where(d => !run.CoversDeadLetter(state, d.PassThrough.Offset.Offset.Value)).Select(d =>
                     {
-                        _counters.AddDeadLetter(1);
+                        _counters.CountDeadLetter(d.Record.Header(DeadLetterHeaders.Reason) ?? "unknown");
                         return Envelope(topics.DeadLetter, d.Record, run);
                     }))
                     .To(output.In(i));
@@ -419,17 +419,7 @@ public sealed partial class AlertGraph
             }));
     }
 
-    private void Count(AlertEvent alert)
-    {
-        if (alert.Kind == AlertKind.Generate)
-        {
-            _counters.AddAlertsOut(1);
-        }
-        else
-        {
-            _counters.AddRevokesOut(1);
-        }
-    }
+    private void Count(AlertEvent alert) => _counters.CountAlert(alert.RuleId, alert.Kind);
 
     private IEnvelope<byte[]?, byte[], PartitionRun> LateEnvelope(string topic, LateEvent late, PartitionRun run)
     {
@@ -551,7 +541,9 @@ public sealed partial class AlertGraph
             {
                 try
                 {
+                    var writing = _time.GetTimestamp();
                     await _checkpoints.SaveAsync(_settings.AlertGroupId, snapshot.Partition, state.Epoch, checkpoint, cancellationToken);
+                    _counters.ObserveCheckpoint(_time.GetUtcNow(), _time.GetElapsedTime(writing));
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
