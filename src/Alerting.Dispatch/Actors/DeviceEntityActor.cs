@@ -90,6 +90,7 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
         Command<OutboxAcknowledged>(c => Handle(c, reply: true));
         Command<DelayElapsed>(c => Handle(c, reply: false));
         Command<StopDeviceEntity>(_ => Context.Stop(Self));
+        Command<GetDeviceState>(_ => Sender.Tell(DeviceStateReply.Of(_state)));
         Command<ReceiveTimeout>(_ =>
         {
             if (_state.Pending.Count == 0)

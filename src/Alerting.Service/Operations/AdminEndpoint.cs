@@ -71,7 +71,10 @@ public sealed class AdminEndpoint(
                 OperationsLog.AdminFailed(_log, request.Method, request.Path.Value ?? "/", ex);
                 if (!context.Response.HasStarted)
                 {
-                    context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+                    // Kafka or the cluster did not answer in time: the caller may retry; anything else is a fault.
+                    context.Response.StatusCode = ex is Akka.Actor.AskTimeoutException or TimeoutException or Confluent.Kafka.KafkaException
+                        ? StatusCodes.Status503ServiceUnavailable
+                        : StatusCodes.Status500InternalServerError;
                     await context.Response.WriteAsJsonAsync(new AdminError(ex.Message), context.RequestAborted);
                 }
             }

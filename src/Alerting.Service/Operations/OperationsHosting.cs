@@ -37,6 +37,7 @@ public static class OperationsHosting
         services.AddSingleton<AdminRoutes, HealthRoutes>();
         services.AddSingleton<ServiceMetrics>();
         services.AddSingleton<AdminRoutes, MetricsRoutes>();
+        services.AddSingleton<AdminRoutes, OperationsApi>();
         services.AddSingleton<AdminEndpoint>();
         services.AddHostedService(sp => sp.GetRequiredService<AdminEndpoint>());
         if (!demo)
