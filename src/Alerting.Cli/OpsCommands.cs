@@ -40,7 +40,7 @@ internal static class OpsCommands
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ALERTING_ADMIN_TOKEN"),
         };
         var json = new Option<bool>("--json") { Description = "Print the node's JSON answer instead of a table", Recursive = true };
-        var address = new Argument<string>("address") { Description = "Akka address of the member, e.g. akka.tcp://alerting@10.0.0.1:4053" };
+        var address = new Argument<string>("address") { Description = "Akka address of the member, e.g. akka.tcp://alerting@10.0.0.1:4053, or self: the node of --endpoint" };
         var shardId = new Argument<string>("id") { Description = "Shard id (the alerts partition)" };
         var deviceId = new Argument<string>("device-id") { Description = "The device" };
         var reason = new Option<string?>("--reason") { Description = "Only records of this dead-letter reason (e.g. not_json)" };

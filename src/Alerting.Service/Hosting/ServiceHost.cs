@@ -68,6 +68,7 @@ public static class ServiceHost
         builder.Services.AddAkka(ActorSystemName, (akka, _) => akka
             .AddHocon(configuration, HoconAddMode.Prepend)
             .WithDispatchNode(configuration, settings, demo)
+            .WithClusterFormation(configuration, settings, demo)
             .ConfigureLoggers(loggers =>
             {
                 loggers.ClearLoggers();

@@ -91,7 +91,8 @@ public sealed class OperationsApi(ActorSystem system, NodeParts parts, AlertingS
         Address address;
         try
         {
-            address = Address.Parse(body.Address);
+            // "self": this node (a pod's preStop hook asks its own node to leave).
+            address = body.Address == "self" ? Cluster.Get(system).SelfAddress : Address.Parse(body.Address);
         }
         catch (UriFormatException ex)
         {
