@@ -53,6 +53,36 @@ public sealed class AdminEndpointSpec
     }
 
     [Fact]
+    public void The_status_line_must_be_on_every_interval_in_text_mode_and_off_in_json_log_mode()
+    {
+        var text = AdminSettings.Create(ConfigurationFactory.ParseString("alerting { status-interval = 3s, log-format = text }"), _ => null);
+        Assert.Equal(TimeSpan.FromSeconds(3), text.StatusInterval);
+        Assert.False(text.JsonLogs);
+        var json = AdminSettings.Create(ConfigurationFactory.ParseString("alerting { status-interval = 3s, log-format = json }"), _ => null);
+        Assert.Equal(TimeSpan.Zero, json.StatusInterval);
+        Assert.True(json.JsonLogs);
+        Assert.Throws<ConfigurationValueException>(() => AdminSettings.Create(ConfigurationFactory.ParseString("alerting.log-format = xml"), _ => null));
+    }
+
+    [Fact]
+    public void The_run_status_line_must_print_the_counters_the_demo_prints()
+    {
+        var counters = new Service.Pipeline.PipelineCounters();
+        counters.CountEventIn("device-events", 3);
+        counters.CountEventIn("device-events", 4);
+        counters.CountAlert("ab", Alerting.Rules.AlertKind.Generate);
+        counters.CountAlert("ab", Alerting.Rules.AlertKind.Revoke);
+        counters.CountDeadLetter("not_json");
+        counters.AddLate(2);
+        var line = new StatusLineService(Settings("127.0.0.1", null), counters, new NodeParts(), new StatusOutput(TextWriter.Null), TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).Line(TimeSpan.FromSeconds(12));
+
+        Assert.Equal("status t=12s events_in=2 alerts_out=1 revokes_out=1 dispatched=0 dead_letter=1 late=2 lookup_hits=0 lookup_misses=0 checkpoints=0", line);
+        Assert.Equal([("device-events", 3, 1L), ("device-events", 4, 1L)], counters.EventsInByPartition().OrderBy(p => p.Partition));
+        Assert.Equal([("not_json", 1L)], counters.DeadLettersByReason());
+    }
+
+    [Fact]
     public void The_token_must_not_show_in_the_settings_text()
     {
         Assert.DoesNotContain("s3cret", Settings("127.0.0.1", token: "s3cret").ToString(), StringComparison.Ordinal);
