@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Alerting.Cli;
 
-/// <summary>The <c>alertctl</c> command tree: <c>rules validate</c> and <c>rules test</c>.</summary>
+/// <summary>The <c>alertctl</c> command tree: <c>rules validate</c> and <c>rules test</c>, and the operations commands (<see cref="OpsCommands"/>).</summary>
 internal static class AlertCtl
 {
     /// <summary>Exit code for rules or templates that are refused.</summary>
@@ -29,6 +29,21 @@ internal static class AlertCtl
         var rules = new Command("rules", "Rule sets: validate, test over events, apply live, list versions.") { validate, test };
         RulesApplyCommands.AddTo(rules, templatesOption, TimeProvider.System, stdout, stderr);
         var root = new RootCommand("alertctl: operate Alerting.") { rules };
-        return root.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+        foreach (var command in OpsCommands.Create(stdout, stderr))
+        {
+            root.Subcommands.Add(command);
+        }
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0 && args.Length > 0 && OpsCommands.Names.Contains(args[0], StringComparer.Ordinal))
+        {
+            // The operations commands exit 2 on a usage error (the rules commands keep their own contract).
+            foreach (var error in parsed.Errors)
+            {
+                stderr.WriteLine(error.Message);
+            }
+            return OpsCommands.Usage;
+        }
+        return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
     }
 }

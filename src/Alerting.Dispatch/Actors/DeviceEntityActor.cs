@@ -90,6 +90,7 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
         Command<OutboxAcknowledged>(c => Handle(c, reply: true));
         Command<DelayElapsed>(c => Handle(c, reply: false));
         Command<StopDeviceEntity>(_ => Context.Stop(Self));
+        Command<GetDeviceState>(_ => Sender.Tell(DeviceStateReply.Of(_state)));
         Command<ReceiveTimeout>(_ =>
         {
             if (_state.Pending.Count == 0)
@@ -190,6 +191,7 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
             return;
         }
         var remaining = decision.Events.Count;
+        var writing = System.Diagnostics.Stopwatch.GetTimestamp();
         PersistAll(decision.Events, e =>
         {
             _state.Apply(e);
@@ -199,6 +201,7 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
             {
                 return;
             }
+            _counters?.ObserveJournalWrite(System.Diagnostics.Stopwatch.GetElapsedTime(writing));
             if (reply)
             {
                 sender.Tell(new DeviceCommandAck(_deviceId, decision.Events, decision.Ignored));

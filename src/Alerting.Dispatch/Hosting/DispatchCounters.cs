@@ -27,6 +27,8 @@ public sealed class DispatchCounters
     private long _batches;
     private long _journalEvents;
     private long _deadLettered;
+    private long _journalWrites;
+    private long _journalWriteTicks;
 
     /// <summary>Alert and work-order records taken for processing (not counting redeliveries).</summary>
     public long Received => Volatile.Read(ref _received);
@@ -78,6 +80,12 @@ public sealed class DispatchCounters
 
     /// <summary>Events written to the journal.</summary>
     public long JournalEvents => Volatile.Read(ref _journalEvents);
+
+    /// <summary>Journal writes of the entities (one per command with events: persist until the last event's callback).</summary>
+    public long JournalWrites => Volatile.Read(ref _journalWrites);
+
+    /// <summary>The summed latency of <see cref="JournalWrites"/>.</summary>
+    public TimeSpan JournalWriteTime => TimeSpan.FromTicks(Volatile.Read(ref _journalWriteTicks));
 
     /// <summary>Generates, revokes and work-order updates not passed on, for <paramref name="reason"/>.</summary>
     public long Dropped(DropReason reason) => Volatile.Read(ref _dropped[(int)reason]);
@@ -160,4 +168,10 @@ public sealed class DispatchCounters
     internal void CountSnapshot() => Interlocked.Increment(ref _snapshots);
 
     internal void CountBatch() => Interlocked.Increment(ref _batches);
+
+    internal void ObserveJournalWrite(TimeSpan latency)
+    {
+        Interlocked.Add(ref _journalWriteTicks, latency.Ticks);
+        Interlocked.Increment(ref _journalWrites);
+    }
 }

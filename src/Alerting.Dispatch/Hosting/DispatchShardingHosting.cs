@@ -17,13 +17,15 @@ namespace Alerting.Dispatch.Hosting;
 /// <param name="Provider">The entities' journal and snapshot database.</param>
 /// <param name="ConnectionString">Its ADO.NET connection string.</param>
 /// <param name="AutoInitialize">Whether missing tables are created on start.</param>
+/// <param name="Bootstrap">Whether the node finds its cluster through Akka.Management's cluster bootstrap (<c>alerting.cluster.discovery = kubernetes</c>) instead of joining itself.</param>
 public sealed record DispatchClusterOptions(
     string Hostname,
     int Port,
     IReadOnlyList<string> SeedNodes,
     DispatchPersistenceProvider Provider,
     string ConnectionString,
-    bool AutoInitialize = true)
+    bool AutoInitialize = true,
+    bool Bootstrap = false)
 {
     /// <summary>The path of the cluster section in the configuration.</summary>
     public const string Path = "alerting.cluster";
@@ -40,7 +42,8 @@ public sealed record DispatchClusterOptions(
             c.ReadStringList(Path + ".seed-nodes"),
             provider,
             connectionString,
-            autoInitialize);
+            autoInitialize,
+            c.ReadString(Path + ".discovery", "self") == "kubernetes");
     }
 
     /// <summary>Secrets stay out of logs.</summary>
@@ -67,7 +70,7 @@ public static class DispatchShardingHosting
         builder.AddHocon(DispatchPersistence.Hocon(options.Provider, options.ConnectionString, options.AutoInitialize), HoconAddMode.Append);
         builder.WithRemoting(options.Hostname, options.Port);
         builder.WithClustering(new ClusterOptions { SeedNodes = options.SeedNodes.Count > 0 ? [.. options.SeedNodes] : null });
-        if (options.SeedNodes.Count == 0)
+        if (options.SeedNodes.Count == 0 && !options.Bootstrap)
         {
             builder.AddStartup((system, _) =>
             {

@@ -29,6 +29,7 @@ public sealed partial class DemoService(
     ServiceExit exit,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
+    Operations.NodeParts parts,
     ILoggerFactory loggerFactory) : BackgroundService
 {
     private readonly ILogger _log = loggerFactory.CreateLogger<DemoService>();
@@ -55,11 +56,16 @@ public sealed partial class DemoService(
         await application.Devices.Store.UpsertAsync(DeviceConfigGenerator.Generate(demo.Devices + 1, AlertTypes(rules), idPrefix: ""), stoppingToken);
         var lookup = application.Devices.Lookup;
         var pipeline = application.Graph;
+        parts.UseKafka(kafka);
+        parts.AttachAlert(application);
+        using var detachAlert = new Operations.Detach(parts.DetachAlert);
 
         using var generatorStop = new CancellationTokenSource();
         using var pipelineStop = new CancellationTokenSource();
         var pipelineTask = pipeline.RunAsync(pipelineStop.Token);
         var dispatch = await DispatchApplication.StartAsync(system, settings, kafka.BootstrapServers, loggerFactory.CreateLogger("Alerting.Dispatch"), stoppingToken);
+        parts.AttachDispatch(dispatch);
+        using var detachDispatch = new Operations.Detach(parts.DetachDispatch);
         var generator = new DemoTraffic(demo, kafka, time);
         var generatorTask = generator.RunAsync(generatorStop.Token);
 

@@ -17,6 +17,7 @@ public sealed partial class DispatchApplicationService(
     ActorSystem system,
     ServiceExit exit,
     IHostApplicationLifetime lifetime,
+    Operations.NodeParts parts,
     ILoggerFactory loggerFactory) : BackgroundService
 {
     private readonly ILogger _log = loggerFactory.CreateLogger<DispatchApplicationService>();
@@ -47,6 +48,9 @@ public sealed partial class DispatchApplicationService(
             lifetime.StopApplication();
             return;
         }
+
+        parts.AttachDispatch(app);
+        using var detach = new Operations.Detach(parts.DetachDispatch);
 
         try
         {

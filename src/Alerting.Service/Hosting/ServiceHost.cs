@@ -4,6 +4,7 @@ using Akka.Hosting;
 using Alerting.Configuration;
 using Alerting.Kafka.Embedded;
 using Alerting.Service.Demo;
+using Alerting.Service.Operations;
 using Alerting.Service.Pipeline;
 using Alerting.Service.Settings;
 using Microsoft.Extensions.DependencyInjection;
@@ -57,7 +58,7 @@ public static class ServiceHost
         Config configuration, AlertingSettings settings, TextWriter output, bool demo, CancellationToken cancellationToken)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        builder.Logging.AddConsoleLogs(configuration);
         // Logs go to stderr: stdout carries the status and summary lines that scripts read.
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(demo ? LogLevel.Warning : LogLevel.Information);
@@ -67,6 +68,7 @@ public static class ServiceHost
         builder.Services.AddAkka(ActorSystemName, (akka, _) => akka
             .AddHocon(configuration, HoconAddMode.Prepend)
             .WithDispatchNode(configuration, settings, demo)
+            .WithClusterFormation(configuration, settings, demo)
             .ConfigureLoggers(loggers =>
             {
                 loggers.ClearLoggers();
@@ -78,6 +80,7 @@ public static class ServiceHost
         builder.Services.AddSingleton(new StatusOutput(output));
         var exit = new ServiceExit();
         builder.Services.AddSingleton(exit);
+        builder.AddOperations(configuration, settings, demo);
         if (demo)
         {
             builder.Services.AddHostedService<DemoService>();

@@ -21,6 +21,7 @@ public sealed partial class AlertApplicationService(
     TimeProvider time,
     ServiceExit exit,
     IHostApplicationLifetime lifetime,
+    Operations.NodeParts parts,
     ILoggerFactory loggerFactory) : BackgroundService
 {
     private readonly ILogger _log = loggerFactory.CreateLogger<AlertApplicationService>();
@@ -47,6 +48,8 @@ public sealed partial class AlertApplicationService(
         {
             await ruleControl.StartAsync(stoppingToken); // the latest rule-set version before the first event
             await using var application = AlertApplication.Create(system, settings, rules, counters, time, loggerFactory, ruleControl.Live);
+            parts.AttachAlert(application);
+            using var detach = new Operations.Detach(parts.DetachAlert);
             await application.Graph.RunAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -101,6 +101,9 @@ public sealed partial class AlertGraph
     /// <summary>Checkpoints stored so far (one per partition and checkpoint).</summary>
     public long CheckpointsTaken => Interlocked.Read(ref _checkpointsTaken);
 
+    /// <summary>The source partitions this graph runs now (assigned, not revoked, not ended).</summary>
+    public IReadOnlyCollection<TopicPartition> AssignedPartitions => [.. _runs.Where(r => !r.Value.Revoked && !r.Value.IsEnded).Select(r => r.Key)];
+
     /// <summary>Records taken from the source topics so far (good and bad).</summary>
     public long Consumed => Interlocked.Read(ref _consumed);
 
@@ -316,14 +319,14 @@ public sealed partial class AlertGraph
                 b.From(decode.Out0).Via(Flow.Create<DeviceEvent>().Where(e => !run.Covers(e)).Select(e =>
                     {
                         state.PassedEvent(e.Offset);
-                        _counters.AddEventsIn(1);
+                        _counters.CountEventIn(e.Topic, e.Partition);
                         return e;
                     }))
                     .To(events.In(i));
                 b.From(decode.Out1).Via(Flow.Create<DeadLetterEnvelope<ICommittableOffset>>().Where(d => !run.CoversDeadLetter(state, d.PassThrough.Offset.Offset.Value)).Select(d =>
                     {
                         state.PassedDeadLetter(d.PassThrough.Offset.Offset.Value);
-                        _counters.AddDeadLetter(1);
+                        _counters.CountDeadLetter(d.Record.Header(DeadLetterHeaders.Reason) ?? "unknown");
                         return Envelope(topics.DeadLetter, d.Record, run);
                     }))
                     .To(output.In(i));
@@ -420,17 +423,7 @@ public sealed partial class AlertGraph
             }));
     }
 
-    private void Count(AlertEvent alert)
-    {
-        if (alert.Kind == AlertKind.Generate)
-        {
-            _counters.AddAlertsOut(1);
-        }
-        else
-        {
-            _counters.AddRevokesOut(1);
-        }
-    }
+    private void Count(AlertEvent alert) => _counters.CountAlert(alert.RuleId, alert.Kind);
 
     private IEnvelope<byte[]?, byte[], PartitionRun> LateEnvelope(string topic, LateEvent late, PartitionRun run)
     {
@@ -562,7 +555,9 @@ public sealed partial class AlertGraph
             {
                 try
                 {
+                    var writing = _time.GetTimestamp();
                     await _checkpoints.SaveAsync(_settings.AlertGroupId, snapshot.Partition, state.Epoch, checkpoint, cancellationToken);
+                    _counters.ObserveCheckpoint(_time.GetUtcNow(), _time.GetElapsedTime(writing));
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

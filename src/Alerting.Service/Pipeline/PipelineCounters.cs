@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using Alerting.Rules;
+
 namespace Alerting.Service.Pipeline;
 
 /// <summary>
@@ -12,6 +15,11 @@ public sealed class PipelineCounters
     private long _dispatched;
     private long _deadLetter;
     private long _late;
+    private long _checkpointTicks = -1;
+    private long _checkpointAt = long.MinValue;
+    private readonly ConcurrentDictionary<(string Topic, int Partition), Tally> _eventsByPartition = new();
+    private readonly ConcurrentDictionary<string, Tally> _deadLettersByReason = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Rule, AlertKind Kind), Tally> _alertsByRule = new();
 
     public long EventsIn => Interlocked.Read(ref _eventsIn);
     public long AlertsOut => Interlocked.Read(ref _alertsOut);
@@ -30,10 +38,73 @@ public sealed class PipelineCounters
     public void AddDeadLetter(long n) => Interlocked.Add(ref _deadLetter, n);
     public void AddLate(long n) => Interlocked.Add(ref _late, n);
 
+    /// <summary>Counts one event taken from <paramref name="topic"/>/<paramref name="partition"/> (and the total).</summary>
+    public void CountEventIn(string topic, int partition)
+    {
+        Interlocked.Increment(ref _eventsIn);
+        _eventsByPartition.GetOrAdd((topic, partition), static _ => new Tally()).Add(1);
+    }
+
+    /// <summary>Counts one dead letter for <paramref name="reason"/> (and the total).</summary>
+    public void CountDeadLetter(string reason)
+    {
+        Interlocked.Increment(ref _deadLetter);
+        _deadLettersByReason.GetOrAdd(reason, static _ => new Tally()).Add(1);
+    }
+
+    /// <summary>Counts one alert of <paramref name="ruleId"/> (and the Generate or Revoke total).</summary>
+    public void CountAlert(string ruleId, AlertKind kind)
+    {
+        if (kind == AlertKind.Generate)
+        {
+            Interlocked.Increment(ref _alertsOut);
+        }
+        else
+        {
+            Interlocked.Increment(ref _revokesOut);
+        }
+
+        _alertsByRule.GetOrAdd((ruleId, kind), static _ => new Tally()).Add(1);
+    }
+
+    /// <summary>Records a partition checkpoint stored at <paramref name="at"/> whose store write took <paramref name="duration"/>.</summary>
+    public void ObserveCheckpoint(DateTimeOffset at, TimeSpan duration)
+    {
+        Interlocked.Exchange(ref _checkpointTicks, duration.Ticks);
+        Interlocked.Exchange(ref _checkpointAt, at.ToUnixTimeMilliseconds());
+    }
+
+    /// <summary>When the last checkpoint was stored and how long its store write took; null before the first.</summary>
+    public (DateTimeOffset At, TimeSpan Duration)? LastCheckpoint =>
+        Interlocked.Read(ref _checkpointAt) is var at && at != long.MinValue
+            ? (DateTimeOffset.FromUnixTimeMilliseconds(at), TimeSpan.FromTicks(Interlocked.Read(ref _checkpointTicks)))
+            : null;
+
+    /// <summary>Events taken per source topic and partition.</summary>
+    public IReadOnlyList<(string Topic, int Partition, long Count)> EventsInByPartition() =>
+        [.. _eventsByPartition.Select(kv => (kv.Key.Topic, kv.Key.Partition, kv.Value.Value))];
+
+    /// <summary>Dead letters per reason (the <c>alerting-reason</c> header).</summary>
+    public IReadOnlyList<(string Reason, long Count)> DeadLettersByReason() =>
+        [.. _deadLettersByReason.Select(kv => (kv.Key, kv.Value.Value))];
+
+    /// <summary>Alerts per rule id and kind.</summary>
+    public IReadOnlyList<(string Rule, AlertKind Kind, long Count)> AlertsByRule() =>
+        [.. _alertsByRule.Select(kv => (kv.Key.Rule, kv.Key.Kind, kv.Value.Value))];
+
     /// <summary>
     /// The final line: <c>summary events_in=N alerts_out=N dispatched=N dead_letter=N late=N</c>.
     /// Scripts parse it: extend at the end, never rename.
     /// </summary>
     public string SummaryLine() =>
         $"summary events_in={EventsIn} alerts_out={AlertsOut} dispatched={Dispatched} dead_letter={DeadLetter} late={Late}";
+
+    private sealed class Tally
+    {
+        private long _value;
+
+        public long Value => Interlocked.Read(ref _value);
+
+        public void Add(long n) => Interlocked.Add(ref _value, n);
+    }
 }
