@@ -29,10 +29,15 @@ namespace Alerting.Benchmarks.Macro;
 /// The alerts (two per device, distinct types, no delay, so every one is dispatched) are produced before the
 /// dispatcher starts; the clock runs from its first record to the last dispatch committed and produced. Each alert
 /// costs two journal events (dispatched, then acknowledged by Kafka), and each device one recovery (its first touch).
+/// Then, on the same running dispatcher, alerts of new devices with a 500 ms delay are produced at half the measured rate:
+/// <c>dispatch_latency_p99_ms</c> is how long after its delay such an alert's dispatch is read from the dispatch topic.
 /// </summary>
 public sealed class DispatchBenchmark : IMacroBenchmark
 {
     private const int Partitions = 16;
+
+    /// <summary>The delay the latency phase's alerts carry.</summary>
+    private static readonly TimeSpan LatencyDelay = TimeSpan.FromMilliseconds(500);
 
     /// <inheritdoc />
     public string Name => "dispatch";
@@ -72,6 +77,8 @@ public sealed class DispatchBenchmark : IMacroBenchmark
             DispatchTopic = "bench-dispatch",
             SessionTimeout = TimeSpan.FromSeconds(6),
             HeartbeatInterval = TimeSpan.FromSeconds(1),
+            // As the service's default alerting.kafka.fetch-max-wait.
+            ConfigureConsumer = (config, _) => config.Set("fetch.wait.max.ms", "100"),
         };
         cluster.CreateTopic(settings.AlertsTopic, Partitions);
         cluster.CreateTopic(settings.WorkOrdersTopic, Partitions);
@@ -112,10 +119,15 @@ public sealed class DispatchBenchmark : IMacroBenchmark
             var elapsed = sw.Elapsed;
             var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
             var rate = alerts / elapsed.TotalSeconds;
-            await dispatcher.StopAsync(TimeSpan.FromSeconds(30));
             var journalEvents = dispatcher.Counters.JournalEvents;
             context.Log.WriteLine($"[dispatch] {alerts:N0} alerts dispatched through the device shard region in {elapsed.TotalSeconds:F1}s: {rate:N0} alerts/s " +
                 $"({alerts / cpuUsed.TotalSeconds:N0} per CPU-second of this process, broker included); {journalEvents:N0} journal events");
+
+            var latencyCount = (int)Math.Min(context.Size(20_000, 2_000), Math.Max(200, rate / 2 * 20));
+            var (p50, p99) = await LatencyAsync(settings, rate / 2, latencyCount, LatencyDelay, ct);
+            context.Log.WriteLine($"[dispatch] {latencyCount:N0} alerts with a {LatencyDelay.TotalMilliseconds:N0} ms delay at {rate / 2:N0}/s (half the rate): " +
+                $"dispatched {p50:N1} ms (p50), {p99:N1} ms (p99) past their delay");
+            await dispatcher.StopAsync(TimeSpan.FromSeconds(30));
 
             var eventsPerAlert = (double)journalEvents / alerts;
             var persistAll = await PersistAllBaselineAsync(system, devices, (int)journalEvents, ct);
@@ -127,6 +139,8 @@ public sealed class DispatchBenchmark : IMacroBenchmark
             {
                 ["dispatch_alerts_per_sec"] = Math.Round(rate),
                 ["dispatch_alerts_per_cpu_sec"] = Math.Round(alerts / cpuUsed.TotalSeconds),
+                ["dispatch_latency_p50_ms"] = Math.Round(p50, 1),
+                ["dispatch_latency_p99_ms"] = Math.Round(p99, 1),
                 ["dispatch_journal_events_per_alert"] = Math.Round(eventsPerAlert, 3),
                 ["journal_persist_all_per_sec"] = Math.Round(persistAll),
                 ["journal_copy_rows_per_sec"] = Math.Round(copy),
@@ -147,6 +161,77 @@ public sealed class DispatchBenchmark : IMacroBenchmark
             dispatcher.Completion.GetAwaiter().GetResult();
             throw new InvalidOperationException("The dispatcher stopped before dispatching every alert.");
         }
+    }
+
+    /// <summary>
+    /// Latency past the configured delay: <paramref name="count"/> alerts of new devices, each with <paramref name="delay"/>,
+    /// produced at <paramref name="rate"/> per second into the running dispatcher; each one's latency is the time from its
+    /// produce call to its dispatch record read back from the dispatch topic, minus the delay. Returns p50 and p99 in ms.
+    /// </summary>
+    private static async Task<(double P50, double P99)> LatencyAsync(DispatchSettings settings, double rate, int count, TimeSpan delay, CancellationToken ct)
+    {
+        var sent = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        var latencies = new List<double>(count);
+        var consumerConfig = KafkaClients.ConsumerConfig(settings.BootstrapServers, "bench-latency-reader", settings.SessionTimeout, settings.HeartbeatInterval);
+        consumerConfig.FetchWaitMaxMs = 5; // the reader's own wait stays out of the figure
+        using var consumer = KafkaClients.ConsumerBuilder<string, string>(consumerConfig).SetLogHandler((_, _) => { }).Build();
+        var partitions = Enumerable.Range(0, Partitions).Select(p => new TopicPartition(settings.DispatchTopic, p)).ToList();
+        consumer.Assign(partitions.Select(tp => new TopicPartitionOffset(tp, consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High)));
+        var reader = Task.Factory.StartNew(() =>
+        {
+            var deadline = Stopwatch.StartNew();
+            while (latencies.Count < count && deadline.Elapsed < TimeSpan.FromSeconds(120) && !ct.IsCancellationRequested)
+            {
+                var record = consumer.Consume(TimeSpan.FromMilliseconds(100));
+                if (record?.Message?.Value is not { } value)
+                {
+                    continue;
+                }
+                var now = Stopwatch.GetTimestamp();
+                if (DispatchJson.ParseDispatch(value) is { Kind: DispatchKind.Dispatch } d && sent.TryRemove(d.AlertId, out var at))
+                {
+                    latencies.Add(Stopwatch.GetElapsedTime(at, now).TotalMilliseconds - delay.TotalMilliseconds);
+                }
+            }
+        }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        using var producer = KafkaClients.ProducerBuilder<string, string>(KafkaClients.ProducerConfig(settings.BootstrapServers))
+            .SetLogHandler((_, _) => { })
+            .Build();
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < count; i++)
+        {
+            var due = TimeSpan.FromSeconds(i / rate);
+            if (due > clock.Elapsed)
+            {
+                await Task.Delay(due - clock.Elapsed, ct);
+            }
+            var device = string.Create(CultureInfo.InvariantCulture, $"latency-device-{i}");
+            var id = string.Create(CultureInfo.InvariantCulture, $"latency-alert-{i}");
+            var message = new AlertMessage
+            {
+                Kind = AlertKind.Generate,
+                DeviceNumber = device,
+                AlertId = id,
+                AlertType = "LATENCY",
+                AlertTime = DateTimeOffset.UtcNow,
+                Info = "bench",
+                DelayMs = (long)delay.TotalMilliseconds,
+                Priority = 1,
+                RuleId = "bench",
+                RuleVersion = 1,
+            };
+            sent[id] = Stopwatch.GetTimestamp();
+            producer.Produce(settings.AlertsTopic, new Message<string, string> { Key = device, Value = DispatchJson.Write(message) });
+        }
+        producer.Flush(ct);
+        await reader;
+        if (latencies.Count < count)
+        {
+            throw new InvalidOperationException($"Only {latencies.Count} of {count} delayed alerts were dispatched within 120 s.");
+        }
+        latencies.Sort();
+        return (latencies[(int)(latencies.Count * 0.50)], latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(latencies.Count * 0.99) - 1)]);
     }
 
     /// <summary>Two alerts per device (types T0 and T1), no delay; device d's alerts go to d's partition.</summary>
