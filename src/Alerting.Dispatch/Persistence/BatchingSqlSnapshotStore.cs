@@ -31,7 +31,7 @@ public sealed class BatchingSqlSnapshotStore : SqlSnapshotStore
         _queries = batch.MaxSize > 0 ? RecoveryQueries.For(null, config) : null;
         if (_queries is not null)
         {
-            _latest = new RecoveryBatcher<LatestSnapshotRequest>(_queries.LatestSnapshotsAsync, _queries.MaxBatch(batch.MaxSize), batch.MaxInFlight);
+            _latest = new RecoveryBatcher<LatestSnapshotRequest>(_queries.LatestSnapshotsAsync, batch.MaxSize, batch.MaxInFlight);
         }
     }
 

@@ -14,7 +14,7 @@ namespace Alerting.Dispatch.Persistence;
 /// many recovering entities are read by one statement each (<see cref="RecoveryQueries"/>, <see cref="RecoveryBatcher{TRequest}"/>)
 /// instead of one linq2db query per entity. Writes, deletions and everything else are the plugin's own. Plugin class of
 /// <c>akka.persistence.journal.sql</c> (this assembly's <c>reference.conf</c>); <c>recovery-batch.max-size = 0</c>, a
-/// provider other than PostgreSQL or SQLite, or another table mapping reads one entity at a time, as the plugin does.
+/// provider other than PostgreSQL, or another table mapping reads one entity at a time, as the plugin does.
 /// <para>The highest sequence number of an entity with a write in flight is read once that write ended (as the plugin
 /// does). A failed read fails the recoveries of its batch (each entity logs it and stops; it recovers on its next message).</para>
 /// </summary>
@@ -37,7 +37,7 @@ public sealed class BatchingSqlWriteJournal : SqlWriteJournal
         _queries = batch.MaxSize > 0 ? RecoveryQueries.For(config, null) : null;
         if (_queries is not null)
         {
-            var size = _queries.MaxBatch(batch.MaxSize);
+            var size = batch.MaxSize;
             _highest = new RecoveryBatcher<HighestSequenceNrRequest>(_queries.HighestAsync, size, batch.MaxInFlight);
             _events = new RecoveryBatcher<EventsRequest>(_queries.EventsAsync, size, batch.MaxInFlight);
         }

@@ -1,8 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
-using System.Text;
 using Akka.Configuration;
-using Microsoft.Data.Sqlite;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -10,35 +8,26 @@ namespace Alerting.Dispatch.Persistence;
 
 /// <summary>
 /// The reads of a recovery, for many persistence ids in one statement each, on the tables Akka.Persistence.Sql writes
-/// (its <c>default</c> table mapping, on PostgreSQL or SQLite): highest sequence numbers, events, newest snapshots.
+/// (its <c>default</c> table mapping, on PostgreSQL): highest sequence numbers, events, newest snapshots.
 /// Every value is a parameter; table and column names come from the plugin's configuration and are quoted.
 /// </summary>
 public sealed class RecoveryQueries : IAsyncDisposable
 {
-    /// <summary>SQLite's default limit is 999 parameters; an events batch uses three per persistence id.</summary>
-    public const int SqliteMaxBatch = 300;
-
-    private readonly bool _postgres;
-    private readonly string _connectionString;
-    private readonly NpgsqlDataSource? _dataSource;
+    private readonly NpgsqlDataSource _dataSource;
     private readonly string _highestSql;
     private readonly string _eventsSelect;
     private readonly string _snapshotsSelect;
     private readonly string _journalPid;
     private readonly string _journalSeq;
     private readonly string _snapshotPid;
-    private readonly string _deletedFalse;
     private readonly string _journalDeleted;
 
-    private RecoveryQueries(bool postgres, string connectionString, string journalTable, JournalColumns j, string snapshotTable, SnapshotColumns s)
+    private RecoveryQueries(string connectionString, string journalTable, JournalColumns j, string snapshotTable, SnapshotColumns s)
     {
-        _postgres = postgres;
-        _connectionString = connectionString;
-        _dataSource = postgres ? NpgsqlDataSource.Create(connectionString) : null;
+        _dataSource = NpgsqlDataSource.Create(connectionString);
         _journalPid = Quote(j.PersistenceId);
         _journalSeq = Quote(j.SequenceNr);
         _snapshotPid = Quote(s.PersistenceId);
-        _deletedFalse = postgres ? "false" : "0";
         _journalDeleted = Quote(j.Deleted);
         var writer = j.WriterUuid is { } w ? Quote(w) : "NULL";
         _highestSql = $"SELECT {_journalPid}, MAX({_journalSeq}) FROM {Quote(journalTable)} WHERE {_journalPid} {{0}} GROUP BY {_journalPid}";
@@ -59,16 +48,9 @@ public sealed class RecoveryQueries : IAsyncDisposable
         var provider = plugin.GetString("provider-name", "") ?? "";
         var connection = plugin.GetString("connection-string", "") ?? "";
         var mapping = plugin.GetString("table-mapping", "default");
-        bool postgres;
-        if (provider.StartsWith("PostgreSQL", StringComparison.OrdinalIgnoreCase))
-        {
-            postgres = true;
-        }
-        else if (provider.StartsWith("SQLite", StringComparison.OrdinalIgnoreCase))
-        {
-            postgres = false;
-        }
-        else
+        // Only PostgreSQL: on SQLite (one writer, readers on their own connections block its commits) extra reading
+        // connections contend for the file's lock, and recovery there reads one entity at a time as the plugin does.
+        if (!provider.StartsWith("PostgreSQL", StringComparison.OrdinalIgnoreCase))
         {
             return null;
         }
@@ -110,11 +92,8 @@ public sealed class RecoveryQueries : IAsyncDisposable
                     c.GetString("snapshot", s.Snapshot), c.GetString("manifest", s.Manifest), c.GetString("serializerId", s.SerializerId));
             }
         }
-        return new RecoveryQueries(postgres, connection, journalTable, j, snapshotTable, s);
+        return new RecoveryQueries(connection, journalTable, j, snapshotTable, s);
     }
-
-    /// <summary>The largest batch this database takes in one statement.</summary>
-    public int MaxBatch(int wanted) => _postgres ? wanted : Math.Min(wanted, SqliteMaxBatch);
 
     /// <summary>Answers each request with the highest sequence number of its persistence id (0 when it has no rows).</summary>
     public async Task HighestAsync(IReadOnlyList<HighestSequenceNrRequest> requests, CancellationToken ct)
@@ -213,68 +192,26 @@ public sealed class RecoveryQueries : IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    private async Task<DbConnection> OpenAsync(CancellationToken ct) => await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+
+    /// <summary><c>= ANY(@ids)</c>, with the parameter added.</summary>
+    private static string InList(DbCommand command, IReadOnlyList<string> ids)
     {
-        if (_dataSource is not null)
-        {
-            await _dataSource.DisposeAsync().ConfigureAwait(false);
-        }
+        ((NpgsqlCommand)command).Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ids.ToArray() });
+        return "= ANY(@ids)";
     }
 
-    private async Task<DbConnection> OpenAsync(CancellationToken ct)
-    {
-        if (_dataSource is not null)
-        {
-            return await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
-        }
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(ct).ConfigureAwait(false);
-        return connection;
-    }
-
-    /// <summary><c>= ANY(@ids)</c> on PostgreSQL, <c>IN (@p0, ...)</c> on SQLite, with the parameters added.</summary>
-    private string InList(DbCommand command, IReadOnlyList<string> ids)
-    {
-        if (_postgres)
-        {
-            ((NpgsqlCommand)command).Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ids.ToArray() });
-            return "= ANY(@ids)";
-        }
-        var text = new StringBuilder("IN (");
-        for (var i = 0; i < ids.Count; i++)
-        {
-            var name = "@p" + i.ToString(CultureInfo.InvariantCulture);
-            text.Append(i == 0 ? "" : ", ").Append(name);
-            ((SqliteCommand)command).Parameters.AddWithValue(name, ids[i]);
-        }
-        return text.Append(')').ToString();
-    }
-
-    /// <summary>The WHERE clause of the events read: not deleted, and within the range of its persistence id.</summary>
+    /// <summary>The join and WHERE clause of the events read: not deleted, and within the range of its persistence id.</summary>
     private string RangeFilter(DbCommand command, Dictionary<string, (long From, long To)> ranges)
     {
-        if (_postgres)
-        {
-            var p = ((NpgsqlCommand)command).Parameters;
-            p.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ranges.Keys.ToArray() });
-            p.Add(new NpgsqlParameter("froms", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ranges.Values.Select(r => r.From).ToArray() });
-            p.Add(new NpgsqlParameter("tos", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ranges.Values.Select(r => r.To).ToArray() });
-            return $"JOIN unnest(@ids, @froms, @tos) AS wanted(pid, lo, hi) ON {_journalPid} = wanted.pid AND {_journalSeq} BETWEEN wanted.lo AND wanted.hi " +
-                $"WHERE {_journalDeleted} = {_deletedFalse}";
-        }
-        var text = new StringBuilder($"WHERE {_journalDeleted} = {_deletedFalse} AND (");
-        var i = 0;
-        var parameters = ((SqliteCommand)command).Parameters;
-        foreach (var (id, (from, to)) in ranges)
-        {
-            var n = i.ToString(CultureInfo.InvariantCulture);
-            text.Append(i == 0 ? "" : " OR ").Append(CultureInfo.InvariantCulture, $"({_journalPid} = @p{n} AND {_journalSeq} BETWEEN @f{n} AND @t{n})");
-            parameters.AddWithValue("@p" + n, id);
-            parameters.AddWithValue("@f" + n, from);
-            parameters.AddWithValue("@t" + n, to);
-            i++;
-        }
-        return text.Append(')').ToString();
+        var p = ((NpgsqlCommand)command).Parameters;
+        p.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ranges.Keys.ToArray() });
+        p.Add(new NpgsqlParameter("froms", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ranges.Values.Select(r => r.From).ToArray() });
+        p.Add(new NpgsqlParameter("tos", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ranges.Values.Select(r => r.To).ToArray() });
+        return $"JOIN unnest(@ids, @froms, @tos) AS wanted(pid, lo, hi) ON {_journalPid} = wanted.pid AND {_journalSeq} BETWEEN wanted.lo AND wanted.hi " +
+            $"WHERE {_journalDeleted} = false";
     }
 
     private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
