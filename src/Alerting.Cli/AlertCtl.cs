@@ -27,7 +27,7 @@ internal static class AlertCtl
             parse.GetValue(rulesOption)!, parse.GetValue(eventsOption)!, parse.GetValue(templatesOption), parse.GetValue(configOption), stdout, stderr));
 
         var rules = new Command("rules", "Rule sets: validate, test over events.") { validate, test };
-        var root = new RootCommand("alertctl: operate Alerting.") { rules };
+        var root = new RootCommand("alertctl: operate Alerting.") { rules, DbCommands.Command(stdout, stderr) };
         return root.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
     }
 }
