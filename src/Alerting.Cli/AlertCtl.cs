@@ -28,7 +28,7 @@ internal static class AlertCtl
 
         var rules = new Command("rules", "Rule sets: validate, test over events, apply live, list versions.") { validate, test };
         RulesApplyCommands.AddTo(rules, templatesOption, TimeProvider.System, stdout, stderr);
-        var root = new RootCommand("alertctl: operate Alerting.") { rules };
+        var root = new RootCommand("alertctl: operate Alerting.") { rules, DbCommands.Command(stdout, stderr) };
         foreach (var command in OpsCommands.Create(stdout, stderr))
         {
             root.Subcommands.Add(command);

@@ -258,12 +258,62 @@ public abstract class DeviceEntityContract : Akka.TestKit.Xunit2.TestKit
         await BreakJournalAsync();
         Watch(entity);
         entity.Tell(Generate("a1", "OVERHEAT", delayMs: 0), TestActor);
-        ExpectTerminated(entity); // an acknowledgement would have arrived before this
+        Assert.IsType<DeviceJournalWriteException>(ExpectMsg<Status.Failure>().Cause); // never an acknowledgement
+        ExpectTerminated(entity);
         await RepairJournalAsync();
 
         var retried = Entity();
         Assert.IsType<AlertDispatched>(Assert.Single(Ask(retried, Generate("a1", "OVERHEAT", delayMs: 0)).Events));
         Assert.Equal(DispatchId("a1"), Sent.ExpectMsg<DispatchMessage>().DispatchId);
+    }
+
+    [Fact]
+    public void Many_entities_recovering_at_once_each_recover_their_own_events_and_snapshot()
+    {
+        // Enough devices that the journal and the snapshot store answer their recoveries in batches.
+        const int Devices = 120;
+        var settings = Settings with { SnapshotEvery = 2 };
+        var devices = Enumerable.Range(0, Devices).Select(i => $"{_device}-{i}").ToList();
+        var entities = new List<IActorRef>();
+        foreach (var device in devices)
+        {
+            var entity = Sys.ActorOf(DeviceEntityActor.Props(device, Sent.Ref, settings));
+            entity.Tell(new AlertCommand(Alerts.Generate(device, device + "-a", "OVERHEAT", 1, 0, [])), TestActor);
+            // Every third device also has a second event, so a snapshot covers its state.
+            if (devices.IndexOf(device) % 3 == 0)
+            {
+                entity.Tell(new AlertCommand(Alerts.Generate(device, device + "-b", "FAN", 1, 3_600_000, [])), TestActor);
+            }
+            entities.Add(entity);
+        }
+        ReceiveN(Devices + (Devices + 2) / 3);
+        Sent.ReceiveN(Devices);
+        foreach (var entity in entities)
+        {
+            Watch(entity);
+            entity.Tell(StopDeviceEntity.Instance);
+            ExpectTerminated(entity);
+        }
+
+        // All of them start again at once: every one hands its own unconfirmed dispatch again, with its own id.
+        var revived = devices.Select(d => Sys.ActorOf(DeviceEntityActor.Props(d, Sent.Ref, settings))).ToList();
+        var again = Sent.ReceiveN(Devices).Cast<DispatchMessage>().ToList();
+        Assert.Equal(devices.Order(StringComparer.Ordinal), again.Select(m => m.DeviceId).Order(StringComparer.Ordinal));
+        Assert.All(again, m => Assert.Equal(DispatchIds.For(DispatchKind.Dispatch, m.DeviceId, m.DeviceId + "-a"), m.DispatchId));
+        for (var i = 0; i < Devices; i++)
+        {
+            var device = devices[i];
+            Assert.Equal(DropReason.Duplicate, Ask(revived[i], new AlertCommand(Alerts.Generate(device, device + "-a", "OVERHEAT", 1, 0, []))).Ignored);
+            var held = Ask(revived[i], new AlertCommand(Alerts.Revoke(device, device + "-b")));
+            if (i % 3 == 0)
+            {
+                Assert.IsType<AlertCancelled>(Assert.Single(held.Events));
+            }
+            else
+            {
+                Assert.Equal(DropReason.RevokeNotOpen, held.Ignored);
+            }
+        }
     }
 
     /// <summary>Stands in for a shard: creates the entity, answers its <see cref="Passivate"/> with the stop message.</summary>

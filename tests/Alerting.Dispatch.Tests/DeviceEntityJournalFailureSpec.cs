@@ -35,7 +35,7 @@ public sealed class DeviceEntityJournalFailureSpec : Akka.TestKit.Xunit2.TestKit
     private static AlertCommand Generate(string id) => new(Alerts.Generate(Device, id, "OVERHEAT", 1, 0, []));
 
     [Fact]
-    public async Task A_command_whose_events_fail_to_persist_gets_no_ack_and_succeeds_when_retried()
+    public async Task A_command_whose_events_fail_to_persist_is_answered_with_the_failure_and_succeeds_when_retried()
     {
         var output = CreateTestProbe();
         var entity = Sys.ActorOf(DeviceEntityActor.Props(Device, output.Ref, Settings));
@@ -43,7 +43,9 @@ public sealed class DeviceEntityJournalFailureSpec : Akka.TestKit.Xunit2.TestKit
 
         await Journal.OnWrite.Fail();
         entity.Tell(Generate("a1"), TestActor);
-        await ExpectTerminatedAsync(entity); // an acknowledgement would have arrived before this
+        var failure = await ExpectMsgAsync<Status.Failure>(); // answered with the failure, never acknowledged
+        Assert.Equal(Device, Assert.IsType<DeviceJournalWriteException>(failure.Cause).DeviceId);
+        await ExpectTerminatedAsync(entity);
         await output.ExpectNoMsgAsync(TimeSpan.Zero);
 
         await Journal.OnWrite.Pass();
@@ -55,7 +57,7 @@ public sealed class DeviceEntityJournalFailureSpec : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public async Task A_rejected_event_gets_no_ack_and_stops_the_entity()
+    public async Task A_rejected_event_is_answered_with_the_failure_and_stops_the_entity()
     {
         var output = CreateTestProbe();
         var entity = Sys.ActorOf(DeviceEntityActor.Props(Device, output.Ref, Settings));
@@ -63,6 +65,7 @@ public sealed class DeviceEntityJournalFailureSpec : Akka.TestKit.Xunit2.TestKit
 
         await Journal.OnWrite.Reject();
         entity.Tell(Generate("a1"), TestActor);
+        Assert.IsType<DeviceJournalWriteException>((await ExpectMsgAsync<Status.Failure>()).Cause);
         await ExpectTerminatedAsync(entity);
         await output.ExpectNoMsgAsync(TimeSpan.Zero);
     }

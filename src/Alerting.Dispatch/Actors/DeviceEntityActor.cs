@@ -16,8 +16,9 @@ namespace Alerting.Dispatch.Actors;
 /// <item><b>Commands</b> (<see cref="AlertCommand"/>, <see cref="WorkOrderCommand"/>, <see cref="OutboxAcknowledged"/>) are
 /// decided against the state; their events are persisted together, applied, and only then is the sender answered with
 /// a <see cref="DeviceCommandAck"/> (a command that changes nothing is answered at once). A journal write that fails
-/// stops the entity without an answer (the failure is logged): the sender keeps the command uncommitted and retries
-/// it against the next incarnation, which recovers from the journal.</item>
+/// (or is rejected) is logged, answered with a <see cref="Status.Failure"/> carrying a <see cref="DeviceJournalWriteException"/>
+/// (never an acknowledgement), and stops the entity: the sender keeps the command uncommitted and retries it, with
+/// backoff, against the next incarnation, which recovers from the journal.</item>
 /// <item><b>Delay</b>: the earliest due time of a held alert is armed as one Akka timer; each change re-arms or
 /// cancels it (a revoke within the delay cancels the alert, and so the timer). When it fires, due alerts are judged
 /// and dispatched or dropped (<see cref="DelayElapsed"/>).</item>
@@ -52,6 +53,7 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
     private int _sinceSnapshot;
     private long _deleteInFlight;
     private long _deleteWanted;
+    private IActorRef? _replyTo;
 
     /// <summary>Use <see cref="Props(string, IActorRef, DeviceEntitySettings, ILogger?, DispatchCounters?)"/>.</summary>
     public DeviceEntityActor(string deviceId, IActorRef output, DeviceEntitySettings settings, ILogger logger, DispatchCounters? counters = null)
@@ -156,6 +158,7 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
         EntityLog.PersistFailed(_logger, cause, PersistenceId, @event.GetType().Name, sequenceNr);
+        FailPendingCommand(cause);
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 
@@ -163,6 +166,7 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
         EntityLog.PersistRejected(_logger, cause, PersistenceId, @event.GetType().Name, sequenceNr);
+        FailPendingCommand(cause);
         Context.Stop(Self);
     }
 
@@ -171,6 +175,13 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
     {
         EntityLog.RecoveryFailed(_logger, reason, PersistenceId);
         base.OnRecoveryFailure(reason, message);
+    }
+
+    /// <summary>Answers the command whose events were being persisted with the failure, so its sender retries it at once.</summary>
+    private void FailPendingCommand(Exception cause)
+    {
+        _replyTo?.Tell(new Status.Failure(new DeviceJournalWriteException(_deviceId, cause)));
+        _replyTo = null;
     }
 
     private void Handle(IDeviceCommand command, bool reply)
@@ -192,6 +203,7 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
         }
         var remaining = decision.Events.Count;
         var writing = System.Diagnostics.Stopwatch.GetTimestamp();
+        _replyTo = reply ? sender : null;
         PersistAll(decision.Events, e =>
         {
             _state.Apply(e);
@@ -202,6 +214,7 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
                 return;
             }
             _counters?.ObserveJournalWrite(System.Diagnostics.Stopwatch.GetElapsedTime(writing));
+            _replyTo = null;
             if (reply)
             {
                 sender.Tell(new DeviceCommandAck(_deviceId, decision.Events, decision.Ignored));

@@ -21,3 +21,20 @@ public sealed record StopDeviceEntity
     /// <summary>The one instance.</summary>
     public static StopDeviceEntity Instance { get; } = new();
 }
+
+/// <summary>
+/// The failure a device entity answers a command with when the command's events could not be written to the journal
+/// (the write failed or was rejected); the entity stops, and the command may be sent again.
+/// </summary>
+public sealed class DeviceJournalWriteException : Exception
+{
+    /// <summary>The events of a command for <paramref name="deviceId"/> were not written, because of <paramref name="cause"/>.</summary>
+    public DeviceJournalWriteException(string deviceId, Exception cause)
+        : base($"The journal write of device {deviceId} failed: {cause.Message}", cause)
+    {
+        DeviceId = deviceId;
+    }
+
+    /// <summary>The device whose events were not written.</summary>
+    public string DeviceId { get; } = "";
+}

@@ -6,7 +6,7 @@ namespace Alerting.Dispatch.Actors;
 internal static partial class EntityLog
 {
     [LoggerMessage(EventId = 4100, Level = LogLevel.Error,
-        Message = "device {PersistenceId}: journal write of {EventType} (sequence {SequenceNr}) failed; the entity stops unacknowledged and the command is retried")]
+        Message = "device {PersistenceId}: journal write of {EventType} (sequence {SequenceNr}) failed; the command is answered with the failure (never acknowledged), the entity stops and the command is retried")]
     public static partial void PersistFailed(ILogger logger, Exception exception, string persistenceId, string eventType, long sequenceNr);
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Error,

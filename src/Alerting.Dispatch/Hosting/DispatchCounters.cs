@@ -29,6 +29,7 @@ public sealed class DispatchCounters
     private long _deadLettered;
     private long _journalWrites;
     private long _journalWriteTicks;
+    private long _retried;
 
     /// <summary>Alert and work-order records taken for processing (not counting redeliveries).</summary>
     public long Received => Volatile.Read(ref _received);
@@ -78,6 +79,9 @@ public sealed class DispatchCounters
     /// <summary>Poll batches written.</summary>
     public long Batches => Volatile.Read(ref _batches);
 
+    /// <summary>Commands sent to their entity again after it failed them (journal write).</summary>
+    public long Retried => Volatile.Read(ref _retried);
+
     /// <summary>Events written to the journal.</summary>
     public long JournalEvents => Volatile.Read(ref _journalEvents);
 
@@ -112,6 +116,7 @@ public sealed class DispatchCounters
             ["snapshots"] = Snapshots,
             ["batches"] = Batches,
             ["journal-events"] = JournalEvents,
+            ["retried"] = Retried,
         };
         foreach (var reason in Enum.GetValues<DropReason>())
         {
@@ -166,6 +171,8 @@ public sealed class DispatchCounters
     internal void CountPassivated() => Interlocked.Increment(ref _passivated);
 
     internal void CountSnapshot() => Interlocked.Increment(ref _snapshots);
+
+    internal void CountRetried() => Interlocked.Increment(ref _retried);
 
     internal void CountBatch() => Interlocked.Increment(ref _batches);
 

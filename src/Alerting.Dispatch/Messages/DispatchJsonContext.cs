@@ -5,7 +5,8 @@ namespace Alerting.Dispatch.Messages;
 
 /// <summary>
 /// Source-generated System.Text.Json metadata for the dispatcher's topic messages (alerts, work orders, dispatches)
-/// and for the device entity's persisted events and snapshot. No reflection at run time.
+/// for the device entity's persisted events and snapshot, and for the messages to and from the entities between nodes.
+/// No reflection at run time.
 /// </summary>
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(AlertMessage))]
@@ -20,4 +21,9 @@ namespace Alerting.Dispatch.Messages;
 [JsonSerializable(typeof(WorkOrderClosed))]
 [JsonSerializable(typeof(OutboxDelivered))]
 [JsonSerializable(typeof(DeviceSnapshot))]
+[JsonSerializable(typeof(AlertCommand))]
+[JsonSerializable(typeof(WorkOrderCommand))]
+[JsonSerializable(typeof(OutboxAcknowledged))]
+[JsonSerializable(typeof(Serialization.DeviceEnvelopeData))]
+[JsonSerializable(typeof(Serialization.DeviceCommandAckData))]
 public sealed partial class DispatchJsonContext : JsonSerializerContext;

@@ -22,9 +22,12 @@ namespace Alerting.Dispatch.Sharding;
 /// writes the dead letters, with their reason, to the dead-letter topic and passes the other offsets through →
 /// <see cref="Committer"/>. An offset is committed only once its entity acknowledged the command (its events
 /// persisted) or its dead letter is acknowledged by Kafka, and every record before it in its partition is too.
-/// <para>Failures: a command not acknowledged within <see cref="DispatchShardingSettings.AskTimeout"/> (its journal
-/// write failed and the entity stopped, or its node left), a failed commit or produce, or a consumer error fails the
-/// graph, which is logged and restarted with backoff from the committed offsets (at-least-once into entities that
+/// <para>Failures: a command its entity answers with a <see cref="DeviceJournalWriteException"/> (its journal write
+/// failed and the entity stopped) is sent again in its place after a growing backoff
+/// (<see cref="DispatchShardingSettings.RetryBackoff"/>), each retry logged and counted. After
+/// <see cref="DispatchShardingSettings.MaxAttempts"/> such attempts, or when a command is not acknowledged within
+/// <see cref="DispatchShardingSettings.AskTimeout"/> (its node left: the delivery starts again with a new consumer and
+/// shard locations), or on a failed commit or produce, or a consumer error, the graph fails, which is logged and restarted with backoff from the committed offsets (at-least-once into entities that
 /// recognise repeats by alert id). More than <see cref="DispatchShardingSettings.MaxRestarts"/> failures within
 /// <see cref="DispatchShardingSettings.MaxRestartsWithin"/> fault <see cref="Completion"/>.</para>
 /// </summary>
@@ -248,14 +251,26 @@ public sealed class DispatchDelivery
             _counters.CountDeadLettered();
             return ProducerMessage.Single(new ProducerRecord<string, string>(topic, DeadLetter(record, read)), (ICommittable)message.CommitableOffset);
         }
-        try
+        var envelope = new DeviceEnvelope(read.DeviceId!, read.Command!);
+        for (var attempt = 1; ; attempt++)
         {
-            await _region.Ask<DeviceCommandAck>(new DeviceEnvelope(read.DeviceId!, read.Command!), _settings.AskTimeout).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is AskTimeoutException or TaskCanceledException)
-        {
-            ShardingLog.CommandNotAcknowledged(_logger, ex, read.DeviceId!, record.Topic, record.Partition.Value, record.Offset.Value, _settings.AskTimeout);
-            throw;
+            try
+            {
+                await _region.Ask<DeviceCommandAck>(envelope, _settings.AskTimeout).ConfigureAwait(false);
+                break;
+            }
+            catch (DeviceJournalWriteException ex) when (attempt < _settings.MaxAttempts)
+            {
+                var backoff = _settings.RetryBackoff(attempt);
+                _counters.CountRetried();
+                ShardingLog.CommandRetried(_logger, ex, read.DeviceId!, record.Topic, record.Partition.Value, record.Offset.Value, attempt, backoff);
+                await Task.Delay(backoff).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is AskTimeoutException or TaskCanceledException or DeviceJournalWriteException)
+            {
+                ShardingLog.CommandNotAcknowledged(_logger, ex, read.DeviceId!, record.Topic, record.Partition.Value, record.Offset.Value, attempt, _settings.AskTimeout);
+                throw;
+            }
         }
         return ProducerMessage.PassThrough<string, string, ICommittable>(message.CommitableOffset);
     }

@@ -17,6 +17,9 @@ namespace Alerting.Dispatch.Sharding;
 /// <param name="RestartMaxBackoff">Longest wait between restarts.</param>
 /// <param name="MaxRestarts">Restarts allowed within <paramref name="MaxRestartsWithin"/>; one more stops the dispatcher.</param>
 /// <param name="MaxRestartsWithin">The window of <paramref name="MaxRestarts"/>.</param>
+/// <param name="RetryMinBackoff">Wait before a command its entity failed (journal write) is sent again.</param>
+/// <param name="RetryMaxBackoff">Longest wait between two attempts of a command (the wait doubles after each failure).</param>
+/// <param name="MaxAttempts">Attempts of one command; when the last fails, the delivery fails and restarts.</param>
 public sealed record DispatchShardingSettings(
     string TypeName,
     int Parallelism,
@@ -26,7 +29,10 @@ public sealed record DispatchShardingSettings(
     TimeSpan RestartMinBackoff,
     TimeSpan RestartMaxBackoff,
     int MaxRestarts,
-    TimeSpan MaxRestartsWithin)
+    TimeSpan MaxRestartsWithin,
+    TimeSpan RetryMinBackoff,
+    TimeSpan RetryMaxBackoff,
+    int MaxAttempts)
 {
     /// <summary>The path of the section in the configuration.</summary>
     public const string Path = "alerting.dispatch.sharding";
@@ -48,7 +54,10 @@ public sealed record DispatchShardingSettings(
             c.ReadDuration(Path + ".restart.min-backoff", TimeSpan.Zero),
             c.ReadDuration(Path + ".restart.max-backoff", TimeSpan.Zero),
             c.ReadInt(Path + ".restart.max-restarts", 0, 0, 1_000_000),
-            c.ReadDuration(Path + ".restart.max-restarts-within", TimeSpan.Zero));
+            c.ReadDuration(Path + ".restart.max-restarts-within", TimeSpan.Zero),
+            c.ReadDuration(Path + ".retry.min-backoff", TimeSpan.Zero),
+            c.ReadDuration(Path + ".retry.max-backoff", TimeSpan.Zero),
+            c.ReadInt(Path + ".retry.max-attempts", 0, 1, 1_000));
         return settings.Validate();
     }
 
@@ -64,6 +73,18 @@ public sealed record DispatchShardingSettings(
         ArgumentOutOfRangeException.ThrowIfLessThan(RestartMaxBackoff, RestartMinBackoff, "restart.max-backoff");
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRestarts, 0, "restart.max-restarts");
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MaxRestartsWithin, TimeSpan.Zero, "restart.max-restarts-within");
+        ArgumentOutOfRangeException.ThrowIfLessThan(RetryMinBackoff, TimeSpan.Zero, "retry.min-backoff");
+        ArgumentOutOfRangeException.ThrowIfLessThan(RetryMaxBackoff, RetryMinBackoff, "retry.max-backoff");
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxAttempts, 1, "retry.max-attempts");
         return this;
+    }
+
+    /// <summary>The wait after the <paramref name="failedAttempts"/>-th failed attempt of a command: doubling from the minimum, capped.</summary>
+    public TimeSpan RetryBackoff(int failedAttempts)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(failedAttempts, 1);
+        var factor = Math.Pow(2, Math.Min(failedAttempts - 1, 30));
+        var wait = RetryMinBackoff.TotalMilliseconds * factor;
+        return wait >= RetryMaxBackoff.TotalMilliseconds ? RetryMaxBackoff : TimeSpan.FromMilliseconds(wait);
     }
 }

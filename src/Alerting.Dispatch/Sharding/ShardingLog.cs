@@ -18,8 +18,12 @@ internal static partial class ShardingLog
     public static partial void DeadLetter(ILogger logger, string topic, int partition, long offset, string reason);
 
     [LoggerMessage(EventId = 4203, Level = LogLevel.Error,
-        Message = "dispatch: device {DeviceId} did not acknowledge {Topic}[{Partition}]@{Offset} within {Timeout}; the delivery restarts from the committed offsets")]
-    public static partial void CommandNotAcknowledged(ILogger logger, Exception exception, string deviceId, string topic, int partition, long offset, TimeSpan timeout);
+        Message = "dispatch: device {DeviceId} did not acknowledge {Topic}[{Partition}]@{Offset} in {Attempts} attempts (each waiting up to {Timeout}); the delivery restarts from the committed offsets")]
+    public static partial void CommandNotAcknowledged(ILogger logger, Exception exception, string deviceId, string topic, int partition, long offset, int attempts, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 4205, Level = LogLevel.Warning,
+        Message = "dispatch: device {DeviceId} did not acknowledge {Topic}[{Partition}]@{Offset} (attempt {Attempt}); sent again in {Backoff}")]
+    public static partial void CommandRetried(ILogger logger, Exception exception, string deviceId, string topic, int partition, long offset, int attempt, TimeSpan backoff);
 
     [LoggerMessage(EventId = 4204, Level = LogLevel.Error,
         Message = "dispatch: the delivery from Kafka failed; it restarts from the committed offsets after a backoff of at least {Backoff}")]

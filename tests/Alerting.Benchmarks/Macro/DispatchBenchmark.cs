@@ -9,26 +9,35 @@ using Alerting.Dispatch.Sharding;
 using Alerting.Dispatch.Messages;
 using Alerting.Kafka;
 using Alerting.Kafka.Embedded;
-using Alerting.Persistence;
-using Alerting.Persistence.Postgres;
+using Akka;
+using Akka.Persistence;
+using Akka.Streams;
+using Akka.Streams.Dsl;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Alerting.Benchmarks.Macro;
 
 /// <summary>
 /// Alerts/s through the device shard region of one self-joined node (embedded broker in, Akka.Persistence.Sql on
-/// PostgreSQL, dispatch topic out) at 100,000 devices, against the raw batched append rate of the project's own journal
-/// tables measured in the same run and database.
+/// PostgreSQL, dispatch topic out) at 100,000 devices (<c>--dispatch-devices N</c>), beside two baselines measured in
+/// the same run and database: plain persistent actors writing the same number of events through the same journal with
+/// <c>PersistAllAsync</c> (<c>journal_persist_all_per_sec</c>), and raw binary COPY of as many rows into a table shaped
+/// like the journal (<c>journal_copy_rows_per_sec</c>).
 /// The alerts (two per device, distinct types, no delay, so every one is dispatched) are produced before the
 /// dispatcher starts; the clock runs from its first record to the last dispatch committed and produced. Each alert
-/// costs two journal events (dispatched, then acknowledged by Kafka). The baseline appends the same number of events
-/// of the same size over the same devices, in batches of 1,000 with one consumer offset each, as fast as it can.
+/// costs two journal events (dispatched, then acknowledged by Kafka), and each device one recovery (its first touch).
+/// Then, on the same running dispatcher, alerts of new devices with a 500 ms delay are produced at half the measured rate:
+/// <c>dispatch_latency_p99_ms</c> is how long after its delay such an alert's dispatch is read from the dispatch topic.
 /// </summary>
 public sealed class DispatchBenchmark : IMacroBenchmark
 {
     private const int Partitions = 16;
+
+    /// <summary>The delay the latency phase's alerts carry.</summary>
+    private static readonly TimeSpan LatencyDelay = TimeSpan.FromMilliseconds(500);
 
     /// <inheritdoc />
     public string Name => "dispatch";
@@ -57,10 +66,8 @@ public sealed class DispatchBenchmark : IMacroBenchmark
     private static async Task<IReadOnlyDictionary<string, double>> RunInAsync(NpgsqlDataSource dataSource, string connection, EmbeddedKafkaCluster cluster,
         BenchContext context, CancellationToken ct)
     {
-        var devices = context.Size(100_000, 5_000);
+        var devices = context.Option("--dispatch-devices", context.Size(100_000, 5_000));
         var alerts = devices * 2;
-        var store = new PostgresEventStore(dataSource);
-        await store.ApplySchemaAsync(ct);
         var settings = new DispatchSettings
         {
             BootstrapServers = cluster.BootstrapServers,
@@ -70,6 +77,8 @@ public sealed class DispatchBenchmark : IMacroBenchmark
             DispatchTopic = "bench-dispatch",
             SessionTimeout = TimeSpan.FromSeconds(6),
             HeartbeatInterval = TimeSpan.FromSeconds(1),
+            // As the service's default alerting.kafka.fetch-max-wait.
+            ConfigureConsumer = (config, _) => config.Set("fetch.wait.max.ms", "100"),
         };
         cluster.CreateTopic(settings.AlertsTopic, Partitions);
         cluster.CreateTopic(settings.WorkOrdersTopic, Partitions);
@@ -110,21 +119,32 @@ public sealed class DispatchBenchmark : IMacroBenchmark
             var elapsed = sw.Elapsed;
             var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
             var rate = alerts / elapsed.TotalSeconds;
-            await dispatcher.StopAsync(TimeSpan.FromSeconds(30));
             var journalEvents = dispatcher.Counters.JournalEvents;
             context.Log.WriteLine($"[dispatch] {alerts:N0} alerts dispatched through the device shard region in {elapsed.TotalSeconds:F1}s: {rate:N0} alerts/s " +
                 $"({alerts / cpuUsed.TotalSeconds:N0} per CPU-second of this process, broker included); {journalEvents:N0} journal events");
 
+            var latencyCount = (int)Math.Min(context.Size(20_000, 2_000), Math.Max(200, rate / 2 * 20));
+            var (p50, p99) = await LatencyAsync(settings, rate / 2, latencyCount, LatencyDelay, ct);
+            context.Log.WriteLine($"[dispatch] {latencyCount:N0} alerts with a {LatencyDelay.TotalMilliseconds:N0} ms delay at {rate / 2:N0}/s (half the rate): " +
+                $"dispatched {p50:N1} ms (p50), {p99:N1} ms (p99) past their delay");
+            await dispatcher.StopAsync(TimeSpan.FromSeconds(30));
+
             var eventsPerAlert = (double)journalEvents / alerts;
-            var baseline = await BaselineAsync(store, devices, (int)journalEvents, ct);
-            context.Log.WriteLine($"[dispatch] journal raw batched append: {baseline:N0} events/s = {baseline / eventsPerAlert:N0} alerts/s at " +
-                $"{eventsPerAlert:F2} events per alert; the dispatcher reaches {rate * eventsPerAlert / baseline:P0} of it");
+            var persistAll = await PersistAllBaselineAsync(system, devices, (int)journalEvents, ct);
+            context.Log.WriteLine($"[dispatch] plain PersistAllAsync actors on the same journal: {persistAll:N0} events/s = {persistAll / eventsPerAlert:N0} alerts/s at " +
+                $"{eventsPerAlert:F2} events per alert; the dispatcher reaches {rate * eventsPerAlert / persistAll:P0} of it");
+            var copy = await CopyBaselineAsync(dataSource, (int)journalEvents, ct);
+            context.Log.WriteLine($"[dispatch] raw COPY into a table like the journal: {copy:N0} rows/s");
             return new Dictionary<string, double>
             {
                 ["dispatch_alerts_per_sec"] = Math.Round(rate),
-                ["dispatch_journal_baseline_per_sec"] = Math.Round(baseline),
+                ["dispatch_alerts_per_cpu_sec"] = Math.Round(alerts / cpuUsed.TotalSeconds),
+                ["dispatch_latency_p50_ms"] = Math.Round(p50, 1),
+                ["dispatch_latency_p99_ms"] = Math.Round(p99, 1),
                 ["dispatch_journal_events_per_alert"] = Math.Round(eventsPerAlert, 3),
-                ["dispatch_vs_journal_baseline"] = Math.Round(rate * eventsPerAlert / baseline, 3),
+                ["journal_persist_all_per_sec"] = Math.Round(persistAll),
+                ["journal_copy_rows_per_sec"] = Math.Round(copy),
+                ["dispatch_vs_persist_all"] = Math.Round(rate * eventsPerAlert / persistAll, 3),
                 ["dispatch_devices"] = devices,
             };
         }
@@ -141,6 +161,77 @@ public sealed class DispatchBenchmark : IMacroBenchmark
             dispatcher.Completion.GetAwaiter().GetResult();
             throw new InvalidOperationException("The dispatcher stopped before dispatching every alert.");
         }
+    }
+
+    /// <summary>
+    /// Latency past the configured delay: <paramref name="count"/> alerts of new devices, each with <paramref name="delay"/>,
+    /// produced at <paramref name="rate"/> per second into the running dispatcher; each one's latency is the time from its
+    /// produce call to its dispatch record read back from the dispatch topic, minus the delay. Returns p50 and p99 in ms.
+    /// </summary>
+    private static async Task<(double P50, double P99)> LatencyAsync(DispatchSettings settings, double rate, int count, TimeSpan delay, CancellationToken ct)
+    {
+        var sent = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        var latencies = new List<double>(count);
+        var consumerConfig = KafkaClients.ConsumerConfig(settings.BootstrapServers, "bench-latency-reader", settings.SessionTimeout, settings.HeartbeatInterval);
+        consumerConfig.FetchWaitMaxMs = 5; // the reader's own wait stays out of the figure
+        using var consumer = KafkaClients.ConsumerBuilder<string, string>(consumerConfig).SetLogHandler((_, _) => { }).Build();
+        var partitions = Enumerable.Range(0, Partitions).Select(p => new TopicPartition(settings.DispatchTopic, p)).ToList();
+        consumer.Assign(partitions.Select(tp => new TopicPartitionOffset(tp, consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High)));
+        var reader = Task.Factory.StartNew(() =>
+        {
+            var deadline = Stopwatch.StartNew();
+            while (latencies.Count < count && deadline.Elapsed < TimeSpan.FromSeconds(120) && !ct.IsCancellationRequested)
+            {
+                var record = consumer.Consume(TimeSpan.FromMilliseconds(100));
+                if (record?.Message?.Value is not { } value)
+                {
+                    continue;
+                }
+                var now = Stopwatch.GetTimestamp();
+                if (DispatchJson.ParseDispatch(value) is { Kind: DispatchKind.Dispatch } d && sent.TryRemove(d.AlertId, out var at))
+                {
+                    latencies.Add(Stopwatch.GetElapsedTime(at, now).TotalMilliseconds - delay.TotalMilliseconds);
+                }
+            }
+        }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        using var producer = KafkaClients.ProducerBuilder<string, string>(KafkaClients.ProducerConfig(settings.BootstrapServers))
+            .SetLogHandler((_, _) => { })
+            .Build();
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < count; i++)
+        {
+            var due = TimeSpan.FromSeconds(i / rate);
+            if (due > clock.Elapsed)
+            {
+                await Task.Delay(due - clock.Elapsed, ct);
+            }
+            var device = string.Create(CultureInfo.InvariantCulture, $"latency-device-{i}");
+            var id = string.Create(CultureInfo.InvariantCulture, $"latency-alert-{i}");
+            var message = new AlertMessage
+            {
+                Kind = AlertKind.Generate,
+                DeviceNumber = device,
+                AlertId = id,
+                AlertType = "LATENCY",
+                AlertTime = DateTimeOffset.UtcNow,
+                Info = "bench",
+                DelayMs = (long)delay.TotalMilliseconds,
+                Priority = 1,
+                RuleId = "bench",
+                RuleVersion = 1,
+            };
+            sent[id] = Stopwatch.GetTimestamp();
+            producer.Produce(settings.AlertsTopic, new Message<string, string> { Key = device, Value = DispatchJson.Write(message) });
+        }
+        producer.Flush(ct);
+        await reader;
+        if (latencies.Count < count)
+        {
+            throw new InvalidOperationException($"Only {latencies.Count} of {count} delayed alerts were dispatched within 120 s.");
+        }
+        latencies.Sort();
+        return (latencies[(int)(latencies.Count * 0.50)], latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(latencies.Count * 0.99) - 1)]);
     }
 
     /// <summary>Two alerts per device (types T0 and T1), no delay; device d's alerts go to d's partition.</summary>
@@ -194,32 +285,91 @@ public sealed class DispatchBenchmark : IMacroBenchmark
         }
     }
 
-    /// <summary>Events/s of <see cref="PostgresEventStore.WriteAsync"/> alone: <paramref name="events"/> events of dispatcher size over the same devices.</summary>
-    private static async Task<double> BaselineAsync(PostgresEventStore store, int devices, int events, CancellationToken ct)
+    /// <summary>
+    /// Events/s of plain persistent actors on the dispatcher's journal (same plugin, same database, same node):
+    /// <paramref name="events"/> commands over <paramref name="devices"/> new actors (each recovers on its first
+    /// command, as a device entity does), each persisting one event of dispatcher size with <c>PersistAllAsync</c> and
+    /// answering, <see cref="Partitions"/> × 32 commands in flight as the delivery keeps.
+    /// </summary>
+    private static async Task<double> PersistAllBaselineAsync(ActorSystem system, int devices, int events, CancellationToken ct)
     {
         var payload = new byte[300];
         new Random(7).NextBytes(payload);
-        var ids = Enumerable.Range(0, devices).Select(d => string.Create(CultureInfo.InvariantCulture, $"baseline-device-{d}")).ToArray();
-        var next = new long[devices];
-        var batches = new List<(List<JournalWrite>, ConsumerOffset)>();
-        for (var start = 0; start < events; start += 1000)
+        var actors = new IActorRef[devices];
+        for (var d = 0; d < devices; d++)
         {
-            var partition = batches.Count % Partitions;
-            var batch = new List<JournalWrite>(1000);
-            for (var k = start; k < Math.Min(events, start + 1000); k++)
-            {
-                var device = k % devices;
-                batch.Add(new JournalWrite(ids[device], string.Create(CultureInfo.InvariantCulture, $"baseline-{device % Partitions}"),
-                    ++next[device], "dispatch.AlertDispatched:1", payload));
-            }
-            batches.Add((batch, new ConsumerOffset("baseline", "alerts", partition, start + 1000)));
+            var id = string.Create(CultureInfo.InvariantCulture, $"baseline-device-{d}");
+            actors[d] = system.ActorOf(Props.Create(() => new PersistAllActor(id)));
         }
         var sw = Stopwatch.StartNew();
-        foreach (var (batch, offset) in batches)
+        await Source.From(Enumerable.Range(0, events))
+            .SelectAsyncUnordered(Partitions * 32, k => actors[k % devices].Ask<Done>(new[] { payload }, TimeSpan.FromSeconds(60), ct))
+            .RunWith(Sink.Ignore<Done>(), system.Materializer());
+        var elapsed = sw.Elapsed;
+        foreach (var actor in actors)
         {
-            await store.WriteAsync(batch, [offset], ct);
+            actor.Tell(PoisonPill.Instance);
         }
-        return events / sw.Elapsed.TotalSeconds;
+        return events / elapsed.TotalSeconds;
+    }
+
+    /// <summary>Rows/s of binary COPY (batches of 1,000) into a table shaped like the journal, nothing else.</summary>
+    private static async Task<double> CopyBaselineAsync(NpgsqlDataSource dataSource, int rows, CancellationToken ct)
+    {
+        await using (var create = dataSource.CreateCommand("CREATE TABLE raw_device_journal (LIKE device_journal INCLUDING ALL)"))
+        {
+            await create.ExecuteNonQueryAsync(ct);
+        }
+        var payload = new byte[300];
+        new Random(7).NextBytes(payload);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var now = DateTime.UtcNow.Ticks;
+        var sw = Stopwatch.StartNew();
+        for (var start = 0; start < rows; start += 1000)
+        {
+            await using var importer = await connection.BeginBinaryImportAsync(
+                "COPY raw_device_journal (created, deleted, persistence_id, sequence_number, message, manifest, identifier, writer_uuid) FROM STDIN (FORMAT BINARY)", ct);
+            for (var k = start; k < Math.Min(rows, start + 1000); k++)
+            {
+                await importer.StartRowAsync(ct);
+                await importer.WriteAsync(now, NpgsqlDbType.Bigint, ct);
+                await importer.WriteAsync(false, NpgsqlDbType.Boolean, ct);
+                await importer.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"copy-device-{k % 100_000}"), NpgsqlDbType.Text, ct);
+                await importer.WriteAsync((long)(k / 100_000) + 1, NpgsqlDbType.Bigint, ct);
+                await importer.WriteAsync(payload, NpgsqlDbType.Bytea, ct);
+                await importer.WriteAsync("AlertDispatched.v1", NpgsqlDbType.Text, ct);
+                await importer.WriteAsync(4710, NpgsqlDbType.Integer, ct);
+                await importer.WriteAsync("copy", NpgsqlDbType.Text, ct);
+            }
+            await importer.CompleteAsync(ct);
+        }
+        return rows / sw.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>A plain persistent actor: persists what it is sent with <c>PersistAllAsync</c>, answers <see cref="Done"/> once written.</summary>
+    private sealed class PersistAllActor(string persistenceId) : UntypedPersistentActor
+    {
+        public override string PersistenceId { get; } = persistenceId;
+
+        protected override void OnRecover(object message)
+        {
+        }
+
+        protected override void OnCommand(object message)
+        {
+            if (message is byte[][] events)
+            {
+                var sender = Sender;
+                var left = events.Length;
+                PersistAllAsync(events, _ =>
+                {
+                    if (--left == 0)
+                    {
+                        sender.Tell(Done.Instance);
+                    }
+                });
+            }
+        }
     }
 
     private static async Task ExecuteAsync(string connectionString, string sql, CancellationToken ct)
