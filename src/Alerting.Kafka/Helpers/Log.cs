@@ -6,51 +6,51 @@ namespace Alerting.Kafka.Helpers;
 /// <summary>The Kafka stages' log messages (event ids 2200–2299).</summary>
 internal static partial class KafkaLog
 {
-    [LoggerMessage(EventId = 2200, Level = LogLevel.Information, Message = "consumer {Client}: partitions assigned {Partitions}")]
+    [LoggerMessage(EventId = LogEvents.KafkaPartitionsAssigned, Level = LogLevel.Information, Message = "consumer {Client}: partitions assigned {Partitions}")]
     public static partial void PartitionsAssigned(ILogger logger, string client, string partitions);
 
-    [LoggerMessage(EventId = 2201, Level = LogLevel.Information, Message = "consumer {Client}: partitions revoked {Partitions}")]
+    [LoggerMessage(EventId = LogEvents.KafkaPartitionsRevoked, Level = LogLevel.Information, Message = "consumer {Client}: partitions revoked {Partitions}")]
     public static partial void PartitionsRevoked(ILogger logger, string client, string partitions);
 
-    [LoggerMessage(EventId = 2202, Level = LogLevel.Warning, Message = "consumer {Client}: partitions lost {Partitions}; their offsets are not committed")]
+    [LoggerMessage(EventId = LogEvents.KafkaPartitionsLost, Level = LogLevel.Warning, Message = "consumer {Client}: partitions lost {Partitions}; their offsets are not committed")]
     public static partial void PartitionsLost(ILogger logger, string client, string partitions);
 
-    [LoggerMessage(EventId = 2203, Level = LogLevel.Warning, Message = "consumer {Client}: consume error, continuing: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.KafkaConsumeError, Level = LogLevel.Warning, Message = "consumer {Client}: consume error, continuing: {Reason}")]
     public static partial void ConsumeError(ILogger logger, string client, string reason);
 
-    [LoggerMessage(EventId = 2204, Level = LogLevel.Error, Message = "consumer {Client} failed; its sources fail")]
+    [LoggerMessage(EventId = LogEvents.KafkaConsumerFailed, Level = LogLevel.Error, Message = "consumer {Client} failed; its sources fail")]
     public static partial void ConsumerFailed(ILogger logger, string client, Exception exception);
 
-    [LoggerMessage(EventId = 2205, Level = LogLevel.Warning, Message = "consumer {Client}: commit of {Offsets} failed")]
+    [LoggerMessage(EventId = LogEvents.KafkaCommitFailed, Level = LogLevel.Warning, Message = "consumer {Client}: commit of {Offsets} failed")]
     public static partial void CommitFailed(ILogger logger, string client, string offsets, Exception exception);
 
-    [LoggerMessage(EventId = 2206, Level = LogLevel.Warning, Message = "consumer {Client}: commit of {Offsets} took {Elapsed}")]
+    [LoggerMessage(EventId = LogEvents.KafkaCommitSlow, Level = LogLevel.Warning, Message = "consumer {Client}: commit of {Offsets} took {Elapsed}")]
     public static partial void CommitSlow(ILogger logger, string client, string offsets, TimeSpan elapsed);
 
-    [LoggerMessage(EventId = 2207, Level = LogLevel.Information, Message = "consumer {Client}: offsets of partitions no longer assigned not committed: {Offsets}")]
+    [LoggerMessage(EventId = LogEvents.KafkaCommitOfRevokedSkipped, Level = LogLevel.Information, Message = "consumer {Client}: offsets of partitions no longer assigned not committed: {Offsets}")]
     public static partial void CommitOfRevokedSkipped(ILogger logger, string client, string offsets);
 
-    [LoggerMessage(EventId = 2208, Level = LogLevel.Warning, Message = "consumer {Client}: partition handler {Handler} still running after {Elapsed}")]
+    [LoggerMessage(EventId = LogEvents.KafkaPartitionHandlerSlow, Level = LogLevel.Warning, Message = "consumer {Client}: partition handler {Handler} still running after {Elapsed}")]
     public static partial void PartitionHandlerSlow(ILogger logger, string client, string handler, TimeSpan elapsed);
 
-    [LoggerMessage(EventId = 2209, Level = LogLevel.Warning, Message = "consumer {Client}: closing the consumer failed")]
+    [LoggerMessage(EventId = LogEvents.KafkaCloseFailed, Level = LogLevel.Warning, Message = "consumer {Client}: closing the consumer failed")]
     public static partial void CloseFailed(ILogger logger, string client, Exception exception);
 
-    [LoggerMessage(EventId = 2210, Level = LogLevel.Information, Message = "consumer {Client}: closed")]
+    [LoggerMessage(EventId = LogEvents.KafkaClosed, Level = LogLevel.Information, Message = "consumer {Client}: closed")]
     public static partial void Closed(ILogger logger, string client);
 
-    [LoggerMessage(EventId = 2211, Level = LogLevel.Warning, Message = "Kafka client {Client}: {Error}")]
+    [LoggerMessage(EventId = LogEvents.KafkaClientError, Level = LogLevel.Warning, Message = "Kafka client {Client}: {Error}")]
     public static partial void ClientError(ILogger logger, string client, Error error);
 
-    [LoggerMessage(EventId = 2220, Level = LogLevel.Error, Message = "producer {Client}: delivery to {Topic} failed: {Reason}; the producer stage fails")]
+    [LoggerMessage(EventId = LogEvents.KafkaDeliveryFailed, Level = LogLevel.Error, Message = "producer {Client}: delivery to {Topic} failed: {Reason}; the producer stage fails")]
     public static partial void DeliveryFailed(ILogger logger, string client, string topic, string reason);
 
-    [LoggerMessage(EventId = 2221, Level = LogLevel.Error, Message = "producer {Client}: send to {Topic} refused; the producer stage fails")]
+    [LoggerMessage(EventId = LogEvents.KafkaProduceFailed, Level = LogLevel.Error, Message = "producer {Client}: send to {Topic} refused; the producer stage fails")]
     public static partial void ProduceFailed(ILogger logger, string client, string topic, Exception exception);
 
-    [LoggerMessage(EventId = 2222, Level = LogLevel.Warning, Message = "producer {Client}: {Outstanding} deliveries still outstanding after flush-timeout {Timeout}")]
+    [LoggerMessage(EventId = LogEvents.KafkaFlushIncomplete, Level = LogLevel.Warning, Message = "producer {Client}: {Outstanding} deliveries still outstanding after flush-timeout {Timeout}")]
     public static partial void FlushIncomplete(ILogger logger, string client, int outstanding, TimeSpan timeout);
 
-    [LoggerMessage(EventId = 2212, Level = LogLevel.Warning, Message = "Kafka client {Client} ({Facility}): {Message}")]
+    [LoggerMessage(EventId = LogEvents.KafkaClientLog, Level = LogLevel.Warning, Message = "Kafka client {Client} ({Facility}): {Message}")]
     public static partial void ClientLog(ILogger logger, string client, string facility, string message);
 }

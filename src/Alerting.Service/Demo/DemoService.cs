@@ -160,9 +160,9 @@ public sealed partial class DemoService(
         }
     }
 
-    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "demo: embedded broker at {Bootstrap}, {Devices} devices, {Rate} events/s")]
+    [LoggerMessage(EventId = LogEvents.DemoStarted, Level = LogLevel.Information, Message = "demo: embedded broker at {Bootstrap}, {Devices} devices, {Rate} events/s")]
     private partial void LogStarted(string bootstrap, int devices, int rate);
 
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Error, Message = "demo: a part of the pipeline failed")]
+    [LoggerMessage(EventId = LogEvents.DemoPartFailed, Level = LogLevel.Error, Message = "demo: a part of the pipeline failed")]
     private partial void LogPartFailed(Exception ex);
 }

@@ -105,7 +105,7 @@ public sealed partial class DemoTap(KafkaSettings kafka, int partitions, TextWri
 
     private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
 
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "demo: reading the alerts or dispatch topic failed, continuing: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.DemoConsumeError, Level = LogLevel.Warning, Message = "demo: reading the alerts or dispatch topic failed, continuing: {Reason}")]
     private partial void LogConsumeError(string reason);
 }
 

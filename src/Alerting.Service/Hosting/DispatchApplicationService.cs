@@ -76,15 +76,15 @@ public sealed partial class DispatchApplicationService(
         counters.ObserveDispatched(app.Counters.Dispatched);
     }
 
-    [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "instance {Instance}: dispatch application starting (journal: {Provider})")]
+    [LoggerMessage(EventId = LogEvents.DispatchApplicationStarting, Level = LogLevel.Information, Message = "instance {Instance}: dispatch application starting (journal: {Provider})")]
     private partial void LogStarting(string instance, string provider);
 
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Critical, Message = "the dispatcher ended on its own; stopping the instance")]
+    [LoggerMessage(EventId = LogEvents.DispatchApplicationEnded, Level = LogLevel.Critical, Message = "the dispatcher ended on its own; stopping the instance")]
     private partial void LogEnded();
 
-    [LoggerMessage(EventId = 1302, Level = LogLevel.Critical, Message = "the dispatcher failed; stopping the instance")]
+    [LoggerMessage(EventId = LogEvents.DispatchApplicationFailed, Level = LogLevel.Critical, Message = "the dispatcher failed; stopping the instance")]
     private partial void LogFailed(Exception ex);
 
-    [LoggerMessage(EventId = 1303, Level = LogLevel.Critical, Message = "the dispatcher could not start; stopping the instance")]
+    [LoggerMessage(EventId = LogEvents.DispatchApplicationStartFailed, Level = LogLevel.Critical, Message = "the dispatcher could not start; stopping the instance")]
     private partial void LogStartFailed(Exception ex);
 }

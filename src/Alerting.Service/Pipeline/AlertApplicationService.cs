@@ -68,18 +68,18 @@ public sealed partial class AlertApplicationService(
         LogStopped(counters.SummaryLine());
     }
 
-    [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "instance {Instance}: alert application joining {Bootstrap}")]
+    [LoggerMessage(EventId = LogEvents.AlertApplicationStarting, Level = LogLevel.Information, Message = "instance {Instance}: alert application joining {Bootstrap}")]
     private partial void LogStarting(string instance, string bootstrap);
 
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "alert application stopped: {Summary}")]
+    [LoggerMessage(EventId = LogEvents.AlertApplicationStopped, Level = LogLevel.Information, Message = "alert application stopped: {Summary}")]
     private partial void LogStopped(string summary);
 
-    [LoggerMessage(EventId = 1103, Level = LogLevel.Critical, Message = "alert application failed; stopping the instance")]
+    [LoggerMessage(EventId = LogEvents.AlertApplicationFailed, Level = LogLevel.Critical, Message = "alert application failed; stopping the instance")]
     private partial void LogFailed(Exception ex);
 
-    [LoggerMessage(EventId = 1104, Level = LogLevel.Critical, Message = "alerting:kafka:bootstrap-servers is empty: set it in the config file, KAFKA_BOOTSTRAP_SERVERS or alerting__kafka__bootstrap-servers")]
+    [LoggerMessage(EventId = LogEvents.AlertApplicationNoBootstrap, Level = LogLevel.Critical, Message = "alerting:kafka:bootstrap-servers is empty: set it in the config file, KAFKA_BOOTSTRAP_SERVERS or alerting__kafka__bootstrap-servers")]
     private partial void LogNoBootstrap();
 
-    [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "alert application not configured on this instance (alerting.applications)")]
+    [LoggerMessage(EventId = LogEvents.AlertApplicationNotRunning, Level = LogLevel.Information, Message = "alert application not configured on this instance (alerting.applications)")]
     private partial void LogNotRunning();
 }

@@ -54,9 +54,9 @@ public sealed partial class AlertGraph
         LogSwapped(partition, version.Version, DateTimeOffset.FromUnixTimeMilliseconds(swap.SwappedAt), swap.KeptRules, swap.DroppedRules);
     }
 
-    [LoggerMessage(EventId = 1255, Level = LogLevel.Information, Message = "partition {Partition} matches under rule set version {Version} from {SwappedAt:O}: the states of {Kept} rules kept, of {Dropped} removed or changed rules dropped")]
+    [LoggerMessage(EventId = LogEvents.LiveRulesSwapped, Level = LogLevel.Information, Message = "partition {Partition} matches under rule set version {Version} from {SwappedAt:O}: the states of {Kept} rules kept, of {Dropped} removed or changed rules dropped")]
     private partial void LogSwapped(int partition, long version, DateTimeOffset swappedAt, int kept, int dropped);
 
-    [LoggerMessage(EventId = 1256, Level = LogLevel.Warning, Message = "partition {Partition}'s checkpoint was taken under rule set version {Version}, unknown here: resuming under version {Instead}")]
+    [LoggerMessage(EventId = LogEvents.LiveRulesUnknownRulesVersion, Level = LogLevel.Warning, Message = "partition {Partition}'s checkpoint was taken under rule set version {Version}, unknown here: resuming under version {Instead}")]
     private partial void LogUnknownRulesVersion(int partition, long version, long instead);
 }

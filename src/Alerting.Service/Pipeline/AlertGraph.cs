@@ -695,15 +695,15 @@ public sealed partial class AlertGraph
         }
     }
 
-    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "{Topic}/{Partition} restored: {Devices} devices ({Dropped} rule states of removed rules dropped), reading again from offset {Resume} (checkpoint taken at {Position})")]
+    [LoggerMessage(EventId = LogEvents.AlertGraphRestored, Level = LogLevel.Information, Message = "{Topic}/{Partition} restored: {Devices} devices ({Dropped} rule states of removed rules dropped), reading again from offset {Resume} (checkpoint taken at {Position})")]
     private partial void LogRestored(string topic, int partition, int devices, int dropped, long resume, long position);
 
-    [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "checkpoint not stored, retrying at the next one (nothing committed meanwhile)")]
+    [LoggerMessage(EventId = LogEvents.AlertGraphCheckpointFailed, Level = LogLevel.Warning, Message = "checkpoint not stored, retrying at the next one (nothing committed meanwhile)")]
     private partial void LogCheckpointFailed(Exception ex);
 
-    [LoggerMessage(EventId = 1204, Level = LogLevel.Error, Message = "checkpoint of partition {Partition} failed; retrying at the next one")]
+    [LoggerMessage(EventId = LogEvents.AlertGraphCheckpointError, Level = LogLevel.Error, Message = "checkpoint of partition {Partition} failed; retrying at the next one")]
     private partial void LogCheckpointError(int partition, Exception ex);
 
-    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "offset commit refused after a stored checkpoint: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.AlertGraphCommitFailed, Level = LogLevel.Warning, Message = "offset commit refused after a stored checkpoint: {Reason}")]
     private partial void LogCommitFailed(string reason);
 }

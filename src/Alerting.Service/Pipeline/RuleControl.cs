@@ -178,18 +178,18 @@ public sealed partial class RuleControl : IAsyncDisposable
         await _done;
     }
 
-    [LoggerMessage(EventId = 1250, Level = LogLevel.Information, Message = "rule set version {Version} taken: {Rules} enabled rule(s), effective at {EffectiveAt:O}")]
+    [LoggerMessage(EventId = LogEvents.RuleControlTaken, Level = LogLevel.Information, Message = "rule set version {Version} taken: {Rules} enabled rule(s), effective at {EffectiveAt:O}")]
     private partial void LogTaken(long version, int rules, DateTimeOffset effectiveAt);
 
-    [LoggerMessage(EventId = 1251, Level = LogLevel.Error, Message = "rule set version {Version} refused on this node, the versions in force stay: {Error}")]
+    [LoggerMessage(EventId = LogEvents.RuleControlRefused, Level = LogLevel.Error, Message = "rule set version {Version} refused on this node, the versions in force stay: {Error}")]
     private partial void LogRefused(long version, string error);
 
-    [LoggerMessage(EventId = 1252, Level = LogLevel.Error, Message = "control record refused, the versions in force stay: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.RuleControlUndecodable, Level = LogLevel.Error, Message = "control record refused, the versions in force stay: {Reason}")]
     private partial void LogUndecodable(string reason);
 
-    [LoggerMessage(EventId = 1253, Level = LogLevel.Information, Message = "control topic {Topic} read: latest rule set version {Version}")]
+    [LoggerMessage(EventId = LogEvents.RuleControlCaughtUp, Level = LogLevel.Information, Message = "control topic {Topic} read: latest rule set version {Version}")]
     private partial void LogCaughtUp(string topic, long version);
 
-    [LoggerMessage(EventId = 1254, Level = LogLevel.Error, Message = "following the control topic failed: no further rule set versions are taken until a restart")]
+    [LoggerMessage(EventId = LogEvents.RuleControlFollowFailed, Level = LogLevel.Error, Message = "following the control topic failed: no further rule set versions are taken until a restart")]
     private partial void LogFollowFailed(Exception ex);
 }
