@@ -76,7 +76,7 @@ internal static class RulesApplyCommands
             store.ApplySchemaAsync(CancellationToken.None).GetAwaiter().GetResult();
             record = store.ApplySetAsync(instances, at, CancellationToken.None).GetAwaiter().GetResult();
         }
-        catch (DbException ex)
+        catch (Exception ex) when (ex is DbException or RuleSetOrderException)
         {
             stderr.WriteLine($"rule set not stored: {ex.Message}");
             return Refused;

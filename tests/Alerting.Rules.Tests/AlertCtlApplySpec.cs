@@ -66,13 +66,18 @@ public sealed class AlertCtlApplySpec(EmbeddedKafkaFixture kafka, PostgresFixtur
         var first = Run("rules", "apply", Write("a.conf", Good), "--effective-at", "2026-12-05T03:00:00Z", "--config", config);
         Assert.True(first.Code == 0, first.Err);
         Assert.Contains("rule set version 1 applied: 2 enabled rule(s) of 2, effective at 2026-12-05T03:00:00.000Z", first.Out, StringComparison.Ordinal);
-        var second = Run("rules", "apply", Write("b.conf", Good), "--effective-at", "1764904000000", "--config", config);
+        var second = Run("rules", "apply", Write("b.conf", Good), "--effective-at", "1796450400000", "--config", config);
         Assert.True(second.Code == 0, second.Err);
+
+        // versions take effect in version order: a time before the latest version's is refused, nothing stored
+        var earlier = Run("rules", "apply", Write("c.conf", Good), "--effective-at", "2026-12-05T02:00:00Z", "--config", config);
+        Assert.Equal(1, earlier.Code);
+        Assert.Contains("is before the latest version's", earlier.Err, StringComparison.Ordinal);
 
         var records = await kafka.ReadAsync(topic, 2, TimeSpan.FromSeconds(30), CancellationToken.None);
         var decoded = records.Select(r => RuleSetRecord.FromBytes(Encoding.UTF8.GetBytes(r.Message.Value))).ToList();
         Assert.Equal([RuleSetRecord.KeyOf(1), RuleSetRecord.KeyOf(2)], records.Select(r => r.Message.Key));
-        Assert.Equal([(1L, DateTimeOffset.Parse("2026-12-05T03:00:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds()), (2L, 1764904000000L)], decoded.Select(d => (d.Version, d.EffectiveAt)));
+        Assert.Equal([(1L, DateTimeOffset.Parse("2026-12-05T03:00:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds()), (2L, 1796450400000L)], decoded.Select(d => (d.Version, d.EffectiveAt)));
         Assert.Equal([("ab", 1), ("ca", 4)], decoded[0].Rules.Select(r => (r.Id, r.Version)));
         var compiled = RuleSetCompiler.Compile(decoded[0].Version, decoded[0].Rules, ShippedTemplatesSpec.Library, RuleTestKit.Schema);
         Assert.True(compiled.Succeeded, string.Join("\n", compiled.Errors));

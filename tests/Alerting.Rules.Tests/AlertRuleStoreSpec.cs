@@ -44,17 +44,25 @@ public abstract class AlertRuleStoreSpec
         Assert.Equal("rule 'bad' (template 'fault-pair'): alert_rules: parameter 'codeA' must be an integer, got \"101) or any(\"", error.ToString());
     }
 
+    // a database shared by the class may hold earlier sets: new ones take effect after them
+    private async Task<long> LatestEffectiveAtAsync() =>
+        (await Store.ListSetsAsync(CancellationToken.None)).Select(v => v.EffectiveAt).DefaultIfEmpty(0).Max();
+
     [Fact]
     public async Task ApplySet_must_store_numbered_versions_and_replace_the_rules()
     {
         await Store.ApplySchemaAsync(CancellationToken.None);
-        var first = await Store.ApplySetAsync([Pair("a"), Pair("b")], 1_000, CancellationToken.None);
-        var second = await Store.ApplySetAsync([Pair("b", 2), Pair("c", enabled: false)], 2_000, CancellationToken.None);
+        var t0 = await LatestEffectiveAtAsync();
+        var first = await Store.ApplySetAsync([Pair("a"), Pair("b")], t0 + 1_000, CancellationToken.None);
+        var second = await Store.ApplySetAsync([Pair("b", 2), Pair("c", enabled: false)], t0 + 2_000, CancellationToken.None);
+
+        // versions take effect in version order: an earlier effective time is refused and stores nothing
+        await Assert.ThrowsAsync<RuleSetOrderException>(() => Store.ApplySetAsync([Pair("d")], t0 + 1_500, CancellationToken.None));
 
         Assert.Equal(second.Version, first.Version + 1);
         Assert.Equal([("b", 2, true), ("c", 1, false)], (await Store.LoadAsync(CancellationToken.None)).Select(r => (r.Id, r.Version, r.Enabled)));
         var sets = (await Store.LoadSetsAsync(CancellationToken.None)).TakeLast(2).ToList(); // a database shared by the class may hold earlier sets
-        Assert.Equal([(first.Version, 1_000L, 2), (second.Version, 2_000L, 2)], sets.Select(s => (s.Record.Version, s.Record.EffectiveAt, s.Record.Rules.Count)));
+        Assert.Equal([(first.Version, t0 + 1_000L, 2), (second.Version, t0 + 2_000L, 2)], sets.Select(s => (s.Record.Version, s.Record.EffectiveAt, s.Record.Rules.Count)));
         var listed = await Store.ListSetsAsync(CancellationToken.None);
         Assert.Equal([first.Version, second.Version], listed.TakeLast(2).Select(v => v.Version));
 
@@ -69,10 +77,11 @@ public abstract class AlertRuleStoreSpec
     public async Task ApplySet_that_fails_must_change_nothing()
     {
         await Store.ApplySchemaAsync(CancellationToken.None);
-        var kept = await Store.ApplySetAsync([Pair("a")], 1_000, CancellationToken.None);
+        var t0 = await LatestEffectiveAtAsync();
+        var kept = await Store.ApplySetAsync([Pair("a")], t0 + 1_000, CancellationToken.None);
 
         // the same id twice breaks the table's key half-way through the transaction
-        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => Store.ApplySetAsync([Pair("x"), Pair("x")], 2_000, CancellationToken.None));
+        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => Store.ApplySetAsync([Pair("x"), Pair("x")], t0 + 2_000, CancellationToken.None));
 
         Assert.Equal(["a"], (await Store.LoadAsync(CancellationToken.None)).Select(r => r.Id));
         Assert.Equal(kept.Version, (await Store.ListSetsAsync(CancellationToken.None))[^1].Version);

@@ -97,7 +97,8 @@ public sealed class AlertRuleStore
     /// <summary>
     /// Stores <paramref name="rules"/> as the next version of the rule set, in one transaction: the set goes to
     /// <c>alert_rule_sets</c> (version = the highest so far + 1) and <c>alert_rules</c> is replaced by its rules. The
-    /// caller validates the set first; a failure leaves both tables as they were.
+    /// caller validates the set first; a failure leaves both tables as they were. Versions take effect in version
+    /// order, so an effective time before the latest version's is refused (<see cref="RuleSetOrderException"/>).
     /// </summary>
     /// <returns>The stored record, with its version.</returns>
     public async Task<Live.RuleSetRecord> ApplySetAsync(IReadOnlyList<RuleInstance> rules, long effectiveAt, CancellationToken cancellationToken)
@@ -113,11 +114,21 @@ public sealed class AlertRuleStore
         }
 
         long version;
+        long latestEffectiveAt;
         await using (var cmd = connection.CreateCommand())
         {
             cmd.Transaction = tx;
-            cmd.CommandText = "SELECT COALESCE(MAX(version), 0) + 1 FROM alert_rule_sets";
-            version = Convert.ToInt64(await cmd.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+            cmd.CommandText = "SELECT COALESCE(MAX(version), 0) + 1, COALESCE(MAX(effective_at), 0) FROM alert_rule_sets";
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            version = reader.GetInt64(0);
+            latestEffectiveAt = reader.GetInt64(1);
+        }
+
+        if (effectiveAt < latestEffectiveAt)
+        {
+            // versions take effect in version order: an earlier time would wait behind the version scheduled later
+            throw new RuleSetOrderException(effectiveAt, latestEffectiveAt);
         }
 
         var rulesParam = _dialect == AlertRuleDialect.PostgreSql ? "CAST(@rules AS jsonb)" : "@rules";
@@ -211,3 +222,12 @@ public sealed class AlertRuleStore
 /// <param name="AppliedAt">When it was stored (ISO-8601, UTC).</param>
 /// <param name="Rules">How many rules it holds (disabled ones included).</param>
 public sealed record RuleSetVersion(long Version, long EffectiveAt, string AppliedAt, int Rules);
+
+/// <summary>A rule set whose effective time is before the latest applied version's: versions take effect in version order.</summary>
+public sealed class RuleSetOrderException(long effectiveAt, long latestEffectiveAt)
+    : InvalidOperationException($"effective time {DateTimeOffset.FromUnixTimeMilliseconds(effectiveAt):O} is before the latest version's ({DateTimeOffset.FromUnixTimeMilliseconds(latestEffectiveAt):O}); versions take effect in version order: give --effective-at at or after it")
+{
+    public long EffectiveAt { get; } = effectiveAt;
+
+    public long LatestEffectiveAt { get; } = latestEffectiveAt;
+}

@@ -15,11 +15,12 @@ public sealed partial class AlertGraph
 {
     private readonly LiveRuleSets? _live;
 
-    /// <summary>Per substream (partition number), the live rule-set version in force, as the stages last reported it.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, long> _activeVersions = new();
+    /// <summary>Per running substream, the live rule-set version in force, as its stages last reported it (removed when it ends).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<PartitionRun, long> _activeVersions = new();
 
-    /// <summary>The live rule-set version each running partition matches under (by partition number).</summary>
-    public IReadOnlyDictionary<int, long> ActiveRuleVersions => _activeVersions;
+    /// <summary>The live rule-set version each running partition matches under (by partition number; the lower one while a partition's next run starts).</summary>
+    public IReadOnlyDictionary<int, long> ActiveRuleVersions =>
+        _activeVersions.GroupBy(kv => kv.Key.Partition).ToDictionary(g => g.Key, g => g.Min(kv => kv.Value));
 
     private RuleSet StartRules(PartitionRun run)
     {
@@ -31,7 +32,7 @@ public sealed partial class AlertGraph
         var restored = run.Partitions.Values.Select(p => p.Restored).OfType<AlertCheckpoint>().ToList();
         if (restored.Count == 0)
         {
-            _activeVersions[run.Partition] = 0;
+            _activeVersions[run] = 0;
             return _live.Base; // event time decides: the first watermark swaps through every version due by then
         }
 
@@ -44,14 +45,14 @@ public sealed partial class AlertGraph
             LogUnknownRulesVersion(run.Partition, version, set.Version);
         }
 
-        _activeVersions[run.Partition] = set.Version;
+        _activeVersions[run] = set.Version;
         return set.Rules;
     }
 
-    private void Swapped(int partition, LiveRuleSet version, SwapResult swap)
+    private void Swapped(PartitionRun run, LiveRuleSet version, SwapResult swap)
     {
-        _activeVersions[partition] = version.Version;
-        LogSwapped(partition, version.Version, DateTimeOffset.FromUnixTimeMilliseconds(swap.SwappedAt), swap.KeptRules, swap.DroppedRules);
+        _activeVersions[run] = version.Version;
+        LogSwapped(run.Partition, version.Version, DateTimeOffset.FromUnixTimeMilliseconds(swap.SwappedAt), swap.KeptRules, swap.DroppedRules);
     }
 
     [LoggerMessage(EventId = LogEvents.LiveRulesSwapped, Level = LogLevel.Information, Message = "partition {Partition} matches under rule set version {Version} from {SwappedAt:O}: the states of {Kept} rules kept, of {Dropped} removed or changed rules dropped")]

@@ -300,7 +300,7 @@ public sealed partial class AlertGraph
             .WithPartitions([.. group.Members.Select(m => (m.Partition.Topic, m.Partition.Partition.Value))])
             .WithResumeFrom(restored.Count > 0 ? restored.Min() : null)
             .WithMaxClockSkew(_settings.AlertMaxClockSkew);
-        var match = new PartitionMatchStage(() => CreateEngine(first, run), flushOnComplete: false, run.EventTime, _live, (v, swap) => Swapped(group.Partition, v, swap));
+        var match = new PartitionMatchStage(() => CreateEngine(first, run), flushOnComplete: false, run.EventTime, _live, (v, swap) => Swapped(run, v, swap));
         var topics = _settings.Kafka.Topics;
         var toAlert = AlertEnvelopes(topics.Alerts, run);
         var n = group.Members.Count;
@@ -353,7 +353,15 @@ public sealed partial class AlertGraph
             })
             .WatchTermination((notUsed, ended) =>
             {
-                ended.ContinueWith(_ => run.Ended(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                ended.ContinueWith(
+                    task =>
+                    {
+                        run.Ended();
+                        _activeVersions.TryRemove(run, out _);
+                    },
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
                 return notUsed;
             });
     }
