@@ -50,7 +50,11 @@ public static class DispatchPersistence
         var name = ProviderName(provider);
         var quoted = Quote(connectionString);
         var init = autoInitialize ? "on" : "off";
+        // Many recovery permits pay off where the recoveries' reads are batched (PostgreSQL); SQLite reads one by one,
+        // and a thousand readers would contend with the writer for the file: Akka's default there.
+        var recoveries = provider == DispatchPersistenceProvider.Sqlite ? "akka.persistence.max-concurrent-recoveries = 50" : "";
         var text = $$"""
+            {{recoveries}}
             akka.persistence.journal.sql {
               connection-string = {{quoted}}
               provider-name = "{{name}}"
