@@ -50,7 +50,16 @@ public sealed partial class AlertApplicationService(
             await using var application = AlertApplication.Create(system, settings, rules, counters, time, loggerFactory, ruleControl.Live);
             parts.AttachAlert(application);
             using var detach = new Operations.Detach(parts.DetachAlert);
-            await application.Graph.RunAsync(stoppingToken);
+            using var stopGraph = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var running = application.Graph.RunAsync(stopGraph.Token);
+            if (await Task.WhenAny(running, ruleControl.Failed) != running)
+            {
+                await stopGraph.CancelAsync(); // drains with final checkpoints; the instance then exits 1
+                await running;
+                await ruleControl.Failed; // throws the follower's failure
+            }
+
+            await running;
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -33,6 +33,7 @@ public sealed partial class RuleControl : IAsyncDisposable
     private readonly ILogger _log;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TaskCompletionSource _caughtUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IControl? _control;
     private Task _done = Task.CompletedTask;
     private long _end;
@@ -57,6 +58,12 @@ public sealed partial class RuleControl : IAsyncDisposable
     /// <summary>The versions known to this node.</summary>
     public LiveRuleSets Live { get; }
 
+    /// <summary>
+    /// Faults when following the topic fails after the start: the node would match under old versions while the
+    /// others swap, so the alert application stops (and its instance restarts) instead. Never completes otherwise.
+    /// </summary>
+    public Task Failed => _failed.Task;
+
     /// <summary>Versions refused (not decodable or not compiling here) so far.</summary>
     public long Refused => Interlocked.Read(ref _refused);
 
@@ -71,14 +78,17 @@ public sealed partial class RuleControl : IAsyncDisposable
         var groupId = $"{_settings.AlertGroupId}-rules-{Guid.NewGuid():N}"; // never joins nor commits: offsets are assigned by hand
         var config = kafka.ConsumerConfig(groupId, "rules");
         KafkaNative.EnsureLoaded();
+        long low;
         using (var probe = new ConsumerBuilder<byte[]?, byte[]>(config).Build())
         {
-            _end = probe.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(30)).High.Value;
+            var marks = probe.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(30));
+            (low, _end) = (marks.Low.Value, marks.High.Value);
             probe.Close();
         }
 
-        if (_end <= 0)
+        if (_end <= 0 || low >= _end)
         {
+            // nothing on the topic (or its records deleted: a topic without compaction) — the rule file is in force
             _caughtUp.TrySetResult();
         }
 
@@ -97,6 +107,7 @@ public sealed partial class RuleControl : IAsyncDisposable
                 {
                     LogFollowFailed(t.Exception!.GetBaseException());
                     _caughtUp.TrySetException(t.Exception.GetBaseException());
+                    _failed.TrySetException(t.Exception.GetBaseException());
                 }
             },
             CancellationToken.None,
@@ -151,6 +162,13 @@ public sealed partial class RuleControl : IAsyncDisposable
         {
             compiled = new RuleSetCompilation(null, ex.Errors);
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // the templates directory cannot be read here: this version is refused, the ones in force stay
+            Interlocked.Increment(ref _refused);
+            LogRefused(record.Version, ex.Message);
+            return;
+        }
 
         if (compiled.RuleSet is not { } set)
         {
@@ -190,6 +208,6 @@ public sealed partial class RuleControl : IAsyncDisposable
     [LoggerMessage(EventId = LogEvents.RuleControlCaughtUp, Level = LogLevel.Information, Message = "control topic {Topic} read: latest rule set version {Version}")]
     private partial void LogCaughtUp(string topic, long version);
 
-    [LoggerMessage(EventId = LogEvents.RuleControlFollowFailed, Level = LogLevel.Error, Message = "following the control topic failed: no further rule set versions are taken until a restart")]
+    [LoggerMessage(EventId = LogEvents.RuleControlFollowFailed, Level = LogLevel.Error, Message = "following the control topic failed: the alert application stops, so that no partition matches under an old version while other nodes swap")]
     private partial void LogFollowFailed(Exception ex);
 }
