@@ -43,8 +43,8 @@ public sealed class DeviceEntityJournalFailureSpec : Akka.TestKit.Xunit2.TestKit
 
         await Journal.OnWrite.Fail();
         entity.Tell(Generate("a1"), TestActor);
-        var failure = await ExpectMsgAsync<Status.Failure>(); // answered with the failure, never acknowledged
-        Assert.Equal(Device, Assert.IsType<DeviceJournalWriteException>(failure.Cause).DeviceId);
+        var failure = await ExpectMsgAsync<DeviceCommandFailed>(); // answered with the failure, never acknowledged
+        Assert.Equal(Device, failure.DeviceId);
         await ExpectTerminatedAsync(entity);
         await output.ExpectNoMsgAsync(TimeSpan.Zero);
 
@@ -65,7 +65,7 @@ public sealed class DeviceEntityJournalFailureSpec : Akka.TestKit.Xunit2.TestKit
 
         await Journal.OnWrite.Reject();
         entity.Tell(Generate("a1"), TestActor);
-        Assert.IsType<DeviceJournalWriteException>((await ExpectMsgAsync<Status.Failure>()).Cause);
+        await ExpectMsgAsync<DeviceCommandFailed>();
         await ExpectTerminatedAsync(entity);
         await output.ExpectNoMsgAsync(TimeSpan.Zero);
     }

@@ -30,6 +30,7 @@ public sealed class DeviceMessageSerializerSpec : Akka.TestKit.Xunit2.TestKit
         { new WorkOrderCommand("a1", WorkOrderStatus.Opened), "WorkOrderCommand.v1" },
         { new OutboxAcknowledged(["d1"]), "OutboxAcknowledged.v1" },
         { StopDeviceEntity.Instance, "StopDeviceEntity.v1" },
+        { new DeviceCommandFailed("press-1", "connection refused"), "DeviceCommandFailed.v1" },
     };
 
     [Theory]

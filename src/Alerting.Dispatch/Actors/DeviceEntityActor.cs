@@ -16,7 +16,7 @@ namespace Alerting.Dispatch.Actors;
 /// <item><b>Commands</b> (<see cref="AlertCommand"/>, <see cref="WorkOrderCommand"/>, <see cref="OutboxAcknowledged"/>) are
 /// decided against the state; their events are persisted together, applied, and only then is the sender answered with
 /// a <see cref="DeviceCommandAck"/> (a command that changes nothing is answered at once). A journal write that fails
-/// (or is rejected) is logged, answered with a <see cref="Status.Failure"/> carrying a <see cref="DeviceJournalWriteException"/>
+/// (or is rejected) is logged, answered with a <see cref="DeviceCommandFailed"/>
 /// (never an acknowledgement), and stops the entity: the sender keeps the command uncommitted and retries it, with
 /// backoff, against the next incarnation, which recovers from the journal.</item>
 /// <item><b>Delay</b>: the earliest due time of a held alert is armed as one Akka timer; each change re-arms or
@@ -180,7 +180,7 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
     /// <summary>Answers the command whose events were being persisted with the failure, so its sender retries it at once.</summary>
     private void FailPendingCommand(Exception cause)
     {
-        _replyTo?.Tell(new Status.Failure(new DeviceJournalWriteException(_deviceId, cause)));
+        _replyTo?.Tell(new DeviceCommandFailed(_deviceId, cause.Message));
         _replyTo = null;
     }
 

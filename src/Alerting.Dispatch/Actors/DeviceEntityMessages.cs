@@ -23,14 +23,23 @@ public sealed record StopDeviceEntity
 }
 
 /// <summary>
-/// The failure a device entity answers a command with when the command's events could not be written to the journal
-/// (the write failed or was rejected); the entity stops, and the command may be sent again.
+/// What a device entity answers a command with when the command's events could not be written to the journal (the
+/// write failed or was rejected); the entity stops, and the command may be sent again. A plain message, so it crosses
+/// nodes with the device messages' serializer (an exception would lose its type on the way).
+/// </summary>
+/// <param name="DeviceId">The device whose events were not written.</param>
+/// <param name="Reason">Why, as the journal said it.</param>
+public sealed record DeviceCommandFailed(string DeviceId, string Reason);
+
+/// <summary>
+/// The failure of a command whose device entity answered <see cref="DeviceCommandFailed"/>: its events were not
+/// written to the journal; the command may be sent again.
 /// </summary>
 public sealed class DeviceJournalWriteException : Exception
 {
-    /// <summary>The events of a command for <paramref name="deviceId"/> were not written, because of <paramref name="cause"/>.</summary>
-    public DeviceJournalWriteException(string deviceId, Exception cause)
-        : base($"The journal write of device {deviceId} failed: {cause.Message}", cause)
+    /// <summary>The events of a command for <paramref name="deviceId"/> were not written, for <paramref name="reason"/>.</summary>
+    public DeviceJournalWriteException(string deviceId, string reason)
+        : base($"The journal write of device {deviceId} failed: {reason}")
     {
         DeviceId = deviceId;
     }

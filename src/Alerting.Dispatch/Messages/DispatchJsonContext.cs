@@ -24,6 +24,7 @@ namespace Alerting.Dispatch.Messages;
 [JsonSerializable(typeof(AlertCommand))]
 [JsonSerializable(typeof(WorkOrderCommand))]
 [JsonSerializable(typeof(OutboxAcknowledged))]
+[JsonSerializable(typeof(Actors.DeviceCommandFailed))]
 [JsonSerializable(typeof(Serialization.DeviceEnvelopeData))]
 [JsonSerializable(typeof(Serialization.DeviceCommandAckData))]
 public sealed partial class DispatchJsonContext : JsonSerializerContext;

@@ -34,6 +34,7 @@ public sealed class DeviceMessageSerializer : SerializerWithStringManifest
     private const string WorkOrder = "WorkOrderCommand";
     private const string Acknowledged = "OutboxAcknowledged";
     private const string Stop = "StopDeviceEntity";
+    private const string Failed = "DeviceCommandFailed";
     private const int Version = 1;
 
     /// <summary>Created by Akka's serialization from the <c>serializers</c> section.</summary>
@@ -47,7 +48,7 @@ public sealed class DeviceMessageSerializer : SerializerWithStringManifest
 
     /// <summary>The manifests this serializer writes.</summary>
     public static IReadOnlyCollection<string> CurrentManifests { get; } =
-        [.. new[] { Envelope, Ack, Alert, WorkOrder, Acknowledged, Stop }.Select(n => n + ".v1")];
+        [.. new[] { Envelope, Ack, Alert, WorkOrder, Acknowledged, Stop, Failed }.Select(n => n + ".v1")];
 
     /// <inheritdoc />
     public override string Manifest(object o) => NameOf(o) + ".v1";
@@ -65,6 +66,7 @@ public sealed class DeviceMessageSerializer : SerializerWithStringManifest
             WorkOrderCommand w => Json(w, c.WorkOrderCommand),
             OutboxAcknowledged o => Json(o, c.OutboxAcknowledged),
             StopDeviceEntity => "{}"u8.ToArray(),
+            DeviceCommandFailed f => Json(f, c.DeviceCommandFailed),
             _ => throw new SerializationException($"{obj.GetType().FullName} is not a device entity message."),
         };
     }
@@ -80,7 +82,7 @@ public sealed class DeviceMessageSerializer : SerializerWithStringManifest
             throw new SerializationException($"Unknown device message manifest '{manifest}': expected the form Name.vN.");
         }
         var name = manifest[..dot];
-        if (name is not (Envelope or Ack or Alert or WorkOrder or Acknowledged or Stop))
+        if (name is not (Envelope or Ack or Alert or WorkOrder or Acknowledged or Stop or Failed))
         {
             throw new SerializationException($"Unknown device message manifest '{manifest}': no type is registered under '{name}'.");
         }
@@ -98,6 +100,7 @@ public sealed class DeviceMessageSerializer : SerializerWithStringManifest
                 Alert => Read(bytes, c.AlertCommand, manifest),
                 WorkOrder => Read(bytes, c.WorkOrderCommand, manifest),
                 Acknowledged => Read(bytes, c.OutboxAcknowledged, manifest),
+                Failed => Read(bytes, c.DeviceCommandFailed, manifest),
                 _ => StopDeviceEntity.Instance,
             };
         }
@@ -119,6 +122,7 @@ public sealed class DeviceMessageSerializer : SerializerWithStringManifest
         WorkOrderCommand => WorkOrder,
         OutboxAcknowledged => Acknowledged,
         StopDeviceEntity => Stop,
+        DeviceCommandFailed => Failed,
         null => throw new ArgumentNullException(nameof(o)),
         _ => throw new SerializationException($"{o.GetType().FullName} is not a device entity message."),
     };

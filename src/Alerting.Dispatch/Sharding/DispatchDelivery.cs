@@ -22,7 +22,7 @@ namespace Alerting.Dispatch.Sharding;
 /// writes the dead letters, with their reason, to the dead-letter topic and passes the other offsets through →
 /// <see cref="Committer"/>. An offset is committed only once its entity acknowledged the command (its events
 /// persisted) or its dead letter is acknowledged by Kafka, and every record before it in its partition is too.
-/// <para>Failures: a command its entity answers with a <see cref="DeviceJournalWriteException"/> (its journal write
+/// <para>Failures: a command its entity answers with a <see cref="DeviceCommandFailed"/> (its journal write
 /// failed and the entity stopped) is sent again in its place after a growing backoff
 /// (<see cref="DispatchShardingSettings.RetryBackoff"/>), each retry logged and counted. After
 /// <see cref="DispatchShardingSettings.MaxAttempts"/> such attempts, or when a command is not acknowledged within
@@ -256,7 +256,12 @@ public sealed class DispatchDelivery
         {
             try
             {
-                await _region.Ask<DeviceCommandAck>(envelope, _settings.AskTimeout).ConfigureAwait(false);
+                var answer = await _region.Ask<object>(envelope, _settings.AskTimeout).ConfigureAwait(false);
+                if (answer is DeviceCommandFailed failed)
+                {
+                    throw new DeviceJournalWriteException(failed.DeviceId, failed.Reason);
+                }
+
                 break;
             }
             catch (DeviceJournalWriteException ex) when (attempt < _settings.MaxAttempts)
