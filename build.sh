@@ -54,7 +54,10 @@ start_postgres() {
   [ "${1:-}" = durable ] && durability=""
   "${run[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -t 60 \
       -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR $durability -c max_connections=300" start >/dev/null
-  export ALERTING_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=alerting;Database=postgres;Pooling=true;Maximum Pool Size=50"
+  # Timeout=60: the test projects run at once on two cores, and a burst of new connections can wait longer than
+  # Npgsql's default 15 s for the server to accept them (a persistence plugin whose start-up connection times out
+  # stays failed for the whole spec).
+  export ALERTING_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=alerting;Database=postgres;Pooling=true;Maximum Pool Size=50;Timeout=60"
   log "PostgreSQL 15 on 127.0.0.1:$port (data in $PG_DIR)"
 }
 stop_postgres() {
