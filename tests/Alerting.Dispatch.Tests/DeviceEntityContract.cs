@@ -267,6 +267,8 @@ public abstract class DeviceEntityContract : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(DispatchId("a1"), Sent.ExpectMsg<DispatchMessage>().DispatchId);
     }
 
+    private static readonly TimeSpan Bulk = TimeSpan.FromMinutes(1);
+
     [Fact]
     public void Many_entities_recovering_at_once_each_recover_their_own_events_and_snapshot()
     {
@@ -286,8 +288,10 @@ public abstract class DeviceEntityContract : Akka.TestKit.Xunit2.TestKit
             }
             entities.Add(entity);
         }
-        ReceiveN(Devices + (Devices + 2) / 3);
-        Sent.ReceiveN(Devices);
+        // 120 entities recovering and writing at once through one database, while the other test projects load the
+        // machine: the bulk gets a minute, not the probes' default 15 s.
+        ReceiveN(Devices + (Devices + 2) / 3, Bulk);
+        Sent.ReceiveN(Devices, Bulk);
         foreach (var entity in entities)
         {
             Watch(entity);
@@ -297,7 +301,7 @@ public abstract class DeviceEntityContract : Akka.TestKit.Xunit2.TestKit
 
         // All of them start again at once: every one hands its own unconfirmed dispatch again, with its own id.
         var revived = devices.Select(d => Sys.ActorOf(DeviceEntityActor.Props(d, Sent.Ref, settings))).ToList();
-        var again = Sent.ReceiveN(Devices).Cast<DispatchMessage>().ToList();
+        var again = Sent.ReceiveN(Devices, Bulk).Cast<DispatchMessage>().ToList();
         Assert.Equal(devices.Order(StringComparer.Ordinal), again.Select(m => m.DeviceId).Order(StringComparer.Ordinal));
         Assert.All(again, m => Assert.Equal(DispatchIds.For(DispatchKind.Dispatch, m.DeviceId, m.DeviceId + "-a"), m.DispatchId));
         for (var i = 0; i < Devices; i++)
