@@ -349,66 +349,17 @@ public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelpe
         return records;
     }
 
-    private static string Json(string kind, int code, DateTimeOffset time, string id, string device) => string.Create(
-        CultureInfo.InvariantCulture,
-        $$"""{"Message":"{{kind}}","Param":{"ErrCode":{{code}},"Timestamp":"{{time.ToString("O", CultureInfo.InvariantCulture)}}","ID":"{{id}}"},"DeviceNumber":{{device}}}""");
+    private static string Json(string kind, int code, DateTimeOffset time, string id, string device) => EventTopics.Json(kind, code, time, id, device);
 
     // Produces the records keyed by device (the end markers to their partition); returns each partition's end offset.
-    private static async Task<IReadOnlyDictionary<int, long>> ProduceAsync(AlertingSettings settings, IEnumerable<InputRecord> records, CancellationToken cancellationToken)
-    {
-        using var producer = KafkaClients.ProducerBuilder<byte[]?, byte[]>(KafkaClients.ProducerConfig(settings.Kafka.BootstrapServers)).Build();
-        var ends = new Dictionary<int, long>();
-        foreach (var r in records)
-        {
-            var message = new Message<byte[]?, byte[]> { Key = Encoding.UTF8.GetBytes(r.Device), Value = Encoding.UTF8.GetBytes(r.Json) };
-            var result = r.Partition is { } p
-                ? await producer.ProduceAsync(new TopicPartition(settings.Kafka.Topics.Events, p), message, cancellationToken)
-                : await producer.ProduceAsync(settings.Kafka.Topics.Events, message, cancellationToken);
-            ends[result.Partition.Value] = Math.Max(ends.GetValueOrDefault(result.Partition.Value), result.Offset.Value + 1);
-        }
+    private static Task<IReadOnlyDictionary<int, long>> ProduceAsync(AlertingSettings settings, IEnumerable<InputRecord> records, CancellationToken cancellationToken) =>
+        EventTopics.ProduceAsync(settings, records.Select(r => (r.Device, r.Json, r.Partition)), cancellationToken);
 
-        return ends;
-    }
-
-    // Every alert record of the run's alerts topic, read from the beginning of each partition to its end.
     private static List<AlertMessage> ReadAlerts(AlertingSettings settings, CancellationToken cancellationToken) =>
-        [.. ReadRecords(settings, settings.Kafka.Topics.Alerts, cancellationToken)
-            .Select(r => DispatchJson.ParseAlert(Encoding.UTF8.GetString(r.Value)) ?? throw new InvalidOperationException("not an alert record"))];
+        EventTopics.ReadAlerts(settings, Partitions, cancellationToken);
 
-    // Every record of a topic, read from the beginning of each partition to its end, with the source partition and
-    // offset its headers name (dead-letter records; -1 where absent).
-    private static List<(byte[] Value, int Partition, long SourceOffset)> ReadRecords(AlertingSettings settings, string topic, CancellationToken cancellationToken)
-    {
-        var config = KafkaClients.ConsumerConfig(settings.Kafka.BootstrapServers, "reader-" + Guid.NewGuid().ToString("N"), settings.Kafka.SessionTimeout, settings.Kafka.HeartbeatInterval);
-        config.EnablePartitionEof = true;
-        using var consumer = KafkaClients.ConsumerBuilder<byte[]?, byte[]>(config).Build();
-        consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
-        var records = new List<(byte[], int, long)>();
-        var finished = new HashSet<int>();
-        while (finished.Count < Partitions)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (result is null)
-            {
-                continue;
-            }
-
-            if (result.IsPartitionEOF)
-            {
-                finished.Add(result.Partition.Value);
-                continue;
-            }
-
-            string? Header(string name) => result.Message.Headers?.TryGetLastBytes(name, out var bytes) == true ? Encoding.UTF8.GetString(bytes) : null;
-            var partition = Header(DeadLetterHeaders.SourcePartition) is { } p ? int.Parse(p, CultureInfo.InvariantCulture) : -1;
-            var offset = Header(DeadLetterHeaders.SourceOffset) is { } o ? long.Parse(o, CultureInfo.InvariantCulture) : -1;
-            records.Add((result.Message.Value, partition, offset));
-        }
-
-        consumer.Close();
-        return records;
-    }
+    private static List<(byte[] Value, int Partition, long SourceOffset)> ReadRecords(AlertingSettings settings, string topic, CancellationToken cancellationToken) =>
+        EventTopics.ReadRecords(settings, topic, Partitions, cancellationToken);
 }
 
 /// <summary>A real store whose snapshot writes are held back for a while before they are made.</summary>

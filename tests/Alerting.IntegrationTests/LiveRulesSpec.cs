@@ -267,9 +267,7 @@ public sealed class LiveRulesSpec(PostgresFixture postgres, ITestOutputHelper ou
         return [.. expected.Order()];
     }
 
-    private static string Json(string kind, int code, DateTimeOffset time, string id, string device) => string.Create(
-        CultureInfo.InvariantCulture,
-        $$"""{"Message":"{{kind}}","Param":{"ErrCode":{{code}},"Timestamp":"{{time.ToString("O", CultureInfo.InvariantCulture)}}","ID":"{{id}}"},"DeviceNumber":{{device}}}""");
+    private static string Json(string kind, int code, DateTimeOffset time, string id, string device) => EventTopics.Json(kind, code, time, id, device);
 
     private static async Task PublishAsync(AlertingSettings settings, RuleSetRecord record, CancellationToken cancellationToken)
     {
@@ -277,49 +275,9 @@ public sealed class LiveRulesSpec(PostgresFixture postgres, ITestOutputHelper ou
         await producer.ProduceAsync(new TopicPartition(settings.Kafka.Topics.Control, 0), new Message<string, byte[]> { Key = record.Key, Value = record.ToBytes() }, cancellationToken);
     }
 
-    private static async Task<IReadOnlyDictionary<int, long>> ProduceAsync(AlertingSettings settings, IEnumerable<InputRecord> records, CancellationToken cancellationToken)
-    {
-        using var producer = KafkaClients.ProducerBuilder<byte[]?, byte[]>(KafkaClients.ProducerConfig(settings.Kafka.BootstrapServers)).Build();
-        var ends = new Dictionary<int, long>();
-        foreach (var r in records)
-        {
-            var message = new Message<byte[]?, byte[]> { Key = Encoding.UTF8.GetBytes(r.Device), Value = Encoding.UTF8.GetBytes(r.Json) };
-            var result = r.Partition is { } p
-                ? await producer.ProduceAsync(new TopicPartition(settings.Kafka.Topics.Events, p), message, cancellationToken)
-                : await producer.ProduceAsync(settings.Kafka.Topics.Events, message, cancellationToken);
-            ends[result.Partition.Value] = Math.Max(ends.GetValueOrDefault(result.Partition.Value), result.Offset.Value + 1);
-        }
+    private static Task<IReadOnlyDictionary<int, long>> ProduceAsync(AlertingSettings settings, IEnumerable<InputRecord> records, CancellationToken cancellationToken) =>
+        EventTopics.ProduceAsync(settings, records.Select(r => (r.Device, r.Json, r.Partition)), cancellationToken);
 
-        return ends;
-    }
-
-    private static List<AlertMessage> ReadAlerts(AlertingSettings settings, CancellationToken cancellationToken)
-    {
-        var config = KafkaClients.ConsumerConfig(settings.Kafka.BootstrapServers, "reader-" + Guid.NewGuid().ToString("N"), settings.Kafka.SessionTimeout, settings.Kafka.HeartbeatInterval);
-        config.EnablePartitionEof = true;
-        using var consumer = KafkaClients.ConsumerBuilder<byte[]?, byte[]>(config).Build();
-        consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(settings.Kafka.Topics.Alerts, p, Offset.Beginning)));
-        var alerts = new List<AlertMessage>();
-        var finished = new HashSet<int>();
-        while (finished.Count < Partitions)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (result is null)
-            {
-                continue;
-            }
-
-            if (result.IsPartitionEOF)
-            {
-                finished.Add(result.Partition.Value);
-                continue;
-            }
-
-            alerts.Add(DispatchJson.ParseAlert(Encoding.UTF8.GetString(result.Message.Value)) ?? throw new InvalidOperationException("not an alert record"));
-        }
-
-        consumer.Close();
-        return alerts;
-    }
+    private static List<AlertMessage> ReadAlerts(AlertingSettings settings, CancellationToken cancellationToken) =>
+        EventTopics.ReadAlerts(settings, Partitions, cancellationToken);
 }

@@ -57,14 +57,17 @@ public sealed class AlertRuleStore
             ON CONFLICT (rule_id) DO UPDATE SET template = excluded.template, params = excluded.params,
                 enabled = excluded.enabled, version = excluded.version, updated_at = {now}
             """;
-        return ExecuteAsync(sql, cmd =>
-        {
-            Add(cmd, "id", rule.Id);
-            Add(cmd, "template", rule.Template);
-            Add(cmd, "params", JsonSerializer.Serialize(rule.Parameters));
-            Add(cmd, "enabled", rule.Enabled);
-            Add(cmd, "version", rule.Version);
-        }, cancellationToken);
+        return ExecuteAsync(sql, cmd => AddRule(cmd, rule), cancellationToken);
+    }
+
+    /// <summary>The parameters of a rule row: <c>@id, @template, @params, @enabled, @version</c>.</summary>
+    private static void AddRule(DbCommand cmd, RuleInstance rule)
+    {
+        Add(cmd, "id", rule.Id);
+        Add(cmd, "template", rule.Template);
+        Add(cmd, "params", JsonSerializer.Serialize(rule.Parameters));
+        Add(cmd, "enabled", rule.Enabled);
+        Add(cmd, "version", rule.Version);
     }
 
     /// <summary>Deletes a rule instance; false when there was none.</summary>
@@ -141,14 +144,7 @@ public sealed class AlertRuleStore
         await NonQueryAsync(connection, tx, "DELETE FROM alert_rules", null, cancellationToken);
         foreach (var rule in rules)
         {
-            await NonQueryAsync(connection, tx, $"INSERT INTO alert_rules (rule_id, template, params, enabled, version) VALUES (@id, @template, {JsonParam}, @enabled, @version)", cmd =>
-            {
-                Add(cmd, "id", rule.Id);
-                Add(cmd, "template", rule.Template);
-                Add(cmd, "params", JsonSerializer.Serialize(rule.Parameters));
-                Add(cmd, "enabled", rule.Enabled);
-                Add(cmd, "version", rule.Version);
-            }, cancellationToken);
+            await NonQueryAsync(connection, tx, $"INSERT INTO alert_rules (rule_id, template, params, enabled, version) VALUES (@id, @template, {JsonParam}, @enabled, @version)", cmd => AddRule(cmd, rule), cancellationToken);
         }
 
         await tx.CommitAsync(cancellationToken);
