@@ -76,11 +76,7 @@ internal static class RulesCommands
                     stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"line {lineNo}: too late (event time {Iso(ev.EventTime)} is behind the watermark {Iso(tracker.Watermark)} by more than the allowed lateness), skipped"));
                     continue;
                 case Lateness.Late:
-                    ev = new DeviceEvent
-                    {
-                        DeviceId = ev.DeviceId, Kind = ev.Kind, EventTime = ev.EventTime, EventId = ev.EventId, Fields = ev.Fields,
-                        Payload = ev.Payload, Topic = ev.Topic, Partition = ev.Partition, Offset = ev.Offset, IsLate = true,
-                    };
+                    ev = ev.AsLate();
                     break;
             }
 

@@ -32,18 +32,7 @@ internal static class RuleTestKit
     };
 
     /// <summary>The event as read from a source partition: the same fields, with its topic, partition and offset.</summary>
-    public static DeviceEvent At(DeviceEvent e, int partition, long offset, string topic = "events") => new()
-    {
-        DeviceId = e.DeviceId,
-        Kind = e.Kind,
-        EventTime = e.EventTime,
-        EventId = e.EventId,
-        Fields = e.Fields,
-        Payload = e.Payload,
-        Topic = topic,
-        Partition = partition,
-        Offset = offset,
-    };
+    public static DeviceEvent At(DeviceEvent e, int partition, long offset, string topic = "events") => e.At(topic, partition, offset);
 
     public static RuleSet Set(params string[] rules) =>
         RuleSet.Create(1, rules.Select((text, i) => Language.CompiledRule.Compile($"r{i}", 1, text, Schema)), Schema);

@@ -36,6 +36,26 @@ public sealed class DeviceEvent
     /// <summary>Behind the watermark but within allowed lateness: processed, flagged.</summary>
     public bool IsLate { get; init; }
 
+    /// <summary>The same event flagged late (behind the watermark, within the allowed lateness).</summary>
+    public DeviceEvent AsLate() => Copy(Topic, Partition, Offset, isLate: true);
+
+    /// <summary>The same event at another source position (topic, partition, offset).</summary>
+    public DeviceEvent At(string topic, int partition, long offset) => Copy(topic, partition, offset, IsLate);
+
+    private DeviceEvent Copy(string topic, int partition, long offset, bool isLate) => new()
+    {
+        DeviceId = DeviceId,
+        Kind = Kind,
+        EventTime = EventTime,
+        EventId = EventId,
+        Fields = Fields,
+        Payload = Payload,
+        Topic = topic,
+        Partition = partition,
+        Offset = offset,
+        IsLate = isLate,
+    };
+
     /// <summary>The value of a slot, or <see cref="FieldValue.Missing"/> for -1.</summary>
     public FieldValue Field(int slot) => slot < 0 || slot >= Fields.Length ? FieldValue.Missing : Fields[slot];
 }

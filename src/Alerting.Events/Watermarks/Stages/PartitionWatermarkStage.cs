@@ -119,7 +119,7 @@ public sealed class PartitionWatermarkStage : GraphStage<FanOutShape<DeviceEvent
                     _event = ev;
                     break;
                 case Lateness.Late:
-                    _event = AsLate(ev);
+                    _event = ev.AsLate();
                     counters?.AddLate();
                     break;
                 default:
@@ -234,20 +234,6 @@ public sealed class PartitionWatermarkStage : GraphStage<FanOutShape<DeviceEvent
                 Pull(_stage.In);
             }
         }
-
-        private static DeviceEvent AsLate(DeviceEvent ev) => new()
-        {
-            DeviceId = ev.DeviceId,
-            Kind = ev.Kind,
-            EventTime = ev.EventTime,
-            EventId = ev.EventId,
-            Fields = ev.Fields,
-            Payload = ev.Payload,
-            Topic = ev.Topic,
-            Partition = ev.Partition,
-            Offset = ev.Offset,
-            IsLate = true,
-        };
     }
 
     /// <summary>The scheduler's wall clock as a <see cref="TimeProvider"/> (Akka's TestScheduler moves it in tests).</summary>
