@@ -6,7 +6,6 @@ using Alerting.Enrichment;
 using Alerting.Events;
 using Alerting.Kafka;
 using Alerting.Kafka.Embedded;
-using Alerting.Persistence.Postgres;
 using SourcePartition = Alerting.Rules.SourcePartition;
 using Alerting.Service.Hosting;
 using Alerting.Service.Pipeline;
@@ -26,7 +25,7 @@ namespace Alerting.IntegrationTests;
 public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresFixture>, IAsyncLifetime
 {
     // The graphs of a spec run in one ActorSystem, each with its own materializer (as instances in one process would).
-    private readonly ActorSystem _system = ActorSystem.Create("alert-recovery-spec");
+    private readonly ActorSystem _system = CheckpointSystems.Postgres("alert-recovery-spec", postgres.ConnectionString);
     private const int Partitions = 4;
     private readonly HashSet<string> _created = [];
     private const int Devices = 210;
@@ -176,8 +175,9 @@ public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelpe
     private AlertGraph SlowStorePipeline(AlertingSettings settings)
     {
         var rules = RuleSetLoader.Load(settings.Rules, settings.Sources);
-        var store = new SlowSnapshotWrites(new PostgresEventStore(postgres.DataSource), TimeSpan.FromMilliseconds(400));
-        return new AlertGraph(_system, settings, rules, new PipelineCounters(), TimeProvider.System, NullLoggerFactory.Instance, checkpoints: new AlertCheckpointStore(store, TimeProvider.System));
+        var store = Akka.Persistence.Persistence.Instance.Apply(_system).SnapshotStoreFor(AlertCheckpointPersistence.PluginId);
+        var slow = _system.ActorOf(Props.Create(() => new SlowSnapshotWrites(store, TimeSpan.FromMilliseconds(400))));
+        return new AlertGraph(_system, settings, rules, new PipelineCounters(), TimeProvider.System, NullLoggerFactory.Instance, checkpoints: new AlertCheckpointStore(slow, TimeProvider.System, TimeSpan.FromSeconds(30)));
     }
 
     // Runs the input in three parts with an interruption after the second (before the next checkpoint), then
@@ -191,7 +191,7 @@ public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelpe
         var first = records.Count * 5 / 10;
         var second = records.Count * 7 / 10;
 
-        var checkpoints = new AlertCheckpointStore(new PostgresEventStore(postgres.DataSource), TimeProvider.System);
+        var checkpoints = new AlertCheckpointStore(_system, TimeProvider.System);
         await ProduceAsync(interrupted, records[..first], cts.Token);
         var pipeline = Pipeline(interrupted, out var devices);
         await using (devices)
@@ -281,10 +281,9 @@ public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelpe
     }
 
     // Waits until the stored checkpoints of the group have read every partition to its end.
-    private static async Task WaitForCheckpointsAsync(AlertingSettings settings, IReadOnlyDictionary<int, long> ends, Task[] runs, CancellationToken cancellationToken)
+    private async Task WaitForCheckpointsAsync(AlertingSettings settings, IReadOnlyDictionary<int, long> ends, Task[] runs, CancellationToken cancellationToken)
     {
-        await using var dataSource = Npgsql.NpgsqlDataSource.Create(settings.Persistence.ConnectionString);
-        var checkpoints = new AlertCheckpointStore(new PostgresEventStore(dataSource), TimeProvider.System);
+        var checkpoints = new AlertCheckpointStore(_system, TimeProvider.System);
         while (true)
         {
             await Task.Delay(200, cancellationToken);
@@ -362,36 +361,12 @@ public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelpe
         EventTopics.ReadRecords(settings, topic, Partitions, cancellationToken);
 }
 
-/// <summary>A real store whose snapshot writes are held back for a while before they are made.</summary>
-internal sealed class SlowSnapshotWrites(Alerting.Persistence.IEventStore inner, TimeSpan delay) : Alerting.Persistence.IEventStore
+/// <summary>The real snapshot store, with each snapshot write held back for a while before it is made.</summary>
+internal sealed class SlowSnapshotWrites : ReceiveActor
 {
-    public Task WriteAsync(IReadOnlyList<Alerting.Persistence.JournalWrite> events, IReadOnlyList<Alerting.Persistence.ConsumerOffset> offsets, CancellationToken cancellationToken) =>
-        inner.WriteAsync(events, offsets, cancellationToken);
-
-    public IAsyncEnumerable<Alerting.Persistence.PersistentEvent> ReplayAsync(string persistenceId, long fromSequenceNr, long toSequenceNr, long max, CancellationToken cancellationToken) =>
-        inner.ReplayAsync(persistenceId, fromSequenceNr, toSequenceNr, max, cancellationToken);
-
-    public Task<long> ReadHighestSequenceNrAsync(string persistenceId, CancellationToken cancellationToken) =>
-        inner.ReadHighestSequenceNrAsync(persistenceId, cancellationToken);
-
-    public Task DeleteEventsToAsync(string persistenceId, long toSequenceNr, CancellationToken cancellationToken) =>
-        inner.DeleteEventsToAsync(persistenceId, toSequenceNr, cancellationToken);
-
-    public Task<IReadOnlyDictionary<int, long>> ReadOffsetsAsync(string groupId, string topic, CancellationToken cancellationToken) =>
-        inner.ReadOffsetsAsync(groupId, topic, cancellationToken);
-
-    public async Task SaveSnapshotAsync(Alerting.Persistence.SnapshotWrite snapshot, CancellationToken cancellationToken)
+    public SlowSnapshotWrites(IActorRef store, TimeSpan delay)
     {
-        await Task.Delay(delay, cancellationToken);
-        await inner.SaveSnapshotAsync(snapshot, cancellationToken);
+        Receive<Akka.Persistence.SaveSnapshot>(save => Context.System.Scheduler.ScheduleTellOnce(delay, store, save, Sender));
+        ReceiveAny(message => store.Forward(message));
     }
-
-    public Task<Alerting.Persistence.SelectedSnapshot?> LoadSnapshotAsync(string persistenceId, Alerting.Persistence.SnapshotSelectionCriteria criteria, CancellationToken cancellationToken) =>
-        inner.LoadSnapshotAsync(persistenceId, criteria, cancellationToken);
-
-    public Task DeleteSnapshotsAsync(string persistenceId, Alerting.Persistence.SnapshotSelectionCriteria criteria, CancellationToken cancellationToken) =>
-        inner.DeleteSnapshotsAsync(persistenceId, criteria, cancellationToken);
-
-    public IAsyncEnumerable<Alerting.Persistence.RecoveredEntity> RecoverPartitionAsync(string partitionKey, CancellationToken cancellationToken) =>
-        inner.RecoverPartitionAsync(partitionKey, cancellationToken);
 }

@@ -75,12 +75,11 @@ public sealed class CoPartitionedSourcesSpec : IDisposable
             }
         }
 
-        using var system = ActorSystem.Create("co-partitioned-spec");
+        using var system = CheckpointSystems.Sqlite("co-partitioned-spec", _checkpoints);
         var rules = RuleSetLoader.Load(settings.Rules, settings.Sources);
         // Checkpointed as the service does: should the group rebalance meanwhile, both topics' partitions resume
         // from one snapshot of their shared matcher.
-        var store = new Alerting.Persistence.Sqlite.SqliteEventStore(new Alerting.Persistence.Sqlite.SqliteEventStoreOptions { ConnectionString = $"Data Source={_checkpoints}" }, TimeProvider.System);
-        var graph = new AlertGraph(system, settings, rules, new PipelineCounters(), TimeProvider.System, NullLoggerFactory.Instance, checkpoints: new AlertCheckpointStore(store, TimeProvider.System));
+        var graph = new AlertGraph(system, settings, rules, new PipelineCounters(), TimeProvider.System, NullLoggerFactory.Instance, checkpoints: new AlertCheckpointStore(system, TimeProvider.System));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
         var run = graph.RunAsync(stop.Token);
         var alert = await ReadFirstAlertAsync(settings.Kafka.BootstrapServers, settings.Kafka.Topics.Alerts, cts.Token);

@@ -4,7 +4,6 @@ using Akka.Actor;
 using Alerting.Dispatch.Messages;
 using Alerting.Kafka;
 using Alerting.Kafka.Embedded;
-using Alerting.Persistence.Postgres;
 using Alerting.Rules;
 using Alerting.Rules.Live;
 using Alerting.Service.Hosting;
@@ -26,7 +25,7 @@ namespace Alerting.IntegrationTests;
 /// </summary>
 public sealed class LiveRulesSpec(PostgresFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresFixture>, IAsyncLifetime
 {
-    private readonly ActorSystem _system = ActorSystem.Create("live-rules-spec");
+    private readonly ActorSystem _system = CheckpointSystems.Postgres("live-rules-spec", postgres.ConnectionString);
     private readonly HashSet<string> _created = [];
     private const int Partitions = 4;
     private const int Devices = 120;
@@ -88,7 +87,7 @@ public sealed class LiveRulesSpec(PostgresFixture postgres, ITestOutputHelper ou
         Assert.Equal(
             uninterrupted.Select(a => (a.Kind, a.AlertId)).Order(),
             resumed.Select(a => (a.Kind, a.AlertId)).Distinct().Order());
-        var checkpoint = (await new AlertCheckpointStore(new PostgresEventStore(postgres.DataSource), TimeProvider.System)
+        var checkpoint = (await new AlertCheckpointStore(_system, TimeProvider.System)
             .LoadLatestAsync(settings.AlertGroupId, new SourcePartition(settings.Kafka.Topics.Events, 0), cts.Token)).Checkpoint;
         Assert.Equal(1, checkpoint?.RulesVersion);
         output.WriteLine($"{expected.Count} alerts expected; killed run gave {resumed.Count} records, {resumed.Select(a => a.AlertId).Distinct().Count()} distinct");
@@ -168,8 +167,7 @@ public sealed class LiveRulesSpec(PostgresFixture postgres, ITestOutputHelper ou
         {
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var run = pipeline.RunAsync(stop.Token);
-            await using var dataSource = Npgsql.NpgsqlDataSource.Create(settings.Persistence.ConnectionString);
-            var checkpoints = new AlertCheckpointStore(new PostgresEventStore(dataSource), TimeProvider.System);
+            var checkpoints = new AlertCheckpointStore(_system, TimeProvider.System);
             while (true)
             {
                 await Task.Delay(200, cancellationToken);

@@ -69,6 +69,31 @@ public static class DispatchPersistence
         return ConfigurationFactory.ParseString(text).WithFallback(ReferenceConfig);
     }
 
+    /// <summary>The snapshot-store plugin of the alert application's checkpoints, in the same database as the entities' state.</summary>
+    public const string CheckpointStorePluginId = "akka.persistence.snapshot-store.alert-checkpoints";
+
+    /// <summary>The table of <see cref="CheckpointStorePluginId"/>.</summary>
+    public const string CheckpointTable = "alert_checkpoint";
+
+    /// <summary>
+    /// The HOCON of <see cref="CheckpointStorePluginId"/>: Akka.Persistence.Sql's snapshot store on table
+    /// <see cref="CheckpointTable"/> of the database of <paramref name="connectionString"/> (what it stores is bound to
+    /// its serializer by the application that stores it).
+    /// </summary>
+    public static Config CheckpointStoreHocon(DispatchPersistenceProvider provider, string connectionString, bool autoInitialize = true)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        return ConfigurationFactory.ParseString($$"""
+            {{CheckpointStorePluginId}} {
+              class = "Akka.Persistence.Sql.Snapshot.SqlSnapshotStore, Akka.Persistence.Sql"
+              connection-string = {{Quote(connectionString)}}
+              provider-name = "{{ProviderName(provider)}}"
+              auto-initialize = {{(autoInitialize ? "on" : "off")}}
+              default.snapshot.table-name = "{{CheckpointTable}}"
+            }
+            """);
+    }
+
     /// <summary>A HOCON string literal of <paramref name="value"/>.</summary>
     private static string Quote(string value) =>
         "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";

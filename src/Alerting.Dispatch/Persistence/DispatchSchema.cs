@@ -7,7 +7,8 @@ using Npgsql;
 namespace Alerting.Dispatch.Persistence;
 
 /// <summary>
-/// Creates the device entities' journal and snapshot tables ahead of time (<c>alertctl db migrate</c>), for a service
+/// Creates the device entities' journal and snapshot tables and the alert checkpoints' table ahead of time
+/// (<c>alertctl db migrate</c>), for a service
 /// whose database role has no DDL rights and so runs with <c>auto-initialize = off</c>. The tables are created by
 /// Akka.Persistence.Sql itself (a short-lived ActorSystem with the dispatcher's persistence configuration and
 /// auto-initialize on), so they are exactly the ones the plugin would create; on PostgreSQL, a role can then be
@@ -15,8 +16,8 @@ namespace Alerting.Dispatch.Persistence;
 /// </summary>
 public static class DispatchSchema
 {
-    /// <summary>The tables of the dispatcher's default configuration (journal, its tags, snapshots).</summary>
-    public static IReadOnlyList<string> Tables { get; } = ["device_journal", "device_journal_tags", "device_snapshot"];
+    /// <summary>The tables of the default configuration: the entities' journal, its tags and snapshots, and the alert checkpoints.</summary>
+    public static IReadOnlyList<string> Tables { get; } = ["device_journal", "device_journal_tags", "device_snapshot", DispatchPersistence.CheckpointTable];
 
     /// <summary>
     /// Creates the missing tables in the database of <paramref name="connectionString"/> (existing ones are left as
@@ -35,7 +36,8 @@ public static class DispatchSchema
                 akka.loglevel = ERROR
                 akka.stdout-loglevel = ERROR
                 """)
-            .WithFallback(DispatchPersistence.Hocon(provider, connectionString, autoInitialize: true));
+            .WithFallback(DispatchPersistence.Hocon(provider, connectionString, autoInitialize: true))
+            .WithFallback(DispatchPersistence.CheckpointStoreHocon(provider, connectionString, autoInitialize: true));
         var system = ActorSystem.Create("alerting-migrate", config);
         try
         {
@@ -45,6 +47,13 @@ public static class DispatchSchema
             try
             {
                 await probe.Ask<RecoveryCompleted>(RecoveryProbe.Ask.Instance, timeout, ct).ConfigureAwait(false);
+                // The checkpoint store answers a load once its table exists, as the other two.
+                var checkpoints = Akka.Persistence.Persistence.Instance.Apply(system).SnapshotStoreFor(DispatchPersistence.CheckpointStorePluginId);
+                var loaded = await checkpoints.Ask<object>(new LoadSnapshot("alertctl-db-migrate", SnapshotSelectionCriteria.Latest, long.MaxValue), timeout, ct).ConfigureAwait(false);
+                if (loaded is LoadSnapshotFailed failed)
+                {
+                    throw new InvalidOperationException($"The alert checkpoint store failed: {failed.Cause.Message}", failed.Cause);
+                }
             }
             catch (AskTimeoutException ex)
             {

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Alerting.Persistence.Sql;
 using Microsoft.Data.Sqlite;
 
 namespace Alerting.Enrichment.Sqlite;

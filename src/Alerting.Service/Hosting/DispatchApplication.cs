@@ -5,6 +5,7 @@ using Akka.Hosting;
 using Alerting.Dispatch.Actors;
 using Alerting.Dispatch.Hosting;
 using Alerting.Dispatch.Sharding;
+using Alerting.Service.Pipeline;
 using Alerting.Service.Settings;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -57,48 +58,62 @@ public sealed class DispatchApplication
     public Task StopAsync(TimeSpan timeout) => Dispatcher.StopAsync(timeout);
 }
 
-/// <summary>The service's side of the dispatcher's Akka.Hosting wiring.</summary>
+/// <summary>The service's side of the Akka.Hosting wiring of its state: the alert checkpoints and the device entities.</summary>
 public static class DispatchNode
 {
     /// <summary>
-    /// When this instance runs the dispatcher (the demo, or <c>dispatch</c> among <c>alerting.applications</c>), makes
-    /// its ActorSystem a cluster node with the entities' persistence (<see cref="DispatchShardingHosting.WithDispatchSharding"/>):
-    /// <c>alerting.cluster</c> for the address and seed nodes, <c>alerting.persistence</c> for the database (an SQLite
-    /// file in the temp folder, deleted when the ActorSystem terminates, when <c>sqlite-path</c> is empty).
+    /// Points the persistent state of the applications this instance runs at one database (<c>alerting.persistence</c>:
+    /// PostgreSQL, or an SQLite file, a new one in the temp folder deleted when the ActorSystem terminates when
+    /// <c>sqlite-path</c> is empty): the alert application's checkpoint store (<see cref="AlertCheckpointPersistence"/>),
+    /// and, when it runs the dispatcher (the demo, or <c>dispatch</c> among <c>alerting.applications</c>), makes the
+    /// ActorSystem a cluster node with the entities' journal and snapshot store
+    /// (<see cref="DispatchShardingHosting.WithDispatchSharding"/>; <c>alerting.cluster</c> for the address and seed nodes).
     /// </summary>
     public static AkkaConfigurationBuilder WithDispatchNode(this AkkaConfigurationBuilder akka, Config configuration, AlertingSettings settings, bool demo)
     {
         ArgumentNullException.ThrowIfNull(akka);
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(settings);
-        if (!demo && !settings.Applications.Contains("dispatch"))
+        var alert = demo || settings.Applications.Contains("alert");
+        var dispatch = demo || settings.Applications.Contains("dispatch");
+        if (!alert && !dispatch)
         {
             return akka;
         }
 
-        var persistence = settings.Persistence;
-        string? temporary = null;
-        DispatchClusterOptions options;
-        if (persistence.Provider == "postgres")
+        var (provider, connectionString, temporary) = Database(settings.Persistence);
+        if (alert)
         {
-            options = DispatchClusterOptions.Create(configuration, DispatchPersistenceProvider.PostgreSql, persistence.ConnectionString);
-        }
-        else
-        {
-            var path = persistence.SqlitePath;
-            if (string.IsNullOrEmpty(path))
-            {
-                temporary = path = TemporaryDatabase.NewPath("journal");
-            }
-            options = DispatchClusterOptions.Create(configuration, DispatchPersistenceProvider.Sqlite,
-                new SqliteConnectionStringBuilder { DataSource = path }.ConnectionString);
+            akka.AddHocon(AlertCheckpointPersistence.Hocon(provider, connectionString), HoconAddMode.Append);
         }
 
-        akka.WithDispatchSharding(options);
+        if (dispatch)
+        {
+            akka.WithDispatchSharding(DispatchClusterOptions.Create(configuration, provider, connectionString));
+        }
+
         if (temporary is not null)
         {
             akka.AddStartup((system, _) => system.RegisterOnTermination(() => TemporaryDatabase.Delete(temporary)));
         }
         return akka;
+    }
+
+    /// <summary>The database of <paramref name="persistence"/>, and the temporary SQLite file made for it (null when none was).</summary>
+    public static (DispatchPersistenceProvider Provider, string ConnectionString, string? Temporary) Database(PersistenceSettings persistence)
+    {
+        ArgumentNullException.ThrowIfNull(persistence);
+        if (persistence.Provider == "postgres")
+        {
+            return (DispatchPersistenceProvider.PostgreSql, persistence.ConnectionString, null);
+        }
+
+        var path = persistence.SqlitePath;
+        string? temporary = null;
+        if (string.IsNullOrEmpty(path))
+        {
+            temporary = path = TemporaryDatabase.NewPath("state");
+        }
+        return (DispatchPersistenceProvider.Sqlite, new SqliteConnectionStringBuilder { DataSource = path }.ConnectionString, temporary);
     }
 }

@@ -8,17 +8,15 @@ namespace Alerting.Service.Pipeline;
 
 /// <summary>
 /// The alert application of one instance: an <see cref="AlertGraph"/> with its device-config lookup join and
-/// its checkpoints, both over the configured store (<c>alerting.persistence</c>), which it owns and closes.
+/// its checkpoints: the lookup over the configured device store, which it owns and closes, the checkpoints in the
+/// ActorSystem's checkpoint store (<see cref="AlertCheckpointPersistence"/>).
 /// </summary>
 public sealed class AlertApplication : IAsyncDisposable
 {
-    private readonly EventStoreSource _checkpoints;
-
-    private AlertApplication(AlertGraph graph, DeviceConfigSource devices, EventStoreSource checkpoints)
+    private AlertApplication(AlertGraph graph, DeviceConfigSource devices)
     {
         Graph = graph;
         Devices = devices;
-        _checkpoints = checkpoints;
     }
 
     /// <summary>The graph (not running).</summary>
@@ -28,7 +26,7 @@ public sealed class AlertApplication : IAsyncDisposable
     public DeviceConfigSource Devices { get; }
 
     /// <summary>
-    /// Opens the stores named by <paramref name="settings"/> and creates the graph, materialized in <paramref name="system"/>;
+    /// Opens the device store named by <paramref name="settings"/> and creates the graph, materialized in <paramref name="system"/>;
     /// its partitions follow the rule-set versions of <paramref name="live"/> (<see cref="RuleControl.Live"/>), or keep
     /// <paramref name="rules"/> without it.
     /// </summary>
@@ -36,15 +34,10 @@ public sealed class AlertApplication : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(settings);
         var devices = DeviceConfigSource.Open(settings, time, loggerFactory);
-        var checkpoints = EventStoreSource.Open(settings, time, "checkpoints");
-        var graph = new AlertGraph(system, settings, rules, counters, time, loggerFactory, devices.Lookup, new AlertCheckpointStore(checkpoints.Store, time), live);
-        return new AlertApplication(graph, devices, checkpoints);
+        var graph = new AlertGraph(system, settings, rules, counters, time, loggerFactory, devices.Lookup, new AlertCheckpointStore(system, time), live);
+        return new AlertApplication(graph, devices);
     }
 
-    /// <summary>Closes both stores (the graph must have stopped).</summary>
-    public async ValueTask DisposeAsync()
-    {
-        await _checkpoints.DisposeAsync();
-        await Devices.DisposeAsync();
-    }
+    /// <summary>Closes the device store (the graph must have stopped).</summary>
+    public ValueTask DisposeAsync() => Devices.DisposeAsync();
 }

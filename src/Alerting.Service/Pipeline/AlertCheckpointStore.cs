@@ -1,14 +1,15 @@
 using System.Globalization;
-using Alerting.Persistence;
+using Akka.Actor;
+using Akka.Persistence;
 using Alerting.Rules;
 
 namespace Alerting.Service.Pipeline;
 
 /// <summary>
-/// The alert pipeline's checkpoints in the snapshot store of the persistence layer (<see cref="IEventStore"/>,
-/// PostgreSQL or SQLite): one snapshot per consumer group and events-topic partition, persistence id
-/// <c>alert-engine-{group}-{topic}-{partition}</c>, so the snapshot and the offsets it resumes from are stored in
-/// one write.
+/// The alert pipeline's checkpoints in a snapshot store of Akka.Persistence (<see cref="AlertCheckpointPersistence.PluginId"/>:
+/// Akka.Persistence.Sql on PostgreSQL or SQLite): one snapshot per consumer group and events-topic partition,
+/// persistence id <c>alert-engine-{group}-{topic}-{partition}</c>, so the matcher's state and the offsets it resumes
+/// from are stored in one write.
 /// <para>
 /// Fencing. Each owner of a partition writes at its own <b>epoch</b>, the snapshot's sequence number: an owner
 /// that is assigned the partition loads the latest checkpoint (epoch <c>e</c>) and claims epoch <c>e + 1</c> by
@@ -18,22 +19,31 @@ namespace Alerting.Service.Pipeline;
 /// own, older epoch: it never replaces the newer owner's.
 /// </para>
 /// </summary>
-public sealed class AlertCheckpointStore(IEventStore store, TimeProvider time)
+/// <param name="snapshotStore">The snapshot store's actor.</param>
+/// <param name="time">The clock of the snapshots' timestamps.</param>
+/// <param name="timeout">How long one request to the store may take before it fails.</param>
+public sealed class AlertCheckpointStore(IActorRef snapshotStore, TimeProvider time, TimeSpan timeout)
 {
-    /// <summary>The manifest of a claim made when there was no checkpoint yet (no payload).</summary>
-    public const string ClaimManifest = "alert-checkpoint-claim/1";
+    /// <summary>The checkpoints in <paramref name="system"/>'s <see cref="AlertCheckpointPersistence.PluginId"/> snapshot store (configured by <see cref="AlertCheckpointPersistence.Hocon"/>).</summary>
+    public AlertCheckpointStore(ActorSystem system, TimeProvider time)
+        : this(Persistence.Instance.Apply(system).SnapshotStoreFor(AlertCheckpointPersistence.PluginId), time, TimeSpan.FromSeconds(30))
+    {
+    }
 
     /// <summary>The partition's latest checkpoint (null when it has none) and the epoch it was stored at (0 when nothing was).</summary>
-    /// <exception cref="InvalidDataException">The stored checkpoint cannot be read.</exception>
+    /// <exception cref="AlertCheckpointException">The store failed, or the stored checkpoint cannot be read.</exception>
     public async Task<StoredCheckpoint> LoadLatestAsync(string groupId, SourcePartition partition, CancellationToken cancellationToken)
     {
-        var snapshot = await store.LoadSnapshotAsync(PersistenceId(groupId, partition), SnapshotSelectionCriteria.Latest, cancellationToken);
-        return snapshot switch
+        var id = PersistenceId(groupId, partition);
+        var reply = await AskAsync(new LoadSnapshot(id, SnapshotSelectionCriteria.Latest, long.MaxValue), cancellationToken);
+        return reply switch
         {
-            null => new StoredCheckpoint(null, 0),
-            { Manifest: ClaimManifest } => new StoredCheckpoint(null, snapshot.Metadata.SequenceNr),
-            { Manifest: AlertCheckpoint.Manifest or AlertCheckpoint.ManifestV1 } => new StoredCheckpoint(AlertCheckpoint.FromBytes(snapshot.Payload, snapshot.Manifest), snapshot.Metadata.SequenceNr),
-            _ => throw new InvalidDataException($"checkpoint {snapshot.Metadata.PersistenceId} has manifest {snapshot.Manifest}, expected {AlertCheckpoint.Manifest}"),
+            LoadSnapshotResult { Snapshot: null } => new StoredCheckpoint(null, 0),
+            LoadSnapshotResult { Snapshot: { Snapshot: AlertCheckpoint checkpoint } s } => new StoredCheckpoint(checkpoint, s.Metadata.SequenceNr),
+            LoadSnapshotResult { Snapshot: { Snapshot: AlertCheckpointClaim } s } => new StoredCheckpoint(null, s.Metadata.SequenceNr),
+            LoadSnapshotResult { Snapshot: { } s } => throw new AlertCheckpointException($"checkpoint {id} holds a {s.Snapshot?.GetType().Name}, not an alert checkpoint"),
+            LoadSnapshotFailed failed => throw new AlertCheckpointException($"checkpoint {id} could not be loaded: {failed.Cause.Message}", failed.Cause),
+            _ => throw Unexpected(id, reply),
         };
     }
 
@@ -41,41 +51,91 @@ public sealed class AlertCheckpointStore(IEventStore store, TimeProvider time)
     /// Claims the partition for a new owner: stores <paramref name="loaded"/>'s checkpoint again (or a claim without
     /// one) at the next epoch, which is returned; from then on a checkpoint stored at an older epoch is never loaded.
     /// </summary>
+    /// <exception cref="AlertCheckpointException">The store failed.</exception>
     public async Task<long> ClaimAsync(string groupId, SourcePartition partition, StoredCheckpoint loaded, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(loaded);
         var epoch = loaded.Epoch + 1;
-        var id = PersistenceId(groupId, partition);
-        var write = loaded.Checkpoint is { } checkpoint
-            ? new SnapshotWrite(new SnapshotMetadata(id, epoch, time.GetUtcNow()), Key(partition), AlertCheckpoint.Manifest, checkpoint.ToBytes())
-            : new SnapshotWrite(new SnapshotMetadata(id, epoch, time.GetUtcNow()), Key(partition), ClaimManifest, []);
-        await store.SaveSnapshotAsync(write, cancellationToken);
+        await SaveAtAsync(PersistenceId(groupId, partition), epoch, loaded.Checkpoint is { } checkpoint ? checkpoint : AlertCheckpointClaim.Instance, cancellationToken);
         return epoch;
     }
 
     /// <summary>Stores a partition's checkpoint at the owner's epoch and deletes the older epochs' rows.</summary>
+    /// <exception cref="AlertCheckpointException">The store failed.</exception>
     public async Task SaveAsync(string groupId, SourcePartition partition, long epoch, AlertCheckpoint checkpoint, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentOutOfRangeException.ThrowIfLessThan(epoch, 1);
         var id = PersistenceId(groupId, partition);
-        await store.SaveSnapshotAsync(new SnapshotWrite(new SnapshotMetadata(id, epoch, time.GetUtcNow()), Key(partition), AlertCheckpoint.Manifest, checkpoint.ToBytes()), cancellationToken);
+        await SaveAtAsync(id, epoch, checkpoint, cancellationToken);
         if (epoch > 1)
         {
-            await store.DeleteSnapshotsAsync(id, new SnapshotSelectionCriteria(epoch - 1, DateTimeOffset.MaxValue), cancellationToken);
+            var reply = await AskAsync(new DeleteSnapshots(id, new SnapshotSelectionCriteria(epoch - 1, DateTime.MaxValue)), cancellationToken);
+            switch (reply)
+            {
+                case DeleteSnapshotsSuccess:
+                    break;
+                case DeleteSnapshotsFailure failed:
+                    throw new AlertCheckpointException($"older checkpoints of {id} could not be deleted: {failed.Cause.Message}", failed.Cause);
+                default:
+                    throw Unexpected(id, reply);
+            }
         }
     }
-
-    private static string Key(SourcePartition partition) =>
-        string.Create(CultureInfo.InvariantCulture, $"alert-engine-{partition.Topic}-{partition.Partition}");
 
     /// <summary>The persistence id of a partition's checkpoint.</summary>
     public static string PersistenceId(string groupId, SourcePartition partition) =>
         string.Create(CultureInfo.InvariantCulture, $"alert-engine-{groupId}-{partition.Topic}-{partition.Partition}");
 
+    private async Task SaveAtAsync(string id, long epoch, object snapshot, CancellationToken cancellationToken)
+    {
+        var reply = await AskAsync(new SaveSnapshot(new SnapshotMetadata(id, epoch, time.GetUtcNow().UtcDateTime), snapshot), cancellationToken);
+        switch (reply)
+        {
+            case SaveSnapshotSuccess:
+                return;
+            case SaveSnapshotFailure failed:
+                throw new AlertCheckpointException($"checkpoint {id} could not be stored at epoch {epoch}: {failed.Cause.Message}", failed.Cause);
+            default:
+                throw Unexpected(id, reply);
+        }
+    }
+
+    private async Task<object> AskAsync(object request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await snapshotStore.Ask<object>(request, timeout, cancellationToken);
+        }
+        catch (AskTimeoutException ex)
+        {
+            throw new AlertCheckpointException($"the checkpoint store did not answer within {timeout.TotalSeconds:0.#} s", ex);
+        }
+    }
+
+    private static AlertCheckpointException Unexpected(string id, object reply) =>
+        new($"the checkpoint store answered {reply.GetType().Name} for {id}");
 }
 
 /// <summary>A partition's checkpoint as loaded, with the epoch of the owner that stored it.</summary>
 /// <param name="Checkpoint">The checkpoint, or null when none was stored (or only a claim).</param>
 /// <param name="Epoch">The epoch it was stored at; 0 when nothing was.</param>
 public sealed record StoredCheckpoint(AlertCheckpoint? Checkpoint, long Epoch);
+
+/// <summary>The checkpoint store failed, or a stored checkpoint cannot be read.</summary>
+public sealed class AlertCheckpointException : Exception
+{
+    public AlertCheckpointException(string message)
+        : base(message)
+    {
+    }
+
+    public AlertCheckpointException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+
+    public AlertCheckpointException()
+    {
+    }
+}

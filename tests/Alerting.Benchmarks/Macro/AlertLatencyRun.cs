@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Alerting.Benchmarks.Harness;
 using Alerting.Enrichment;
 using Alerting.Events;
 using Alerting.Kafka;
@@ -85,9 +86,9 @@ internal static class AlertLatencyRun
         });
 
         var counters = new PipelineCounters();
-        await using var store = EventStoreSource.Open(settings, TimeProvider.System, "bench-checkpoints");
-        using var system = Akka.Actor.ActorSystem.Create("bench");
-        var pipeline = new AlertGraph(system, settings, rules, counters, TimeProvider.System, NullLoggerFactory.Instance, lookup: lookup, checkpoints: new AlertCheckpointStore(store.Store, TimeProvider.System));
+        await using var checkpointed = CheckpointedSystem.Create("bench", settings);
+        var system = checkpointed.System;
+        var pipeline = new AlertGraph(system, settings, rules, counters, TimeProvider.System, NullLoggerFactory.Instance, lookup: lookup, checkpoints: new AlertCheckpointStore(system, TimeProvider.System));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var stopProducing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var run = pipeline.RunAsync(stop.Token);

@@ -198,9 +198,9 @@ public sealed class PipelineBenchmark : IMacroBenchmark
         var counters = new PipelineCounters();
 
         // The pipeline checkpoints its matcher as the service does (a fresh SQLite store); the passthrough only commits.
-        await using var store = EventStoreSource.Open(settings, TimeProvider.System, "bench-checkpoints");
-        var checkpoints = rules.Rules.Count > 0 ? new AlertCheckpointStore(store.Store, TimeProvider.System) : null;
-        using var system = Akka.Actor.ActorSystem.Create("bench");
+        await using var checkpointed = CheckpointedSystem.Create("bench", settings);
+        var system = checkpointed.System;
+        var checkpoints = rules.Rules.Count > 0 ? new AlertCheckpointStore(system, TimeProvider.System) : null;
         var pipeline = new AlertGraph(system, settings, rules, counters, TimeProvider.System, NullLoggerFactory.Instance, lookup: lookup, checkpoints: checkpoints);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var run = pipeline.RunAsync(stop.Token);

@@ -1,4 +1,4 @@
-namespace Alerting.Persistence.Sql;
+namespace Alerting.Enrichment;
 
 /// <summary>
 /// Applies a store's schema at most once, on first use, when the store is configured to; concurrent first

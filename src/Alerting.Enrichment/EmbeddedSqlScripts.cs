@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using System.Text;
 
-namespace Alerting.Persistence.Sql;
+namespace Alerting.Enrichment;
 
 /// <summary>
 /// Reads the SQL an assembly ships as embedded resources (<c>Sql/&lt;backend&gt;/*.sql</c>). A query file holds
@@ -16,7 +16,7 @@ public sealed class EmbeddedSqlScripts
 
     /// <summary>
     /// Scripts embedded in <paramref name="assembly"/> under <paramref name="resourcePrefix"/>, the manifest name
-    /// of the <c>Sql</c> folder with its trailing dot, e.g. <c>Alerting.Persistence.Sql.</c>.
+    /// of the <c>Sql</c> folder with its trailing dot, e.g. <c>Alerting.Enrichment.Sql.</c>.
     /// </summary>
     public EmbeddedSqlScripts(Assembly assembly, string resourcePrefix)
     {
