@@ -44,7 +44,7 @@ public sealed class DeviceEntityJournalFailureSpec : Akka.TestKit.Xunit2.TestKit
         await Journal.OnWrite.Fail();
         entity.Tell(Generate("a1"), TestActor);
         var failure = await ExpectMsgAsync<DeviceCommandFailed>(); // answered with the failure, never acknowledged
-        Assert.Equal(Device, failure.DeviceId);
+        Assert.Equal((Device, false), (failure.DeviceId, failure.Rejected));
         await ExpectTerminatedAsync(entity);
         await output.ExpectNoMsgAsync(TimeSpan.Zero);
 
@@ -65,7 +65,7 @@ public sealed class DeviceEntityJournalFailureSpec : Akka.TestKit.Xunit2.TestKit
 
         await Journal.OnWrite.Reject();
         entity.Tell(Generate("a1"), TestActor);
-        await ExpectMsgAsync<DeviceCommandFailed>();
+        Assert.True((await ExpectMsgAsync<DeviceCommandFailed>()).Rejected);
         await ExpectTerminatedAsync(entity);
         await output.ExpectNoMsgAsync(TimeSpan.Zero);
     }

@@ -31,6 +31,7 @@ public sealed class DeviceMessageSerializerSpec : Akka.TestKit.Xunit2.TestKit
         { new OutboxAcknowledged(["d1"]), "OutboxAcknowledged.v1" },
         { StopDeviceEntity.Instance, "StopDeviceEntity.v1" },
         { new DeviceCommandFailed("press-1", "connection refused"), "DeviceCommandFailed.v1" },
+        { new DeviceCommandFailed("press-1", "cannot serialize", Rejected: true), "DeviceCommandFailed.v1" },
     };
 
     [Theory]

@@ -158,7 +158,7 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
         EntityLog.PersistFailed(_logger, cause, PersistenceId, @event.GetType().Name, sequenceNr);
-        FailPendingCommand(cause);
+        FailPendingCommand(cause, rejected: false);
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 
@@ -166,7 +166,7 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
         EntityLog.PersistRejected(_logger, cause, PersistenceId, @event.GetType().Name, sequenceNr);
-        FailPendingCommand(cause);
+        FailPendingCommand(cause, rejected: true);
         Context.Stop(Self);
     }
 
@@ -177,10 +177,13 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
         base.OnRecoveryFailure(reason, message);
     }
 
-    /// <summary>Answers the command whose events were being persisted with the failure, so its sender retries it at once.</summary>
-    private void FailPendingCommand(Exception cause)
+    /// <summary>
+    /// Answers the command whose events were being persisted with the failure, so its sender retries it (a failed
+    /// write) or dead-letters it (a rejected one).
+    /// </summary>
+    private void FailPendingCommand(Exception cause, bool rejected)
     {
-        _replyTo?.Tell(new DeviceCommandFailed(_deviceId, cause.Message));
+        _replyTo?.Tell(new DeviceCommandFailed(_deviceId, cause.Message, rejected));
         _replyTo = null;
     }
 

@@ -24,12 +24,15 @@ public sealed record StopDeviceEntity
 
 /// <summary>
 /// What a device entity answers a command with when the command's events could not be written to the journal (the
-/// write failed or was rejected); the entity stops, and the command may be sent again. A plain message, so it crosses
-/// nodes with the device messages' serializer (an exception would lose its type on the way).
+/// write failed or was rejected); the entity stops. A failed write may succeed when the command is sent again; a
+/// rejected one (<paramref name="Rejected"/>: the journal refused these events, e.g. they cannot be serialized) never
+/// will. A plain message, so it crosses nodes with the device messages' serializer (an exception would lose its type
+/// on the way).
 /// </summary>
 /// <param name="DeviceId">The device whose events were not written.</param>
 /// <param name="Reason">Why, as the journal said it.</param>
-public sealed record DeviceCommandFailed(string DeviceId, string Reason);
+/// <param name="Rejected">The journal rejected the events rather than failed to write them.</param>
+public sealed record DeviceCommandFailed(string DeviceId, string Reason, bool Rejected = false);
 
 /// <summary>
 /// The failure of a command whose device entity answered <see cref="DeviceCommandFailed"/>: its events were not

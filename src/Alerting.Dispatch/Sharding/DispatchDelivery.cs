@@ -22,8 +22,10 @@ namespace Alerting.Dispatch.Sharding;
 /// writes the dead letters, with their reason, to the dead-letter topic and passes the other offsets through →
 /// <see cref="Committer"/>. An offset is committed only once its entity acknowledged the command (its events
 /// persisted) or its dead letter is acknowledged by Kafka, and every record before it in its partition is too.
-/// <para>Failures: a command its entity answers with a <see cref="DeviceCommandFailed"/> (its journal write
-/// failed and the entity stopped) is sent again in its place after a growing backoff
+/// <para>Failures: a command whose events the journal rejected (<see cref="DeviceCommandFailed.Rejected"/>: they can
+/// never be stored) goes to the dead-letter topic with reason <see cref="DispatchRecords.PersistRejected"/>. A command
+/// its entity answers with another <see cref="DeviceCommandFailed"/> (its journal write failed and the entity
+/// stopped) is sent again in its place after a growing backoff
 /// (<see cref="DispatchShardingSettings.RetryBackoff"/>), each retry logged and counted. After
 /// <see cref="DispatchShardingSettings.MaxAttempts"/> such attempts, or when a command is not acknowledged within
 /// <see cref="DispatchShardingSettings.AskTimeout"/> (its node left: the delivery starts again with a new consumer and
@@ -243,13 +245,7 @@ public sealed class DispatchDelivery
         if (read.IsDeadLetter)
         {
             _counters.CountMalformed();
-            ShardingLog.DeadLetter(_logger, record.Topic, record.Partition.Value, record.Offset.Value, read.Reason!);
-            if (_topics.DeadLetterTopic is not { } topic)
-            {
-                return ProducerMessage.PassThrough<string, string, ICommittable>(message.CommitableOffset);
-            }
-            _counters.CountDeadLettered();
-            return ProducerMessage.Single(new ProducerRecord<string, string>(topic, DeadLetter(record, read)), (ICommittable)message.CommitableOffset);
+            return ToDeadLetters(message, read);
         }
         var envelope = new DeviceEnvelope(read.DeviceId!, read.Command!);
         for (var attempt = 1; ; attempt++)
@@ -257,6 +253,11 @@ public sealed class DispatchDelivery
             try
             {
                 var answer = await _region.Ask<object>(envelope, _settings.AskTimeout).ConfigureAwait(false);
+                if (answer is DeviceCommandFailed { Rejected: true } rejected)
+                {
+                    // The journal refused the events: sending the command again cannot store them.
+                    return ToDeadLetters(message, read with { Reason = DispatchRecords.PersistRejected, Message = rejected.Reason });
+                }
                 if (answer is DeviceCommandFailed failed)
                 {
                     throw new DeviceJournalWriteException(failed.DeviceId, failed.Reason);
@@ -278,6 +279,19 @@ public sealed class DispatchDelivery
             }
         }
         return ProducerMessage.PassThrough<string, string, ICommittable>(message.CommitableOffset);
+    }
+
+    /// <summary>The record to the dead-letter topic with its reason (its offset passed on to be committed once Kafka has it), or only logged and passed on when there is no dead-letter topic.</summary>
+    private IEnvelope<string, string, ICommittable> ToDeadLetters(CommittableMessage<string, string> message, DispatchRecord read)
+    {
+        var record = message.Record;
+        ShardingLog.DeadLetter(_logger, record.Topic, record.Partition.Value, record.Offset.Value, read.Reason!);
+        if (_topics.DeadLetterTopic is not { } topic)
+        {
+            return ProducerMessage.PassThrough<string, string, ICommittable>(message.CommitableOffset);
+        }
+        _counters.CountDeadLettered();
+        return ProducerMessage.Single(new ProducerRecord<string, string>(topic, DeadLetter(record, read)), (ICommittable)message.CommitableOffset);
     }
 
     private static Message<string, string> DeadLetter(ConsumeResult<string, string> record, DispatchRecord read)

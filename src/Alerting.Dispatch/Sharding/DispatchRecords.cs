@@ -35,6 +35,9 @@ public static class DispatchRecords
     /// <summary>The alert's <c>Delay</c> is negative or longer than the limit.</summary>
     public const string DelayOutOfRange = "delay_out_of_range";
 
+    /// <summary>The device's journal rejected the command's events (they cannot be stored, e.g. not serializable): retrying cannot help.</summary>
+    public const string PersistRejected = "persist_rejected";
+
     /// <summary>Reads an alerts-topic record (<paramref name="isAlert"/>) or a work-order record.</summary>
     public static DispatchRecord Read(string? value, bool isAlert, DispatchShardingSettings limits)
     {

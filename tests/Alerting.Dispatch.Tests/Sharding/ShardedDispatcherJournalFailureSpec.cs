@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Akka.Cluster;
 using Akka.Configuration;
 using Akka.Persistence;
@@ -8,6 +9,7 @@ using Alerting.Dispatch.Entity;
 using Alerting.Dispatch.Hosting;
 using Alerting.Dispatch.Messages;
 using Alerting.Dispatch.Sharding;
+using Alerting.Events;
 using Alerting.TestKit;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -87,6 +89,56 @@ public sealed class ShardedDispatcherJournalFailureSpec : Akka.TestKit.Xunit2.Te
 
         await dispatcher.StopAsync(TimeSpan.FromSeconds(10));
         Assert.True(dispatcher.Completion.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task A_command_whose_events_the_journal_rejects_goes_to_the_dead_letter_topic_and_the_others_are_dispatched()
+    {
+        var cluster = Cluster.Get(Sys);
+        cluster.Join(cluster.SelfAddress);
+        AwaitCondition(() => cluster.SelfMember.Status == MemberStatus.Up, TimeSpan.FromSeconds(20));
+        var journal = TestJournal.FromRef(Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null));
+        await journal.OnWrite.SetInterceptorAsync(new RejectedDevice(DeviceEntityActor.PersistenceIdOf("press-poison")));
+
+        var settings = new DispatchSettings
+        {
+            BootstrapServers = _kafka.BootstrapServers,
+            GroupId = EmbeddedKafkaFixture.NewGroupId("journal-rejection"),
+            AlertsTopic = _kafka.CreateTopic("journal-rejection-alerts", Partitions),
+            WorkOrdersTopic = _kafka.CreateTopic("journal-rejection-work-orders", Partitions),
+            DispatchTopic = _kafka.CreateTopic("journal-rejection-dispatch", Partitions),
+            DeadLetterTopic = _kafka.CreateTopic("journal-rejection-dead-letter", 1),
+            SessionTimeout = KafkaTestClients.SessionTimeout,
+            HeartbeatInterval = KafkaTestClients.HeartbeatInterval,
+        };
+        var dispatcher = await ShardedDispatcher.StartAsync(Sys, settings, DispatchShardingSettings.Create(Sys.Settings.Config), NullLogger.Instance);
+
+        var devices = new[] { "press-0", "press-poison", "press-1", "press-2" };
+        await _kafka.ProduceAsync(settings.AlertsTopic,
+            [.. devices.Select(d => new Message<string, string> { Key = d, Value = DispatchJson.Write(Alerts.Generate(d, "a-" + d, "OVERHEAT", 1, 0, [])) })],
+            CancellationToken.None);
+
+        var dead = Assert.Single(await _kafka.ReadAsync(settings.DeadLetterTopic, 1, TimeSpan.FromSeconds(60), CancellationToken.None));
+        Assert.Equal(DispatchRecords.PersistRejected, Encoding.UTF8.GetString(dead.Message.Headers.GetLastBytes(DeadLetterHeaders.Reason)));
+        Assert.Equal("press-poison", dead.Message.Key);
+        var records = await _kafka.ReadAsync(settings.DispatchTopic, 3, TimeSpan.FromSeconds(60), CancellationToken.None);
+        Assert.Equal(
+            devices.Where(d => d != "press-poison").Select(d => DispatchIds.For(DispatchKind.Dispatch, d, "a-" + d)).Order(),
+            records.Select(r => DispatchJson.ParseDispatch(r.Message.Value)!.DispatchId).Distinct().Order());
+        Assert.Equal(0, dispatcher.Counters.Retried);
+        Assert.False(dispatcher.Completion.IsCompleted, "the delivery stopped");
+
+        await dispatcher.StopAsync(TimeSpan.FromSeconds(10));
+        Assert.True(dispatcher.Completion.IsCompletedSuccessfully);
+    }
+
+    /// <summary>Rejects every journal write of one persistence id, as a journal rejects events it cannot serialize.</summary>
+    private sealed class RejectedDevice(string persistenceId) : IJournalInterceptor
+    {
+        public Task InterceptAsync(IPersistentRepresentation message) =>
+            message.PersistenceId == persistenceId
+                ? throw new TestJournalRejectionException("rejected on purpose")
+                : Task.CompletedTask;
     }
 
     /// <summary>Fails the first <c>count</c> journal writes of device entities (other persistence ids always pass).</summary>
