@@ -4,6 +4,7 @@ using Alerting.Benchmarks.Harness;
 using Akka.Actor;
 using Akka.Configuration;
 using Alerting.Dispatch.Actors;
+using Alerting.Dispatch.Entity;
 using Alerting.Dispatch.Hosting;
 using Alerting.Dispatch.Sharding;
 using Alerting.Dispatch.Messages;
@@ -26,9 +27,12 @@ namespace Alerting.Benchmarks.Macro;
 /// the same run and database: plain persistent actors writing the same number of events through the same journal with
 /// <c>PersistAllAsync</c> (<c>journal_persist_all_per_sec</c>), and raw binary COPY of as many rows into a table shaped
 /// like the journal (<c>journal_copy_rows_per_sec</c>).
-/// The alerts (two per device, distinct types, no delay, so every one is dispatched) are produced before the
-/// dispatcher starts; the clock runs from its first record to the last dispatch committed and produced. Each alert
-/// costs two journal events (dispatched, then acknowledged by Kafka), and each device one recovery (its first touch).
+/// The alert records (two per device, no delay) are produced before the dispatcher starts, in the mix 70% new alerts
+/// (dispatched), 10% repeats of an alert already dispatched (dropped as duplicates, nothing persisted), 10% alerts
+/// covered by an open higher-priority alert (dropped, the drop persisted) and 10% revokes of a dispatched alert (a
+/// revoke sent): <see cref="Mix"/>. The clock runs from the dispatcher's first record to the moment every one of them
+/// has had its effect and every dispatch and revoke is produced. A dispatch costs two journal events (dispatched,
+/// then acknowledged by Kafka), and each device one recovery (its first touch).
 /// Then, on the same running dispatcher, alerts of new devices with a 500 ms delay are produced at half the measured rate:
 /// <c>dispatch_latency_p99_ms</c> is how long after its delay such an alert's dispatch is read from the dispatch topic.
 /// </summary>
@@ -67,7 +71,9 @@ public sealed class DispatchBenchmark : IMacroBenchmark
         BenchContext context, CancellationToken ct)
     {
         var devices = context.Option("--dispatch-devices", context.Size(100_000, 5_000));
+        devices -= devices % Mix.Block; // whole blocks, so the shares are exact
         var alerts = devices * 2;
+        var expected = Mix.Expected(devices);
         var settings = new DispatchSettings
         {
             BootstrapServers = cluster.BootstrapServers,
@@ -111,7 +117,7 @@ public sealed class DispatchBenchmark : IMacroBenchmark
             }
             var sw = Stopwatch.StartNew();
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-            while (dispatcher.Counters.Dispatched < alerts)
+            while (!expected.ReachedBy(dispatcher.Counters))
             {
                 await Task.Delay(5, ct);
                 ThrowIfStopped(dispatcher);
@@ -120,7 +126,7 @@ public sealed class DispatchBenchmark : IMacroBenchmark
             var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
             var rate = alerts / elapsed.TotalSeconds;
             var journalEvents = dispatcher.Counters.JournalEvents;
-            context.Log.WriteLine($"[dispatch] {alerts:N0} alerts dispatched through the device shard region in {elapsed.TotalSeconds:F1}s: {rate:N0} alerts/s " +
+            context.Log.WriteLine($"[dispatch] {alerts:N0} alert records ({expected}) through the device shard region in {elapsed.TotalSeconds:F1}s: {rate:N0} alerts/s " +
                 $"({alerts / cpuUsed.TotalSeconds:N0} per CPU-second of this process, broker included); {journalEvents:N0} journal events");
 
             var latencyCount = (int)Math.Min(context.Size(20_000, 2_000), Math.Max(200, rate / 2 * 20));
@@ -146,6 +152,10 @@ public sealed class DispatchBenchmark : IMacroBenchmark
                 ["journal_copy_rows_per_sec"] = Math.Round(copy),
                 ["dispatch_vs_persist_all"] = Math.Round(rate * eventsPerAlert / persistAll, 3),
                 ["dispatch_devices"] = devices,
+                ["dispatch_mix_new"] = expected.Dispatched,
+                ["dispatch_mix_repeat"] = expected.Repeats,
+                ["dispatch_mix_covered"] = expected.Covered,
+                ["dispatch_mix_revoke"] = expected.Revoked,
             };
         }
         finally
@@ -234,7 +244,7 @@ public sealed class DispatchBenchmark : IMacroBenchmark
         return (latencies[(int)(latencies.Count * 0.50)], latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(latencies.Count * 0.99) - 1)]);
     }
 
-    /// <summary>Two alerts per device (types T0 and T1), no delay; device d's alerts go to d's partition.</summary>
+    /// <summary>Two alert records per device (<see cref="Mix"/>), no delay; every first record before every second one.</summary>
     private static async Task ProduceAlertsAsync(string bootstrapServers, string topic, int devices, int alerts, CancellationToken ct)
     {
         using var producer = KafkaClients.ProducerBuilder<string, string>(KafkaClients.ProducerConfig(bootstrapServers))
@@ -244,20 +254,8 @@ public sealed class DispatchBenchmark : IMacroBenchmark
         var failed = 0;
         for (var i = 0; i < alerts; i++)
         {
-            var device = string.Create(CultureInfo.InvariantCulture, $"device-{i % devices}");
-            var message = new AlertMessage
-            {
-                Kind = AlertKind.Generate,
-                DeviceNumber = device,
-                AlertId = string.Create(CultureInfo.InvariantCulture, $"alert-{i}"),
-                AlertType = string.Create(CultureInfo.InvariantCulture, $"T{i / devices}"),
-                AlertTime = time.AddMilliseconds(i),
-                Info = "bench",
-                DelayMs = 0,
-                Priority = 1,
-                RuleId = "bench",
-                RuleVersion = 1,
-            };
+            var message = Mix.Record(i % devices, i / devices, time.AddMilliseconds(i));
+            var device = message.DeviceNumber;
             var record = new Message<string, string> { Key = device, Value = DispatchJson.Write(message) };
             while (true)
             {
@@ -378,5 +376,68 @@ public sealed class DispatchBenchmark : IMacroBenchmark
         await connection.OpenAsync(ct);
         await using var cmd = new NpgsqlCommand(sql, connection);
         await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// The records of the benchmark, in blocks of <see cref="Block"/> devices with two records each: devices 0–3 get
+    /// two new alerts (types T0, T1); every other device first gets a new alert of type T0 at priority 5 that covers type
+    /// C, then devices 4–5 an alert of type C (covered), 6–7 the same T0 alert again (a repeat) and 8–9 a revoke of it.
+    /// Of each block's 20 records: 14 new, 2 repeats, 2 covered, 2 revokes.
+    /// </summary>
+    private static class Mix
+    {
+        public const int Block = 10;
+
+        public static AlertMessage Record(int device, int second, DateTimeOffset time)
+        {
+            var id = string.Create(CultureInfo.InvariantCulture, $"device-{device}");
+            var slot = device % Block;
+            var first = AlertOf(id, string.Create(CultureInfo.InvariantCulture, $"alert-{device}-0"), "T0", time, slot < 4 ? 1 : 5, slot < 4 ? null : ["C"]);
+            if (second == 0)
+            {
+                return first;
+            }
+            return slot switch
+            {
+                < 4 => AlertOf(id, string.Create(CultureInfo.InvariantCulture, $"alert-{device}-1"), "T1", time, 1, null),
+                < 6 => AlertOf(id, string.Create(CultureInfo.InvariantCulture, $"alert-{device}-1"), "C", time, 1, null),
+                < 8 => first,
+                _ => new AlertMessage { Kind = AlertKind.Revoke, DeviceNumber = id, AlertId = first.AlertId, AlertType = "T0", AlertTime = time, RuleId = "bench", RuleVersion = 1 },
+            };
+        }
+
+        public static Outcome Expected(int devices)
+        {
+            var blocks = devices / Block;
+            return new Outcome(blocks * 14, blocks * 2, blocks * 2, blocks * 2);
+        }
+
+        private static AlertMessage AlertOf(string device, string alertId, string type, DateTimeOffset time, int priority, IReadOnlyList<string>? overrides) => new()
+        {
+            Kind = AlertKind.Generate,
+            DeviceNumber = device,
+            AlertId = alertId,
+            AlertType = type,
+            AlertTime = time,
+            Info = "bench",
+            DelayMs = 0,
+            Priority = priority,
+            Overrides = overrides,
+            RuleId = "bench",
+            RuleVersion = 1,
+        };
+    }
+
+    /// <summary>What the records of <see cref="Mix"/> come to once the dispatcher has taken them all.</summary>
+    private sealed record Outcome(long Dispatched, long Repeats, long Covered, long Revoked)
+    {
+        /// <summary>Every record had its effect and every dispatch and revoke was produced.</summary>
+        public bool ReachedBy(DispatchCounters counters) =>
+            counters.Dispatched >= Dispatched && counters.Revoked >= Revoked
+            && counters.Dropped(DropReason.Duplicate) >= Repeats && counters.Dropped(DropReason.Covered) >= Covered
+            && counters.Produced >= Dispatched + Revoked;
+
+        public override string ToString() =>
+            string.Create(CultureInfo.InvariantCulture, $"{Dispatched:N0} new, {Repeats:N0} repeats, {Covered:N0} covered, {Revoked:N0} revokes");
     }
 }
