@@ -53,25 +53,9 @@ public sealed class ShardedDispatcherJournalFailureSpec : Akka.TestKit.Xunit2.Te
     [Fact]
     public async Task Commands_whose_journal_writes_fail_are_retried_with_backoff_until_every_alert_is_dispatched()
     {
-        var cluster = Cluster.Get(Sys);
-        cluster.Join(cluster.SelfAddress);
-        AwaitCondition(() => cluster.SelfMember.Status == MemberStatus.Up, TimeSpan.FromSeconds(20));
-        var journal = TestJournal.FromRef(Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null));
         var failing = new FailingDeviceWrites(FailedWrites);
-        await journal.OnWrite.SetInterceptorAsync(failing);
-
-        var settings = new DispatchSettings
-        {
-            BootstrapServers = _kafka.BootstrapServers,
-            GroupId = EmbeddedKafkaFixture.NewGroupId("journal-failure"),
-            AlertsTopic = _kafka.CreateTopic("journal-failure-alerts", Partitions),
-            WorkOrdersTopic = _kafka.CreateTopic("journal-failure-work-orders", Partitions),
-            DispatchTopic = _kafka.CreateTopic("journal-failure-dispatch", Partitions),
-            SessionTimeout = KafkaTestClients.SessionTimeout,
-            HeartbeatInterval = KafkaTestClients.HeartbeatInterval,
-        };
-        var sharding = DispatchShardingSettings.Create(Sys.Settings.Config);
-        var dispatcher = await ShardedDispatcher.StartAsync(Sys, settings, sharding, NullLogger.Instance);
+        var settings = Settings("journal-failure");
+        var dispatcher = await StartAsync(failing, settings);
 
         var devices = Enumerable.Range(0, 6).Select(i => string.Create(CultureInfo.InvariantCulture, $"press-{i}")).ToList();
         await _kafka.ProduceAsync(settings.AlertsTopic,
@@ -94,24 +78,8 @@ public sealed class ShardedDispatcherJournalFailureSpec : Akka.TestKit.Xunit2.Te
     [Fact]
     public async Task A_command_whose_events_the_journal_rejects_goes_to_the_dead_letter_topic_and_the_others_are_dispatched()
     {
-        var cluster = Cluster.Get(Sys);
-        cluster.Join(cluster.SelfAddress);
-        AwaitCondition(() => cluster.SelfMember.Status == MemberStatus.Up, TimeSpan.FromSeconds(20));
-        var journal = TestJournal.FromRef(Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null));
-        await journal.OnWrite.SetInterceptorAsync(new RejectedDevice(DeviceEntityActor.PersistenceIdOf("press-poison")));
-
-        var settings = new DispatchSettings
-        {
-            BootstrapServers = _kafka.BootstrapServers,
-            GroupId = EmbeddedKafkaFixture.NewGroupId("journal-rejection"),
-            AlertsTopic = _kafka.CreateTopic("journal-rejection-alerts", Partitions),
-            WorkOrdersTopic = _kafka.CreateTopic("journal-rejection-work-orders", Partitions),
-            DispatchTopic = _kafka.CreateTopic("journal-rejection-dispatch", Partitions),
-            DeadLetterTopic = _kafka.CreateTopic("journal-rejection-dead-letter", 1),
-            SessionTimeout = KafkaTestClients.SessionTimeout,
-            HeartbeatInterval = KafkaTestClients.HeartbeatInterval,
-        };
-        var dispatcher = await ShardedDispatcher.StartAsync(Sys, settings, DispatchShardingSettings.Create(Sys.Settings.Config), NullLogger.Instance);
+        var settings = Settings("journal-rejection") with { DeadLetterTopic = _kafka.CreateTopic("journal-rejection-dead-letter", 1) };
+        var dispatcher = await StartAsync(new RejectedDevice(DeviceEntityActor.PersistenceIdOf("press-poison")), settings);
 
         var devices = new[] { "press-0", "press-poison", "press-1", "press-2" };
         await _kafka.ProduceAsync(settings.AlertsTopic,
@@ -131,6 +99,28 @@ public sealed class ShardedDispatcherJournalFailureSpec : Akka.TestKit.Xunit2.Te
         await dispatcher.StopAsync(TimeSpan.FromSeconds(10));
         Assert.True(dispatcher.Completion.IsCompletedSuccessfully);
     }
+
+    /// <summary>Joins the node to itself, puts <paramref name="writes"/> in front of the journal's writes and starts the dispatcher.</summary>
+    private async Task<ShardedDispatcher> StartAsync(IJournalInterceptor writes, DispatchSettings settings)
+    {
+        var cluster = Cluster.Get(Sys);
+        cluster.Join(cluster.SelfAddress);
+        AwaitCondition(() => cluster.SelfMember.Status == MemberStatus.Up, TimeSpan.FromSeconds(20));
+        var journal = TestJournal.FromRef(Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null));
+        await journal.OnWrite.SetInterceptorAsync(writes);
+        return await ShardedDispatcher.StartAsync(Sys, settings, DispatchShardingSettings.Create(Sys.Settings.Config), NullLogger.Instance);
+    }
+
+    private DispatchSettings Settings(string prefix) => new()
+    {
+        BootstrapServers = _kafka.BootstrapServers,
+        GroupId = EmbeddedKafkaFixture.NewGroupId(prefix),
+        AlertsTopic = _kafka.CreateTopic(prefix + "-alerts", Partitions),
+        WorkOrdersTopic = _kafka.CreateTopic(prefix + "-work-orders", Partitions),
+        DispatchTopic = _kafka.CreateTopic(prefix + "-dispatch", Partitions),
+        SessionTimeout = KafkaTestClients.SessionTimeout,
+        HeartbeatInterval = KafkaTestClients.HeartbeatInterval,
+    };
 
     /// <summary>Rejects every journal write of one persistence id, as a journal rejects events it cannot serialize.</summary>
     private sealed class RejectedDevice(string persistenceId) : IJournalInterceptor
