@@ -34,6 +34,10 @@ public sealed partial class RuleEngine
     private readonly long _openTtl;
     private readonly int[] _chosen = new int[Parser.MaxSteps];
 
+    // per rule, the position of its state in the slots of the device whose event is being matched; -1 for
+    // every rule outside Process, so an offered rule finds its state without scanning the device's slots
+    private int[] _slotOf = [];
+
     // rules still to be offered the current event, itself included: the most slots it can still start
     private int _offeredLeft = 1;
 
@@ -206,15 +210,61 @@ public sealed partial class RuleEngine
         }
 
         RulesTouched += offered.Length;
-        for (var i = 0; i < offered.Length; i++)
+        if (offered.Length > 0)
         {
-            _offeredLeft = offered.Length - i;
-            Evaluate(offered[i], ref dev, e, output);
+            MapSlots(dev);
+            try
+            {
+                for (var i = 0; i < offered.Length; i++)
+                {
+                    _offeredLeft = offered.Length - i;
+                    Evaluate(offered[i], ref dev, e, output);
+                }
+            }
+            finally
+            {
+                UnmapSlots(dev);
+            }
         }
 
         if (dev is not null)
         {
             Settle(dev);
+        }
+    }
+
+    // Fills _slotOf for the device's slots (they keep their positions until the device settles).
+    private void MapSlots(DeviceState? dev)
+    {
+        if (_slotOf.Length < _rules.Length)
+        {
+            _slotOf = new int[_rules.Length];
+            Array.Fill(_slotOf, -1);
+        }
+
+        if (dev is null)
+        {
+            return;
+        }
+
+        var slots = dev.Slots;
+        for (var i = 0; i < dev.SlotCount; i++)
+        {
+            _slotOf[slots[i].Rule] = i;
+        }
+    }
+
+    private void UnmapSlots(DeviceState? dev)
+    {
+        if (dev is null)
+        {
+            return;
+        }
+
+        var slots = dev.Slots;
+        for (var i = 0; i < dev.SlotCount; i++)
+        {
+            _slotOf[slots[i].Rule] = -1;
         }
     }
 
@@ -418,7 +468,7 @@ public sealed partial class RuleEngine
     private void Evaluate(int ruleIndex, ref DeviceState? dev, DeviceEvent e, ICollection<AlertEvent> output)
     {
         var rule = _rules[ruleIndex];
-        var si = dev is null ? -1 : dev.Find(ruleIndex);
+        var si = _slotOf[ruleIndex];
         if (rule.Operator == PatternOperator.Absent)
         {
             EvaluateAbsent(rule, ruleIndex, ref dev, si, e);
@@ -490,6 +540,7 @@ public sealed partial class RuleEngine
                 if (si < 0)
                 {
                     si = dev.Create(_pool, ruleIndex, _offeredLeft);
+                    _slotOf[ruleIndex] = si;
                 }
             }
 
@@ -511,6 +562,7 @@ public sealed partial class RuleEngine
         if (si < 0)
         {
             si = dev.Create(_pool, ruleIndex, _offeredLeft);
+            _slotOf[ruleIndex] = si;
         }
 
         dev.Slots[si].Add(_pool, e.EventTime, e.EventId, mask);
@@ -536,6 +588,7 @@ public sealed partial class RuleEngine
             if (si < 0)
             {
                 si = dev.Create(_pool, ruleIndex, _offeredLeft);
+                _slotOf[ruleIndex] = si;
             }
 
             ref var s = ref dev.Slots[si];
