@@ -283,7 +283,7 @@ public sealed partial class RuleEngine
         for (var i = 0; i < dev.SlotCount; i++)
         {
             ref var s = ref dev.Slots[i];
-            var checkRevoke = s.OpenCount > 0 && (revokeKinds[s.Rule] & kindBit) != 0;
+            var checkRevoke = s.Open is not null && (revokeKinds[s.Rule] & kindBit) != 0;
             var checkUnless = s.Count > 0 && (unlessKinds[s.Rule] & kindBit) != 0;
             if (checkRevoke || checkUnless)
             {
@@ -333,6 +333,8 @@ public sealed partial class RuleEngine
         var absentDue = long.MaxValue;
         var reviseKinds = 0UL;
         var anyVoid = false;
+        var anyCandidates = false;
+        var anyOpen = false;
         var kept = 0;
         for (var i = 0; i < dev.SlotCount; i++)
         {
@@ -345,7 +347,7 @@ public sealed partial class RuleEngine
             var rule = _rules[s.Rule];
             if (s.Count > 0)
             {
-                next = Math.Min(next, Sat(s.Candidates![0].Time, rule.WindowMs + _lateness + 1));
+                anyCandidates = true;
                 reviseKinds |= unlessKinds[s.Rule];
             }
 
@@ -360,10 +362,9 @@ public sealed partial class RuleEngine
                 anyVoid = true;
             }
 
-            if (s.OpenCount > 0)
+            if (s.Open is not null)
             {
-                // Sat is monotone: the earliest open alert gives the earliest expiry
-                next = Math.Min(next, Sat(s.MinOpenAlertTime(), _openTtl));
+                anyOpen = true;
                 reviseKinds |= revokeKinds[s.Rule];
             }
 
@@ -395,6 +396,35 @@ public sealed partial class RuleEngine
         dev.AbsentDue = absentDue;
         dev.ReviseKinds = reviseKinds;
         dev.AnyVoid = anyVoid;
+
+        // the candidate and open-alert expiries come from buffers elsewhere in memory: read them only when the
+        // bounds say the timer may have to move earlier
+        var bound = Math.Min(next, Math.Min(anyCandidates ? dev.CandidateDue : long.MaxValue, anyOpen ? dev.OpenDue : long.MaxValue));
+        if (bound >= dev.ScheduledWake)
+        {
+            return;
+        }
+
+        var candidateDue = long.MaxValue;
+        var openDue = long.MaxValue;
+        for (var i = 0; i < kept; i++)
+        {
+            ref var s = ref slots[i];
+            if (s.Count > 0)
+            {
+                candidateDue = Math.Min(candidateDue, Sat(s.Candidates![0].Time, _rules[s.Rule].WindowMs + _lateness + 1));
+            }
+
+            if (s.Open is not null)
+            {
+                // Sat is monotone: the earliest open alert gives the earliest expiry
+                openDue = Math.Min(openDue, Sat(s.MinOpenAlertTime(), _openTtl));
+            }
+        }
+
+        dev.CandidateDue = candidateDue;
+        dev.OpenDue = openDue;
+        next = Math.Min(next, Math.Min(candidateDue, openDue));
         if (next < dev.ScheduledWake)
         {
             dev.ScheduledWake = next;
@@ -566,6 +596,7 @@ public sealed partial class RuleEngine
         }
 
         dev.Slots[si].Add(_pool, e.EventTime, e.EventId, mask);
+        dev.CandidateDue = Math.Min(dev.CandidateDue, Sat(e.EventTime, rule.WindowMs + _lateness + 1));
     }
 
     private void EvaluateAbsent(CompiledRule rule, int ruleIndex, ref DeviceState? dev, int si, DeviceEvent e)
@@ -623,6 +654,7 @@ public sealed partial class RuleEngine
         {
             ref var s = ref dev!.Slots[si];
             s.AddOpen(alertId, faultTime, alertTime);
+            dev.OpenDue = Math.Min(dev.OpenDue, Sat(alertTime, _openTtl));
             dev.ReviseKinds |= _index.RevokeKinds[s.Rule]; // an absence alert raised before this event's revision
         }
     }
