@@ -44,6 +44,30 @@ public sealed class EventDecoderSpec
     }
 
     [Fact]
+    public void A_decoder_must_give_every_event_of_a_numeric_device_the_same_key_instance_up_to_a_million_devices()
+    {
+        var decoder = new EventDecoder(new SourceDefinition(), _clock);
+        string Key(string number) =>
+            decoder.Decode(Encoding.UTF8.GetBytes(Seed.Replace(":42}", ":" + number + "}", StringComparison.Ordinal)), Origin).Event!.DeviceId;
+
+        foreach (var number in new[] { "0", "42", "65535", "65536", "200000", "1048575" })
+        {
+            var first = Key(number);
+            Assert.Equal(number, first);
+            Assert.Same(first, Key(number));
+        }
+
+        // the small numbers cached before the cache grew are still the same instances
+        Assert.Same(Key("42"), Key("42"));
+
+        // beyond the cache: right text, a string of its own each time
+        Assert.Equal("1048576", Key("1048576"));
+        Assert.NotSame(Key("1048576"), Key("1048576"));
+        Assert.Equal("-5", Key("-5"));
+        Assert.Equal("12345678", Key("12345678"));
+    }
+
+    [Fact]
     public void A_decoder_must_map_the_seed_shape_with_the_default_source()
     {
         var ev = Ok(Seed);

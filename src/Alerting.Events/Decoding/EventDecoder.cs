@@ -22,6 +22,7 @@ public sealed class EventDecoder
     private const int KindTarget = -3;
     private const int IdTarget = -4;
     private const int DeviceNumberCache = 65536;
+    private const int MaxDeviceNumberCache = 1 << 20;
     private static readonly JsonReaderOptions BaseOptions = new() { CommentHandling = JsonCommentHandling.Disallow };
 
     private readonly Node[] _nodes;
@@ -36,7 +37,7 @@ public sealed class EventDecoder
     private readonly long _maxFutureSkewMs;
     private readonly TimestampFormat _timeFormat;
     private long _lastNowMs = long.MinValue / 2;
-    private readonly string?[] _deviceNumbers = new string?[DeviceNumberCache];
+    private string?[] _deviceNumbers = new string?[DeviceNumberCache];
 
     /// <summary>
     /// Compiles a decoder for <paramref name="source"/>. <paramref name="schema"/> (default: the source's own)
@@ -355,13 +356,27 @@ public sealed class EventDecoder
         }
     }
 
-    /// <summary>The text of a numeric device key; small non-negative integers come from a cache filled on first use.</summary>
+    /// <summary>
+    /// The text of a numeric device key. Non-negative integers below 2^20 come from a cache filled on first use
+    /// (it starts at 65,536 entries and doubles up to 2^20 as larger numbers come), so an event of a known device
+    /// allocates no key and every event of a device carries the same string instance. A race between threads
+    /// costs at most a string made twice, or the entries one grower added that the other's copy lacks.
+    /// </summary>
     private string DeviceNumber(ReadOnlySpan<byte> digits)
     {
-        if (digits.Length <= 5 && digits[0] != (byte)'-' && Utf8Parser.TryParse(digits, out int n, out var consumed) && consumed == digits.Length
-            && (uint)n < (uint)_deviceNumbers.Length)
+        if (digits.Length <= 7 && digits[0] != (byte)'-' && Utf8Parser.TryParse(digits, out int n, out var consumed) && consumed == digits.Length
+            && (uint)n < MaxDeviceNumberCache)
         {
-            return _deviceNumbers[n] ??= Encoding.UTF8.GetString(digits);
+            var cache = Volatile.Read(ref _deviceNumbers);
+            if ((uint)n >= (uint)cache.Length)
+            {
+                var larger = new string?[Math.Min(MaxDeviceNumberCache, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)n + 1))];
+                cache.CopyTo(larger, 0);
+                Volatile.Write(ref _deviceNumbers, larger);
+                cache = larger;
+            }
+
+            return cache[n] ??= Encoding.UTF8.GetString(digits);
         }
 
         return Encoding.UTF8.GetString(digits);

@@ -288,12 +288,25 @@ internal sealed class DeviceState
     /// <summary>Whether a pattern rule state may hold a void mark (<see cref="RuleSlot.VoidBefore"/>) to apply.</summary>
     public bool AnyVoid = true;
 
+    /// <summary>
+    /// At or before the earliest time a buffered candidate of this device falls out of its window (first
+    /// candidate + window + allowed lateness + 1, over the slots buffering any), so a settle that would not arm
+    /// the timer earlier than <see cref="ScheduledWake"/> need not read the candidate buffers. Exact after a
+    /// settle that read them; a candidate added since lowers it, one removed since leaves it early, which is safe.
+    /// </summary>
+    public long CandidateDue = long.MinValue;
+
+    /// <summary>The same for the open alerts: at or before the earliest alert time + open-alert time to live.</summary>
+    public long OpenDue = long.MinValue;
+
     /// <summary>Forgets the summaries, so the next event looks at every slot until the next settle.</summary>
     public void ResetSummaries()
     {
         AbsentDue = long.MinValue;
         ReviseKinds = ulong.MaxValue;
         AnyVoid = true;
+        CandidateDue = long.MinValue;
+        OpenDue = long.MinValue;
     }
 
     public int Find(int rule)

@@ -34,6 +34,10 @@ public sealed partial class RuleEngine
     private readonly long _openTtl;
     private readonly int[] _chosen = new int[Parser.MaxSteps];
 
+    // per rule, the position of its state in the slots of the device whose event is being matched; -1 for
+    // every rule outside Process, so an offered rule finds its state without scanning the device's slots
+    private int[] _slotOf = [];
+
     // rules still to be offered the current event, itself included: the most slots it can still start
     private int _offeredLeft = 1;
 
@@ -206,15 +210,61 @@ public sealed partial class RuleEngine
         }
 
         RulesTouched += offered.Length;
-        for (var i = 0; i < offered.Length; i++)
+        if (offered.Length > 0)
         {
-            _offeredLeft = offered.Length - i;
-            Evaluate(offered[i], ref dev, e, output);
+            MapSlots(dev);
+            try
+            {
+                for (var i = 0; i < offered.Length; i++)
+                {
+                    _offeredLeft = offered.Length - i;
+                    Evaluate(offered[i], ref dev, e, output);
+                }
+            }
+            finally
+            {
+                UnmapSlots(dev);
+            }
         }
 
         if (dev is not null)
         {
             Settle(dev);
+        }
+    }
+
+    // Fills _slotOf for the device's slots (they keep their positions until the device settles).
+    private void MapSlots(DeviceState? dev)
+    {
+        if (_slotOf.Length < _rules.Length)
+        {
+            _slotOf = new int[_rules.Length];
+            Array.Fill(_slotOf, -1);
+        }
+
+        if (dev is null)
+        {
+            return;
+        }
+
+        var slots = dev.Slots;
+        for (var i = 0; i < dev.SlotCount; i++)
+        {
+            _slotOf[slots[i].Rule] = i;
+        }
+    }
+
+    private void UnmapSlots(DeviceState? dev)
+    {
+        if (dev is null)
+        {
+            return;
+        }
+
+        var slots = dev.Slots;
+        for (var i = 0; i < dev.SlotCount; i++)
+        {
+            _slotOf[slots[i].Rule] = -1;
         }
     }
 
@@ -233,7 +283,7 @@ public sealed partial class RuleEngine
         for (var i = 0; i < dev.SlotCount; i++)
         {
             ref var s = ref dev.Slots[i];
-            var checkRevoke = s.OpenCount > 0 && (revokeKinds[s.Rule] & kindBit) != 0;
+            var checkRevoke = s.Open is not null && (revokeKinds[s.Rule] & kindBit) != 0;
             var checkUnless = s.Count > 0 && (unlessKinds[s.Rule] & kindBit) != 0;
             if (checkRevoke || checkUnless)
             {
@@ -283,6 +333,8 @@ public sealed partial class RuleEngine
         var absentDue = long.MaxValue;
         var reviseKinds = 0UL;
         var anyVoid = false;
+        var anyCandidates = false;
+        var anyOpen = false;
         var kept = 0;
         for (var i = 0; i < dev.SlotCount; i++)
         {
@@ -295,7 +347,7 @@ public sealed partial class RuleEngine
             var rule = _rules[s.Rule];
             if (s.Count > 0)
             {
-                next = Math.Min(next, Sat(s.Candidates![0].Time, rule.WindowMs + _lateness + 1));
+                anyCandidates = true;
                 reviseKinds |= unlessKinds[s.Rule];
             }
 
@@ -310,10 +362,9 @@ public sealed partial class RuleEngine
                 anyVoid = true;
             }
 
-            if (s.OpenCount > 0)
+            if (s.Open is not null)
             {
-                // Sat is monotone: the earliest open alert gives the earliest expiry
-                next = Math.Min(next, Sat(s.MinOpenAlertTime(), _openTtl));
+                anyOpen = true;
                 reviseKinds |= revokeKinds[s.Rule];
             }
 
@@ -345,6 +396,35 @@ public sealed partial class RuleEngine
         dev.AbsentDue = absentDue;
         dev.ReviseKinds = reviseKinds;
         dev.AnyVoid = anyVoid;
+
+        // the candidate and open-alert expiries come from buffers elsewhere in memory: read them only when the
+        // bounds say the timer may have to move earlier
+        var bound = Math.Min(next, Math.Min(anyCandidates ? dev.CandidateDue : long.MaxValue, anyOpen ? dev.OpenDue : long.MaxValue));
+        if (bound >= dev.ScheduledWake)
+        {
+            return;
+        }
+
+        var candidateDue = long.MaxValue;
+        var openDue = long.MaxValue;
+        for (var i = 0; i < kept; i++)
+        {
+            ref var s = ref slots[i];
+            if (s.Count > 0)
+            {
+                candidateDue = Math.Min(candidateDue, Sat(s.Candidates![0].Time, _rules[s.Rule].WindowMs + _lateness + 1));
+            }
+
+            if (s.Open is not null)
+            {
+                // Sat is monotone: the earliest open alert gives the earliest expiry
+                openDue = Math.Min(openDue, Sat(s.MinOpenAlertTime(), _openTtl));
+            }
+        }
+
+        dev.CandidateDue = candidateDue;
+        dev.OpenDue = openDue;
+        next = Math.Min(next, Math.Min(candidateDue, openDue));
         if (next < dev.ScheduledWake)
         {
             dev.ScheduledWake = next;
@@ -418,7 +498,7 @@ public sealed partial class RuleEngine
     private void Evaluate(int ruleIndex, ref DeviceState? dev, DeviceEvent e, ICollection<AlertEvent> output)
     {
         var rule = _rules[ruleIndex];
-        var si = dev is null ? -1 : dev.Find(ruleIndex);
+        var si = _slotOf[ruleIndex];
         if (rule.Operator == PatternOperator.Absent)
         {
             EvaluateAbsent(rule, ruleIndex, ref dev, si, e);
@@ -490,6 +570,7 @@ public sealed partial class RuleEngine
                 if (si < 0)
                 {
                     si = dev.Create(_pool, ruleIndex, _offeredLeft);
+                    _slotOf[ruleIndex] = si;
                 }
             }
 
@@ -511,9 +592,11 @@ public sealed partial class RuleEngine
         if (si < 0)
         {
             si = dev.Create(_pool, ruleIndex, _offeredLeft);
+            _slotOf[ruleIndex] = si;
         }
 
         dev.Slots[si].Add(_pool, e.EventTime, e.EventId, mask);
+        dev.CandidateDue = Math.Min(dev.CandidateDue, Sat(e.EventTime, rule.WindowMs + _lateness + 1));
     }
 
     private void EvaluateAbsent(CompiledRule rule, int ruleIndex, ref DeviceState? dev, int si, DeviceEvent e)
@@ -536,6 +619,7 @@ public sealed partial class RuleEngine
             if (si < 0)
             {
                 si = dev.Create(_pool, ruleIndex, _offeredLeft);
+                _slotOf[ruleIndex] = si;
             }
 
             ref var s = ref dev.Slots[si];
@@ -570,6 +654,7 @@ public sealed partial class RuleEngine
         {
             ref var s = ref dev!.Slots[si];
             s.AddOpen(alertId, faultTime, alertTime);
+            dev.OpenDue = Math.Min(dev.OpenDue, Sat(alertTime, _openTtl));
             dev.ReviseKinds |= _index.RevokeKinds[s.Rule]; // an absence alert raised before this event's revision
         }
     }

@@ -66,6 +66,11 @@ internal sealed class RuleIndex
     private readonly Dictionary<string, KindEntry> _byKind = new(StringComparer.Ordinal);
     private readonly int[] _anyKind;
 
+    // the same entries by the kind strings themselves: the decoder interns kinds, so an event's kind is
+    // usually one of these very instances and is found by reference, without hashing it
+    private readonly string[] _kindRefs;
+    private readonly KindEntry[] _kindEntries;
+
     public RuleIndex(IReadOnlyList<CompiledRule> rules)
     {
         var any = new List<int>();
@@ -146,6 +151,9 @@ internal sealed class RuleIndex
                 slot,
                 keyed.Count == 0 ? null : keyed.ToDictionary(kv => kv.Key, kv => (int[])[.. unkeyed, .. kv.Value, .. _anyKind]));
         }
+
+        _kindRefs = [.. _byKind.Keys.Select(string.Intern)];
+        _kindEntries = [.. _byKind.Keys.Select(k => _byKind[k])];
     }
 
     /// <summary>Per rule, the kind bits its <c>unless</c> clause tests (all bits when it takes any kind).</summary>
@@ -157,7 +165,19 @@ internal sealed class RuleIndex
     /// <summary>The rule indexes that can use the event, in offering order, and the bit of its kind.</summary>
     public int[] Lookup(DeviceEvent e, out ulong kindBit)
     {
-        if (!_byKind.TryGetValue(e.Kind, out var entry))
+        var kind = e.Kind;
+        KindEntry? entry = null;
+        var refs = _kindRefs;
+        for (var i = 0; i < refs.Length; i++)
+        {
+            if (ReferenceEquals(refs[i], kind))
+            {
+                entry = _kindEntries[i];
+                break;
+            }
+        }
+
+        if (entry is null && !_byKind.TryGetValue(kind, out entry))
         {
             kindBit = OtherKinds;
             return _anyKind;

@@ -60,10 +60,13 @@ public sealed class EngineBenchmark : IMacroBenchmark
         var sw = CpuWatch.StartNew();
         var wall = System.Diagnostics.Stopwatch.StartNew();
         var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        var gcBefore = (G0: GC.CollectionCount(0), G1: GC.CollectionCount(1), G2: GC.CollectionCount(2), Pause: GC.GetTotalPauseDuration());
         var engine = FullPathEngine(decoder, source, rules, records, out var alerts, out var decoded);
         var fullAllocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         var fullRate = records.Length / sw.Elapsed.TotalSeconds;
         var fullWallRate = records.Length / wall.Elapsed.TotalSeconds;
+        var fullGc = string.Create(CultureInfo.InvariantCulture,
+            $"gen0 {GC.CollectionCount(0) - gcBefore.G0}, gen1 {GC.CollectionCount(1) - gcBefore.G1}, gen2 {GC.CollectionCount(2) - gcBefore.G2} collections, {(GC.GetTotalPauseDuration() - gcBefore.Pause).TotalMilliseconds:N0} ms paused of {wall.Elapsed.TotalMilliseconds:N0} ms");
         var rulesTouched = (double)engine.RulesTouched / Math.Max(1, engine.MatchedEvents);
         decoded = null; // only the engine stays reachable
         GC.Collect();
@@ -93,7 +96,7 @@ public sealed class EngineBenchmark : IMacroBenchmark
         var warmupBytesPerEvent = (double)warmupAllocated / Math.Max(1, events.Length / 2);
 
         context.Log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"engine: decode {decodeRate:N0}/s, decode+watermark+match {fullRate:N0}/s, match {matchRate:N0}/s, {alerts} alerts, {activeDevices} active devices ({buffered} buffered events), {estimate / active} B/active device (heap {heap / active}), idle {idleEstimate} B (heap growth {idleHeap}, {idleAlerts} alerts fired on idling), match allocates {bytesPerEvent:N1} B/event ({warmupBytesPerEvent:N1} over the first half; {matchAlerts} alerts), full path {(double)fullAllocated / records.Length:N1} B/event, {rulesTouched:N2} rules touched/event"));
+            $"engine: decode {decodeRate:N0}/s, decode+watermark+match {fullRate:N0}/s, match {matchRate:N0}/s, {alerts} alerts, {activeDevices} active devices ({buffered} buffered events), {estimate / active} B/active device (heap {heap / active}), idle {idleEstimate} B (heap growth {idleHeap}, {idleAlerts} alerts fired on idling), match allocates {bytesPerEvent:N1} B/event ({warmupBytesPerEvent:N1} over the first half; {matchAlerts} alerts), full path {(double)fullAllocated / records.Length:N1} B/event ({fullGc}), {rulesTouched:N2} rules touched/event"));
         return Task.FromResult<IReadOnlyDictionary<string, double>>(new Dictionary<string, double>
         {
             // The contract keys of results.json (README's benchmark section); the engine_* detail follows.
