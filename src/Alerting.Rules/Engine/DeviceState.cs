@@ -309,20 +309,6 @@ internal sealed class DeviceState
         OpenDue = long.MinValue;
     }
 
-    public int Find(int rule)
-    {
-        var slots = Slots;
-        for (var i = 0; i < SlotCount; i++)
-        {
-            if (slots[i].Rule == rule)
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
-
     /// <summary>
     /// Appends an empty slot for <paramref name="rule"/>; returns its position. When the array is full it grows to
     /// room for <paramref name="more"/> slots (at least one), so an event that starts several rule states grows it once.
