@@ -190,7 +190,7 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
         var sender = Sender;
         if (decision.Ignored is { } reason)
         {
-            _counters?.CountDropped(reason);
+            _counters?.CountIgnored(_deviceId, command, reason);
         }
         if (decision.Events.Count == 0)
         {
@@ -207,7 +207,7 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
         PersistAll(decision.Events, e =>
         {
             _state.Apply(e);
-            _counters?.CountEvent(e);
+            _counters?.CountEvent(_deviceId, e);
             _sinceSnapshot++;
             if (--remaining > 0)
             {
