@@ -30,6 +30,7 @@ public sealed partial class DemoService(
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     Operations.NodeParts parts,
+    Operations.AdminEndpoint admin,
     ILoggerFactory loggerFactory) : BackgroundService
 {
     private readonly ILogger _log = loggerFactory.CreateLogger<DemoService>();
@@ -48,6 +49,11 @@ public sealed partial class DemoService(
 
         // Status lines and the tap's sample lines share the output: one writer, synchronized.
         var writer = TextWriter.Synchronized(output.Writer);
+        if (admin.Address is { } address)
+        {
+            await writer.WriteLineAsync($"web view: {address}/ui/alerts".AsMemory(), stoppingToken);
+        }
+
         using var tapStop = new CancellationTokenSource();
         var tap = new DemoTap(kafka, demo.Partitions, writer, new DemoSample(initial: 3, every: TimeSpan.FromSeconds(5)), time, _log);
         var tapTask = tap.RunAsync(tapStop.Token);

@@ -455,7 +455,7 @@ public sealed partial class AlertGraph
         if (_feed is { } feed)
         {
             feed.ObserveEventTime(e.Partition, e.EventTime);
-            feed.Publish(Web.FeedKind.Event, e.DeviceId, null, null, e.Kind, e.EventTime, e.EventId);
+            feed.Publish(Web.FeedKind.Event, e.DeviceId, null, null, e.Kind, e.EventTime, e.EventId, e.Partition);
         }
     }
 

@@ -22,7 +22,7 @@ public sealed class FeedDispatchObserver(FeedHub hub) : IDispatchObserver
                 break;
             case AlertDispatched sent:
                 hub.Publish(FeedKind.Dispatch, deviceId, null, sent.Alert.AlertId, sent.Alert.AlertType, sent.Alert.AlertTime.ToUnixTimeMilliseconds(),
-                    "dispatched after its delay, priority " + sent.Alert.Priority.ToString(CultureInfo.InvariantCulture));
+                    "dispatched: held for its delay with no revoke, not a repeat, not covered; priority " + sent.Alert.Priority.ToString(CultureInfo.InvariantCulture));
                 break;
             case AlertCancelled cancelled:
                 hub.Publish(FeedKind.Cancel, deviceId, null, cancelled.AlertId, null, null, "cancelled by its revoke while held");
