@@ -420,13 +420,21 @@ internal static class LongMod
 }
 
 /// <summary>
-/// The recent entries of a bounded number of devices: least recently touched device forgotten first, each device a
-/// bounded queue. Not thread-safe (the hub holds its lock).
+/// The recent entries of a bounded number of devices: least recently touched device forgotten first; per device a
+/// bounded queue of source events and another of alert and dispatcher entries, so a busy device's events do not push
+/// its alerts out. Not thread-safe (the hub holds its lock).
 /// </summary>
 internal sealed class DeviceHistory(int devices, int perDevice)
 {
-    private readonly Dictionary<string, LinkedListNode<(string Device, Queue<FeedItem> Items)>> _index = new(StringComparer.Ordinal);
-    private readonly LinkedList<(string Device, Queue<FeedItem> Items)> _order = new();
+    private sealed class Entries
+    {
+        public Queue<FeedItem> Events { get; } = new();
+
+        public Queue<FeedItem> Alerts { get; } = new();
+    }
+
+    private readonly Dictionary<string, LinkedListNode<(string Device, Entries Items)>> _index = new(StringComparer.Ordinal);
+    private readonly LinkedList<(string Device, Entries Items)> _order = new();
 
     public int Count => _index.Count;
 
@@ -445,11 +453,11 @@ internal sealed class DeviceHistory(int devices, int perDevice)
                 _index.Remove(last.Value.Device);
             }
 
-            node = _order.AddFirst((item.DeviceId, new Queue<FeedItem>()));
+            node = _order.AddFirst((item.DeviceId, new Entries()));
             _index[item.DeviceId] = node;
         }
 
-        var items = node.Value.Items;
+        var items = item.Kind == FeedKind.Event ? node.Value.Items.Events : node.Value.Items.Alerts;
         items.Enqueue(item);
         while (items.Count > perDevice)
         {
@@ -457,6 +465,9 @@ internal sealed class DeviceHistory(int devices, int perDevice)
         }
     }
 
+    /// <summary>Both queues of <paramref name="device"/>, in the order they were added.</summary>
     public IReadOnlyList<FeedItem> Get(string device) =>
-        _index.TryGetValue(device, out var node) ? [.. node.Value.Items] : [];
+        _index.TryGetValue(device, out var node)
+            ? [.. node.Value.Items.Events.Concat(node.Value.Items.Alerts).OrderBy(i => i.Time)]
+            : [];
 }

@@ -106,7 +106,7 @@ function alertsPage() {
       if (paused) return;
       for (const item of batch.items) {
         body.prepend(el("tr", { "data-kind": item.kind, "data-device": item.deviceId },
-          el("td", { class: "mono" }, clock(item.time)),
+          el("td", { class: "mono time" }, clock(item.time)),
           kindCell(item.kind),
           el("td", {}, el("a", { href: "/ui/device?id=" + encodeURIComponent(item.deviceId) }, item.deviceId)),
           el("td", {}, item.ruleId || ""),
@@ -407,7 +407,7 @@ function lagChart(partitions, total) {
   const rows = partitions.slice().sort((a, b) => (a.group + a.topic).localeCompare(b.group + b.topic) || a.partition - b.partition);
   const max = Math.max(1, ...rows.map((p) => p.lag));
   const barH = 16, w = 700, left = 260, h = rows.length * (barH + 4) + 10;
-  const chart = svg("svg", { class: "chart", viewBox: `0 0 ${w} ${Math.max(h, 30)}`, role: "img", "aria-label": `Consumer lag of ${rows.length} partitions, ${total} records in all` });
+  const chart = svg("svg", { class: "chart fixed", width: w, height: Math.max(h, 30), viewBox: `0 0 ${w} ${Math.max(h, 30)}`, role: "img", "aria-label": `Consumer lag of ${rows.length} partitions, ${total} records in all` });
   chart.append(svg("title", {}, "Consumer lag per partition"));
   rows.forEach((p, i) => {
     const y = 5 + i * (barH + 4);
