@@ -49,11 +49,6 @@ public sealed partial class DemoService(
 
         // Status lines and the tap's sample lines share the output: one writer, synchronized.
         var writer = TextWriter.Synchronized(output.Writer);
-        if (admin.Address is { } address)
-        {
-            await writer.WriteLineAsync($"web view: {address}/ui/alerts".AsMemory(), stoppingToken);
-        }
-
         using var tapStop = new CancellationTokenSource();
         var tap = new DemoTap(kafka, demo.Partitions, writer, new DemoSample(initial: 3, every: TimeSpan.FromSeconds(5)), time, _log);
         var tapTask = tap.RunAsync(tapStop.Token);
@@ -76,6 +71,7 @@ public sealed partial class DemoService(
         var generatorTask = generator.RunAsync(generatorStop.Token);
 
         var started = Stopwatch.StartNew();
+        var webShown = false;
         using (var ticker = new PeriodicTimer(demo.StatusInterval, time))
         {
             try
@@ -84,6 +80,13 @@ public sealed partial class DemoService(
                 {
                     counters.ObserveDispatched(dispatch.Counters.Dispatched);
                     await WriteStatusAsync(writer, started.Elapsed, generator.Produced, lookup, pipeline.CheckpointsTaken, stoppingToken);
+                    if (!webShown && admin.Address is { } address)
+                    {
+                        // after the first status line, which stays the first line of the output
+                        webShown = true;
+                        await writer.WriteLineAsync($"web view: {address}/ui/alerts".AsMemory(), stoppingToken);
+                    }
+
                     if (demo.Duration > TimeSpan.Zero && started.Elapsed >= demo.Duration)
                     {
                         lifetime.StopApplication();
