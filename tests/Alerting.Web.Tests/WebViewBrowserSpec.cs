@@ -37,7 +37,7 @@ public sealed class WebViewBrowserSpec(WebViewFixture node)
     [Fact]
     public async Task The_device_page_must_find_a_device_and_say_why_its_alert_was_dispatched()
     {
-        var device = await node.FirstDeviceWithAsync("dispatch", TimeSpan.FromSeconds(40));
+        var device = await node.FirstDeviceWithAsync("dispatch", TimeSpan.FromSeconds(90));
         var page = await node.LoggedInPageAsync("/ui/device");
 
         // keyboard only: the search field is reachable and the form submits with Enter
@@ -45,7 +45,7 @@ public sealed class WebViewBrowserSpec(WebViewFixture node)
         await page.Keyboard.TypeAsync(device);
         await page.Keyboard.PressAsync("Enter");
 
-        var dispatched = page.Locator("#why tbody tr", new PageLocatorOptions { HasText = "dispatched" }).First;
+        var dispatched = page.Locator("#why tbody tr[data-outcome^='dispatched']").First;
         await dispatched.WaitForAsync();
         Assert.Contains("held for its delay with no revoke", await dispatched.InnerTextAsync(), StringComparison.Ordinal);
         await Assertions.Expect(page.Locator("#dispatcher h3").First).ToHaveTextAsync("Pending delays");

@@ -55,6 +55,7 @@ public sealed class WebViewFixture : IAsyncLifetime
             _stop.Token);
 
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        Assertions.SetDefaultExpectTimeout(30_000);
         var args = new List<string> { "--headless=new", "--disable-gpu", "--disable-dev-shm-usage" };
         if (Environment.UserName == "root")
         {
@@ -70,7 +71,7 @@ public sealed class WebViewFixture : IAsyncLifetime
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
         var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(20_000);
+        page.SetDefaultTimeout(30_000); // generous: the specs share two cores with every other test project under ./build.sh test
         await page.GotoAsync(BaseUrl + path + (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "token=" + Token);
         return page;
     }

@@ -276,8 +276,12 @@ function why(history, state) {
     const kinds = a.steps.map((s) => s.kind);
     const last = a.steps[a.steps.length - 1];
     let outcome, reason;
-    if (kinds.includes("revoke-sent")) { outcome = "revoked"; reason = "its revoke was sent: the work order was open"; }
-    else if (kinds.includes("dispatch")) { outcome = "dispatched"; reason = (a.steps.find((s) => s.kind === "dispatch").detail) || "dispatched"; }
+    if (kinds.includes("dispatch")) {
+      outcome = kinds.includes("revoke-sent") ? "dispatched, then revoked" : "dispatched";
+      reason = (a.steps.find((s) => s.kind === "dispatch").detail) || "dispatched";
+      if (kinds.includes("revoke-sent")) reason += "; later its revoke was sent: the work order was open";
+    }
+    else if (kinds.includes("revoke-sent")) { outcome = "revoked"; reason = "its revoke was sent: the work order was open"; }
     else if (kinds.includes("cancel")) { outcome = "not dispatched"; reason = "cancelled by its revoke while held for its delay"; }
     else if (kinds.includes("drop")) {
       outcome = "not dispatched";
@@ -289,7 +293,7 @@ function why(history, state) {
     }
     else if (kinds.includes("held")) { outcome = "delayed"; reason = (a.steps.find((s) => s.kind === "held").detail) + ": a revoke before then cancels it"; }
     else { outcome = "not yet at the dispatcher"; reason = last.kind === "revoke" ? "revoke produced" : "generate produced; the dispatcher has not taken it yet"; }
-    rows.push(el("tr", { "data-alert": a.id },
+    rows.push(el("tr", { "data-alert": a.id, "data-outcome": outcome },
       el("td", { class: "mono" }, a.id), el("td", {}, a.type || ""), el("td", { class: "kind" }, outcome), el("td", {}, reason)));
   }
   const tbody = document.querySelector("#why tbody");
