@@ -112,7 +112,7 @@ function alertsPage() {
           el("td", {}, item.ruleId || ""),
           el("td", {}, item.alertType || ""),
           el("td", {}, item.detail || ""),
-          el("td", { class: "mono" }, item.alertId || "")));
+          el("td", { class: "mono", title: item.alertId || null }, item.alertId ? item.alertId.substring(0, 12) + "…" : "")));
         received++;
       }
       while (body.rows.length > 200) body.deleteRow(body.rows.length - 1);
