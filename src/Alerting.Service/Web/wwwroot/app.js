@@ -307,7 +307,13 @@ function dispatcherView(state, error, history) {
   const open = (state.open || []).map((o) => [el("td", { class: "mono" }, o.alert.alertId), o.alert.alertType, o.alert.priority, o.workOrderOpened ? "work order open" : "no work order yet"]);
   const last = history.filter((i) => i.kind === "dispatch" || i.kind === "revoke-sent").slice(-10).reverse()
     .map((i) => [el("td", { class: "mono" }, clock(i.time)), kindCell(i.kind), el("td", { class: "mono" }, i.alertId), i.alertType || ""]);
+  // the matcher's open alerts as the feed saw them: a Generate with no Revoke after it (within the history kept)
+  const revoked = new Set(history.filter((i) => i.kind === "revoke").map((i) => i.alertId));
+  const matcherOpen = history.filter((i) => i.kind === "generate" && !revoked.has(i.alertId))
+    .map((i) => [el("td", { class: "mono" }, i.alertId), i.ruleId || "", i.alertType || "", el("td", { class: "mono" }, clock(i.eventTime))]);
   target.replaceChildren(
+    el("h3", {}, "Open alerts of the matcher (generated, not revoked)"),
+    matcherOpen.length ? table(["alert", "rule", "type", "alert time"], matcherOpen) : el("p", {}, "none seen since this node started"),
     el("h3", {}, "Pending delays"), pending.length ? table(["alert", "type", "priority", "due"], pending) : el("p", {}, "none"),
     el("h3", {}, "Open alerts and work orders"), open.length ? table(["alert", "type", "priority", "work order"], open) : el("p", {}, "none"),
     el("h3", {}, "Last dispatches"), last.length ? table(["time", "kind", "alert", "type"], last) : el("p", {}, "none seen since this node started"));
