@@ -47,7 +47,7 @@ public sealed class WebViewBrowserSpec(WebViewFixture node)
 
         var dispatched = page.Locator("#why tbody tr[data-outcome^='dispatched']").First;
         await dispatched.WaitForAsync();
-        Assert.Contains("held for its delay with no revoke", await dispatched.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("no revoke within its delay, not a repeat, not covered", await dispatched.InnerTextAsync(), StringComparison.Ordinal);
         await Assertions.Expect(page.Locator("#dispatcher h3")).ToHaveTextAsync(["Open alerts of the matcher (generated, not revoked)", "Pending delays", "Open alerts and work orders", "Last dispatches"]);
         await Assertions.Expect(page.Locator("#device-status")).ToContainTextAsync("device " + device);
 

@@ -22,13 +22,13 @@ public sealed class FeedDispatchObserver(FeedHub hub) : IDispatchObserver
                 break;
             case AlertDispatched sent:
                 hub.Publish(FeedKind.Dispatch, deviceId, null, sent.Alert.AlertId, sent.Alert.AlertType, sent.Alert.AlertTime.ToUnixTimeMilliseconds(),
-                    "dispatched: held for its delay with no revoke, not a repeat, not covered; priority " + sent.Alert.Priority.ToString(CultureInfo.InvariantCulture));
+                    "dispatched: no revoke within its delay, not a repeat, not covered; priority " + sent.Alert.Priority.ToString(CultureInfo.InvariantCulture));
                 break;
             case AlertCancelled cancelled:
                 hub.Publish(FeedKind.Cancel, deviceId, null, cancelled.AlertId, null, null, "cancelled by its revoke while held");
                 break;
             case AlertRevoked revoked:
-                hub.Publish(FeedKind.RevokeSent, deviceId, null, revoked.AlertId, null, null, "revoke sent: its work order was open");
+                hub.Publish(FeedKind.RevokeSent, deviceId, null, revoked.AlertId, null, null, "revoke sent: the alert was dispatched and its work order not closed");
                 break;
             case AlertDropped dropped:
                 hub.Publish(FeedKind.Drop, deviceId, null, dropped.AlertId, null, null, Why(dropped.Reason));

@@ -279,9 +279,9 @@ function why(history, state) {
     if (kinds.includes("dispatch")) {
       outcome = kinds.includes("revoke-sent") ? "dispatched, then revoked" : "dispatched";
       reason = (a.steps.find((s) => s.kind === "dispatch").detail) || "dispatched";
-      if (kinds.includes("revoke-sent")) reason += "; later its revoke was sent: the work order was open";
+      if (kinds.includes("revoke-sent")) reason += "; later its revoke was sent: its work order was not closed";
     }
-    else if (kinds.includes("revoke-sent")) { outcome = "revoked"; reason = "its revoke was sent: the work order was open"; }
+    else if (kinds.includes("revoke-sent")) { outcome = "revoked"; reason = "its revoke was sent: it was dispatched and its work order not closed"; }
     else if (kinds.includes("cancel")) { outcome = "not dispatched"; reason = "cancelled by its revoke while held for its delay"; }
     else if (kinds.includes("drop")) {
       outcome = "not dispatched";
