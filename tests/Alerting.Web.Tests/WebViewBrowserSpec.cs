@@ -57,7 +57,8 @@ public sealed class WebViewBrowserSpec(WebViewFixture node)
     [Fact]
     public async Task The_rules_page_must_list_the_rule_set_and_try_it_on_pasted_events_inline()
     {
-        var page = await node.LoggedInPageAsync("/ui/rules");
+        var page = await node.LoggedInPageAsync("/ui/rules?from=spec");
+        Assert.Equal(node.BaseUrl + "/ui/rules?from=spec", page.Url); // the token left, the rest of the query stayed
         await Assertions.Expect(page.Locator("#rules tbody tr")).ToHaveCountAsync(3);
         await Assertions.Expect(page.Locator("#rules tbody")).ToContainTextAsync("fault-pair");
         await Assertions.Expect(page.Locator("#rules tbody")).ToContainTextAsync("codeA=101");

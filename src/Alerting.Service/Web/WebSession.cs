@@ -32,7 +32,9 @@ public static class WebSession
         }
 
         Start(settings, context.Response);
-        context.Response.Redirect(request.Path.Value ?? "/");
+        var rest = request.Query.Where(q => q.Key != "token").SelectMany(q => q.Value.Select(v => Uri.EscapeDataString(q.Key) + "=" + Uri.EscapeDataString(v ?? "")));
+        var query = string.Join("&", rest);
+        context.Response.Redirect((request.Path.Value ?? "/") + (query.Length > 0 ? "?" + query : ""));
         return true;
     }
 
