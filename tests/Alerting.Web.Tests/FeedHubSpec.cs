@@ -88,6 +88,21 @@ public sealed class FeedHubSpec
     }
 
     [Fact]
+    public void Per_rule_totals_must_be_worked_out_at_most_once_per_batch_interval()
+    {
+        var clock = new ManualClock(T0);
+        var hub = new FeedHub(clock);
+        hub.Publish(FeedKind.Generate, "1", "ab", "a", "T", 0, null);
+        Assert.Equal(1, hub.Totals()["ab"]);
+
+        hub.Publish(FeedKind.Generate, "1", "ab", "b", "T", 0, null);
+        clock.Now = T0.AddMilliseconds(249);
+        Assert.Equal(1, hub.Totals()["ab"]);
+        clock.Now = T0.AddMilliseconds(250);
+        Assert.Equal(2, hub.Totals()["ab"]);
+    }
+
+    [Fact]
     public void Device_history_must_stay_bounded_in_devices_and_entries_forgetting_the_least_recently_touched_device()
     {
         var hub = new FeedHub(new ManualClock(T0), devices: 100, perDevice: 4);

@@ -100,6 +100,7 @@ public sealed class FeedHub
     private readonly TimeSpan _watchFor;
     private readonly long[] _maxEventTime = new long[1024];
     private volatile int _watchCount;
+    private CachedTotals? _totals;
     private long _rateSecond;
     private long _seq;
     private long _dropped;
@@ -335,12 +336,25 @@ public sealed class FeedHub
         }
     }
 
-    /// <summary>Generates and Revokes per rule over the last 15 minutes.</summary>
+    /// <summary>
+    /// Generates and Revokes per rule over the last 15 minutes; worked out at most once per 250 ms however many
+    /// streams ask (each sends them every 250 ms).
+    /// </summary>
     public IReadOnlyDictionary<string, long> Totals()
     {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (Volatile.Read(ref _totals) is { } cached && now - cached.At < 250 && now >= cached.At)
+        {
+            return cached.PerRule;
+        }
+
         var (_, perRule) = Rates();
-        return perRule.ToDictionary(kv => kv.Key, kv => kv.Value.Sum(), StringComparer.Ordinal);
+        var totals = perRule.ToDictionary(kv => kv.Key, kv => kv.Value.Sum(), StringComparer.Ordinal);
+        Volatile.Write(ref _totals, new CachedTotals(now, totals));
+        return totals;
     }
+
+    private sealed record CachedTotals(long At, IReadOnlyDictionary<string, long> PerRule);
 
     /// <summary>Takes the hub if it is free now or within a few spins (other holders keep it for well under a microsecond).</summary>
     private bool TryEnterBriefly()
