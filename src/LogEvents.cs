@@ -51,6 +51,10 @@ internal static class LogEvents
     public const int MetricsPartFailed = 1410;
     public const int StatusFailed = 1420;
 
+    // 4600–4649: operations: the web view
+    public const int WebLoginRefused = 4600;
+    public const int WebRuleFileUnreadable = 4601;
+
     // 2200–2299: Kafka stages: consumer, producer, committer
     public const int KafkaPartitionsAssigned = 2200;
     public const int KafkaPartitionsRevoked = 2201;

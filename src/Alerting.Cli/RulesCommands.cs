@@ -6,6 +6,7 @@ using Alerting.Events;
 using Alerting.Rules;
 using Alerting.Rules.Storage;
 using Alerting.Rules.Templates;
+using Alerting.Rules.Trial;
 
 namespace Alerting.Cli;
 
@@ -36,65 +37,16 @@ internal static class RulesCommands
             return 1;
         }
 
-        // a replay has no wall clock to be ahead of: the future-skew check is measured against the end of time
-        var decoder = new EventDecoder(source, new FarFuture(), set.Schema);
-        var tracker = WatermarkTracker.For(source with { IdleTimeout = TimeSpan.Zero });
-        var engine = new RuleEngine(set, new RuleEngineOptions { AllowedLateness = source.AllowedLateness });
-        var output = new List<AlertEvent>();
         var buffer = new MemoryStream();
-
-        void Emit()
-        {
-            foreach (var alert in output)
-            {
-                stdout.WriteLine(AlertJson.Format(alert, buffer));
-            }
-
-            output.Clear();
-        }
-
-        var lineNo = 0;
-        foreach (var line in File.ReadLines(eventsFile.FullName))
-        {
-            lineNo++;
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-
-            var result = decoder.Decode(Encoding.UTF8.GetBytes(line), new RecordOrigin(eventsFile.Name, 0, lineNo));
-            if (!result.IsOk)
-            {
-                stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"line {lineNo}: {result}"));
-                continue;
-            }
-
-            var ev = result.Event!;
-            switch (tracker.Observe(ev))
-            {
-                case Lateness.TooLate:
-                    stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"line {lineNo}: too late (event time {Iso(ev.EventTime)} is behind the watermark {Iso(tracker.Watermark)} by more than the allowed lateness), skipped"));
-                    continue;
-                case Lateness.Late:
-                    ev = ev.AsLate();
-                    break;
-            }
-
-            engine.OnEvent(ev, output);
-            if (tracker.Watermark != WatermarkTracker.NoWatermark)
-            {
-                engine.OnWatermark(tracker.Watermark, output);
-            }
-
-            Emit();
-        }
-
-        engine.Flush(output);
-        Emit();
+        RuleTrial.Run(
+            set,
+            source,
+            File.ReadLines(eventsFile.FullName),
+            eventsFile.Name,
+            alert => stdout.WriteLine(AlertJson.Format(alert, buffer)),
+            (line, why) => stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"line {line}: {why}")));
         return 0;
     }
-
-    private static string Iso(long ms) => AlertJson.Iso(ms);
 
     private static bool TryLoad(FileInfo rulesFile, DirectoryInfo? templatesDir, FileInfo? config, TextWriter stderr, out RuleSet set, out SourceDefinition source) =>
         TryLoad(rulesFile, templatesDir, config, stderr, out set, out source, out _);
@@ -157,46 +109,12 @@ internal static class RulesCommands
         var local = Path.Combine(Directory.GetCurrentDirectory(), "templates");
         return Directory.Exists(local) ? local : Path.Combine(AppContext.BaseDirectory, "templates");
     }
-
-    /// <summary>A clock at the end of time, so no replayed event is ever "in the future".</summary>
-    private sealed class FarFuture : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => new(9000, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    }
 }
 
 /// <summary>The JSON line printed for each alert.</summary>
 internal static class AlertJson
 {
-    public static string Iso(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    public static string Iso(long ms) => RuleTrial.Iso(ms);
 
-    public static string Format(AlertEvent a, MemoryStream buffer)
-    {
-        buffer.SetLength(0);
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("kind", a.Kind == AlertKind.Generate ? "generate" : "revoke");
-            w.WriteString("alertId", a.AlertId);
-            w.WriteString("ruleId", a.RuleId);
-            w.WriteNumber("ruleVersion", a.RuleVersion);
-            w.WriteString("alertType", a.AlertType);
-            w.WriteNumber("priority", a.Priority);
-            w.WriteString("deviceId", a.DeviceId);
-            w.WriteString("alertTime", Iso(a.AlertTime));
-            w.WriteString("faultTime", Iso(a.FaultTime));
-            w.WriteNumber("delayMs", (long)a.Delay.TotalMilliseconds);
-            w.WriteString("info", a.Info);
-            w.WriteStartArray("eventIds");
-            foreach (var id in a.EventIds)
-            {
-                w.WriteStringValue(id);
-            }
-
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
+    public static string Format(AlertEvent a, MemoryStream buffer) => RuleTrial.Format(a, buffer);
 }

@@ -193,7 +193,7 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
         var sender = Sender;
         if (decision.Ignored is { } reason)
         {
-            _counters?.CountDropped(reason);
+            _counters?.CountIgnored(_deviceId, command, reason);
         }
         if (decision.Events.Count == 0)
         {
@@ -210,7 +210,7 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
         PersistAll(decision.Events, e =>
         {
             _state.Apply(e);
-            _counters?.CountEvent(e);
+            _counters?.CountEvent(_deviceId, e);
             _sinceSnapshot++;
             if (--remaining > 0)
             {

@@ -91,6 +91,12 @@ public sealed class DispatchCounters
     /// <summary>The summed latency of <see cref="JournalWrites"/>.</summary>
     public TimeSpan JournalWriteTime => TimeSpan.FromTicks(Volatile.Read(ref _journalWriteTicks));
 
+    /// <summary>
+    /// Told of every event an entity of this node persisted and every command it ignored, on the entity's thread: it
+    /// must not block (the web view's feed takes what it can and drops the rest). Null: nobody listens.
+    /// </summary>
+    public IDispatchObserver? Observer { get; set; }
+
     /// <summary>Generates, revokes and work-order updates not passed on, for <paramref name="reason"/>.</summary>
     public long Dropped(DropReason reason) => Volatile.Read(ref _dropped[(int)reason]);
 
@@ -125,8 +131,9 @@ public sealed class DispatchCounters
         return result;
     }
 
-    internal void CountEvent(IDeviceEvent e)
+    internal void CountEvent(string deviceId, IDeviceEvent e)
     {
+        Observer?.Persisted(deviceId, e);
         Interlocked.Increment(ref _journalEvents);
         switch (e)
         {
@@ -149,6 +156,12 @@ public sealed class DispatchCounters
     }
 
     internal void CountDropped(DropReason reason) => Interlocked.Increment(ref _dropped[(int)reason]);
+
+    internal void CountIgnored(string deviceId, IDeviceCommand command, DropReason reason)
+    {
+        CountDropped(reason);
+        Observer?.Ignored(deviceId, command, reason);
+    }
 
     internal void CountReceived() => Interlocked.Increment(ref _received);
 
@@ -181,4 +194,14 @@ public sealed class DispatchCounters
         Interlocked.Add(ref _journalWriteTicks, latency.Ticks);
         Interlocked.Increment(ref _journalWrites);
     }
+}
+
+/// <summary>Sees what the device entities of a node decide (see <see cref="DispatchCounters.Observer"/>).</summary>
+public interface IDispatchObserver
+{
+    /// <summary>The entity of <paramref name="deviceId"/> persisted <paramref name="e"/>.</summary>
+    void Persisted(string deviceId, IDeviceEvent e);
+
+    /// <summary>The entity of <paramref name="deviceId"/> ignored <paramref name="command"/> for <paramref name="reason"/>.</summary>
+    void Ignored(string deviceId, IDeviceCommand command, DropReason reason);
 }

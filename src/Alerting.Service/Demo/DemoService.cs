@@ -30,6 +30,7 @@ public sealed partial class DemoService(
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     Operations.NodeParts parts,
+    Operations.AdminEndpoint admin,
     ILoggerFactory loggerFactory) : BackgroundService
 {
     private readonly ILogger _log = loggerFactory.CreateLogger<DemoService>();
@@ -70,6 +71,7 @@ public sealed partial class DemoService(
         var generatorTask = generator.RunAsync(generatorStop.Token);
 
         var started = Stopwatch.StartNew();
+        var webShown = false;
         using (var ticker = new PeriodicTimer(demo.StatusInterval, time))
         {
             try
@@ -78,6 +80,13 @@ public sealed partial class DemoService(
                 {
                     counters.ObserveDispatched(dispatch.Counters.Dispatched);
                     await WriteStatusAsync(writer, started.Elapsed, generator.Produced, lookup, pipeline.CheckpointsTaken, stoppingToken);
+                    if (!webShown && admin.Address is { } address)
+                    {
+                        // after the first status line, which stays the first line of the output
+                        webShown = true;
+                        await writer.WriteLineAsync($"web view: {address}/ui/alerts".AsMemory(), stoppingToken);
+                    }
+
                     if (demo.Duration > TimeSpan.Zero && started.Elapsed >= demo.Duration)
                     {
                         lifetime.StopApplication();

@@ -27,6 +27,10 @@ public sealed class AdminEndpoint(
     private readonly ILogger _log = loggerFactory.CreateLogger<AdminEndpoint>();
     private WebApplication? _app;
 
+    /// <summary>The endpoint's address for a browser on this machine (<c>http://host:port</c>), null until started or when disabled.</summary>
+    public string? Address => Port == 0 ? null
+        : $"http://{(settings.Bind.Equals(System.Net.IPAddress.Any) || settings.Bind.Equals(System.Net.IPAddress.IPv6Any) ? "127.0.0.1" : settings.Bind.ToString())}:{Port}";
+
     /// <summary>The port the endpoint listens on (0 until started, or when disabled).</summary>
     public int Port { get; private set; }
 
@@ -45,7 +49,23 @@ public sealed class AdminEndpoint(
         app.Use(async (context, next) =>
         {
             var request = context.Request;
-            var access = AdminAuth.Decide(settings, request.Method, request.Path.Value ?? "/", request.Headers.Authorization.ToString() is { Length: > 0 } h ? h : null);
+            if (Web.WebSession.TryStartFromQuery(settings, context))
+            {
+                return; // ?token= on a page: the session cookie is set and the browser sent back to the page without it
+            }
+
+            var access = AdminAuth.Decide(
+                settings,
+                request.Method,
+                request.Path.Value ?? "/",
+                request.Headers.Authorization.ToString() is { Length: > 0 } h ? h : null,
+                request.Cookies[AdminAuth.SessionCookie]);
+            if (access == AdminAccess.Unauthorized && Web.WebSession.IsPage(request))
+            {
+                context.Response.Redirect("/ui/login?next=" + Uri.EscapeDataString(request.Path.Value ?? "/"));
+                return;
+            }
+
             if (access != AdminAccess.Allowed)
             {
                 var reason = access == AdminAccess.Unauthorized

@@ -3,6 +3,7 @@ using Alerting.Rules;
 using Alerting.Service.Hosting;
 using Alerting.Service.Pipeline;
 using Alerting.Service.Settings;
+using Alerting.Service.Web;
 
 namespace Alerting.Service.Operations;
 
@@ -11,7 +12,8 @@ namespace Alerting.Service.Operations;
 /// the dispatcher once it started, the rule set in force. The hosted services attach what they start and detach it
 /// when it stops; readers see a part or null, never a half-built one.
 /// </summary>
-public sealed class NodeParts
+/// <remarks>With a <see cref="FeedHub"/>, the alert graph and the dispatcher attached here publish into it.</remarks>
+public sealed class NodeParts(FeedHub? feed = null)
 {
     private volatile AlertGraph? _graph;
     private volatile DeviceConfigLookup? _lookup;
@@ -34,6 +36,9 @@ public sealed class NodeParts
     /// <summary>The Kafka settings the applications use (the embedded broker's address in the demo).</summary>
     public KafkaSettings? Kafka => _kafka;
 
+    /// <summary>The node's live feed, if the web view runs.</summary>
+    public FeedHub? Feed => feed;
+
     /// <summary>Records the Kafka settings in use.</summary>
     public void UseKafka(KafkaSettings kafka) => _kafka = kafka;
 
@@ -52,6 +57,11 @@ public sealed class NodeParts
     {
         ArgumentNullException.ThrowIfNull(application);
         _lookup = application.Devices.Lookup;
+        if (feed is not null)
+        {
+            application.Graph.Feed = feed;
+        }
+
         _graph = application.Graph;
     }
 
@@ -63,7 +73,16 @@ public sealed class NodeParts
     }
 
     /// <summary>Records the running dispatcher.</summary>
-    public void AttachDispatch(DispatchApplication dispatch) => _dispatch = dispatch;
+    public void AttachDispatch(DispatchApplication dispatch)
+    {
+        ArgumentNullException.ThrowIfNull(dispatch);
+        if (feed is not null)
+        {
+            dispatch.Counters.Observer = new FeedDispatchObserver(feed);
+        }
+
+        _dispatch = dispatch;
+    }
 
     /// <summary>Forgets the dispatcher (it stopped).</summary>
     public void DetachDispatch() => _dispatch = null;

@@ -189,6 +189,12 @@ public sealed class OperationsApi(ActorSystem system, NodeParts parts, AlertingS
             return NotHere("this node runs no device shard region (alerting.applications)");
         }
 
+        if (!Web.WebRoutes.IsDeviceId(id))
+        {
+            // checked before the shard region is asked: asking starts the entity, and its journal is keyed by the id
+            return Results.Json(new AdminError("a device id is 1 to 256 letters, digits or -_.:@"), statusCode: StatusCodes.Status400BadRequest);
+        }
+
         var reply = await dispatch.Dispatcher.Region.Ask<DeviceStateReply>(new DeviceEnvelope(id, GetDeviceState.Instance), admin.LagTimeout, cancellationToken);
         using var state = JsonDocument.Parse(reply.Json);
         var shard = KafkaShardMessageExtractor.ShardIdOf(new KafkaShardMessageExtractor(dispatch.Dispatcher.Partitions).PartitionOf(id));

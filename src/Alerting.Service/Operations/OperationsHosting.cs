@@ -1,6 +1,7 @@
 using Akka.Configuration;
 using Alerting.Rules;
 using Alerting.Service.Settings;
+using Alerting.Service.Web;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -27,17 +28,19 @@ public static class OperationsHosting
         services.AddSingleton(admin);
         services.AddSingleton(sp =>
         {
-            var parts = new NodeParts();
+            var parts = new NodeParts(sp.GetRequiredService<FeedHub>());
             parts.Configure(demo ? ["alert", "dispatch"] : settings.Applications);
             parts.AttachRules(sp.GetRequiredService<RuleSet>());
             parts.UseKafka(settings.Kafka);
             return parts;
         });
+        services.AddSingleton(sp => new FeedHub(sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton<NodeHealth>();
         services.AddSingleton<AdminRoutes, HealthRoutes>();
         services.AddSingleton<ServiceMetrics>();
         services.AddSingleton<AdminRoutes, MetricsRoutes>();
         services.AddSingleton<AdminRoutes, OperationsApi>();
+        services.AddSingleton<AdminRoutes, WebRoutes>();
         services.AddSingleton<AdminEndpoint>();
         services.AddHostedService(sp => sp.GetRequiredService<AdminEndpoint>());
         if (!demo)

@@ -98,6 +98,18 @@ public sealed partial class AlertGraph
         _sources = settings.Sources.GroupBy(s => s.Topic, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
     }
 
+    private volatile Web.FeedHub? _feed;
+
+    /// <summary>
+    /// The node's live feed, told of every alert produced and of the events of the devices being looked at (never
+    /// waiting: the hub drops what it cannot take). Null: nobody listens.
+    /// </summary>
+    public Web.FeedHub? Feed
+    {
+        get => _feed;
+        set => _feed = value;
+    }
+
     /// <summary>Checkpoints stored so far (one per partition and checkpoint).</summary>
     public long CheckpointsTaken => Interlocked.Read(ref _checkpointsTaken);
 
@@ -320,6 +332,7 @@ public sealed partial class AlertGraph
                     {
                         state.PassedEvent(e.Offset);
                         _counters.CountEventIn(e.Topic, e.Partition);
+                        Observe(e);
                         return e;
                     }))
                     .To(events.In(i));
@@ -431,7 +444,20 @@ public sealed partial class AlertGraph
             }));
     }
 
-    private void Count(AlertEvent alert) => _counters.CountAlert(alert.RuleId, alert.Kind);
+    private void Count(AlertEvent alert)
+    {
+        _counters.CountAlert(alert.RuleId, alert.Kind);
+        _feed?.Publish(alert.Kind == AlertKind.Revoke ? Web.FeedKind.Revoke : Web.FeedKind.Generate, alert.DeviceId, alert.RuleId, alert.AlertId, alert.AlertType, alert.AlertTime, null);
+    }
+
+    private void Observe(DeviceEvent e)
+    {
+        if (_feed is { } feed)
+        {
+            feed.ObserveEventTime(e.Partition, e.EventTime);
+            feed.Publish(Web.FeedKind.Event, e.DeviceId, null, null, e.Kind, e.EventTime, e.EventId, e.Partition);
+        }
+    }
 
     private IEnvelope<byte[]?, byte[], PartitionRun> LateEnvelope(string topic, LateEvent late, PartitionRun run)
     {
