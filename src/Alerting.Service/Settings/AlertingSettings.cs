@@ -188,7 +188,14 @@ public sealed record AlertingSettings(
     /// </summary>
     public TimeSpan AlertMaxClockSkew { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// <c>alerting.profile</c>: <c>production</c> refuses to start with plaintext Kafka or PostgreSQL without
+    /// <c>SSL Mode=VerifyFull</c> (<see cref="TransportSecurity"/>); <c>development</c> (the default) warns.
+    /// </summary>
+    public string Profile { get; init; } = TransportSecurity.Development;
+
     private static readonly string[] KnownApplications = ["alert", "dispatch"];
+    private static readonly string[] KnownProfiles = [TransportSecurity.Development, TransportSecurity.Production];
 
     /// <summary>Every setting of the service from <paramref name="c"/> (reference.conf's defaults under the overrides).</summary>
     public static AlertingSettings Create(Config c)
@@ -204,6 +211,12 @@ public sealed record AlertingSettings(
         }
 
         var name = c.ReadString("alerting.instance-name", "");
+        var profile = c.ReadString("alerting.profile", TransportSecurity.Development);
+        if (!KnownProfiles.Contains(profile, StringComparer.Ordinal))
+        {
+            throw new ConfigurationValueException("alerting.profile", profile, "development or production");
+        }
+
         return new AlertingSettings(
             apps,
             name.Length == 0 ? Environment.MachineName : name,
@@ -219,6 +232,7 @@ public sealed record AlertingSettings(
             Enrichment = Alerting.Enrichment.DeviceLookupSettings.Create(c),
             AlertCheckpointInterval = c.ReadDuration("alerting.alert.checkpoint-interval", TimeSpan.FromSeconds(5)),
             AlertMaxClockSkew = c.ReadDuration("alerting.alert.max-clock-skew", TimeSpan.FromSeconds(10)),
+            Profile = profile,
         };
     }
 
