@@ -112,7 +112,8 @@ public sealed class DeadLetterSpec
     {
         Assert.Equal(
             ["not_json", "truncated", "empty", "invalid_utf8", "wrong_type", "missing_device_id", "missing_timestamp", "bad_timestamp",
-             "bad_number", "too_deep", "too_large", "missing_kind", "unknown_kind", "future_timestamp"],
+             "bad_number", "too_deep", "too_large", "missing_kind", "unknown_kind", "future_timestamp",
+             "device_id_too_long"],
             DecodeErrors.All.Select(r => r.Code()));
         foreach (var reason in DecodeErrors.All)
         {
