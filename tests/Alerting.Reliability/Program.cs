@@ -72,7 +72,7 @@ internal static class Program
         await Run(12, "transport security under alerting.profile", scenarios.TransportSecurityAsync);
         await Run(6, "bad input (12 kinds)", scenarios.BadInputAsync);
         await Run(10, "SIGTERM: drain, commit, restart", scenarios.SigtermAsync);
-        await Run(1, "SIGKILL of a node under load, two nodes", scenarios.SigkillAsync);
+        await Run(1, "SIGKILL of a node under load, three nodes", scenarios.SigkillAsync);
         await Run(7, "disorder within the bound", scenarios.DisorderAsync);
         await Run(11, "secrets never written", _ => Task.FromResult(scenarios.Secrets(canaries.All)));
         const string notBuilt = "not built in this first cut of the suite";

@@ -125,6 +125,14 @@ public sealed class Rig : IAsyncDisposable
             throw new InvalidOperationException($"node{i} is running");
         }
 
+        if (_nodes[i] is not null)
+        {
+            // A restarted node comes back on a new remoting port, as a replaced pod comes back on a new address: Akka's
+            // classic remoting keeps the dead incarnation's association to the old address and drops what the cluster
+            // sends the new one there, so a restart on the same port could not join.
+            _remoting[i] = FreePort();
+        }
+
         var node = ChildProcess.Start($"node{i}", LogDir, ArgsOf(i, clusterSize), Environment);
         _nodes[i] = node;
         return node;

@@ -107,16 +107,27 @@ public sealed class Scenarios(Options options, string serverConnection, Canaries
         return result;
     }
 
-    /// <summary>1. SIGKILL of a random node of two at random moments under load, each restarted at once.</summary>
+    /// <summary>1. SIGKILL of a random node of three at random moments under load, each restarted at once.</summary>
     public async Task<Result> SigkillAsync(CancellationToken ct)
     {
+        const int Nodes = 3;
         var kills = options.Quick ? 3 : 20;
-        var result = new Result(1, $"SIGKILL of a node under load, two nodes ({kills} kills)");
+        var result = new Result(1, $"SIGKILL of a node under load, {Nodes} nodes ({kills} kills)");
         await using var rig = await RigAsync("01-sigkill", ct);
-        rig.StartNode(0, 2);
-        rig.StartNode(1, 2);
-        await rig.WaitReadyAsync(0, Ready, ct);
-        await rig.WaitReadyAsync(1, Ready, ct);
+        // Three nodes, not two: with two, the split-brain resolver downs the survivor whenever the dead node wins the
+        // one-against-one tie (keep-majority: the lower address; keep-oldest: the oldest), so a two-node cluster does not
+        // survive a SIGKILL of either node. stable-after is shortened so the dead incarnation is downed within seconds.
+        rig.NodeArgs.Add("--akka:cluster:split-brain-resolver:stable-after=5s");
+        for (var i = 0; i < Nodes; i++)
+        {
+            rig.StartNode(i, Nodes);
+        }
+
+        for (var i = 0; i < Nodes; i++)
+        {
+            await rig.WaitReadyAsync(i, Ready, ct);
+        }
+
         var traffic = new Traffic(rig, EventsTopic, "s1");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var running = traffic.RunAsync(0, 100, stop.Token);
@@ -125,13 +136,15 @@ public sealed class Scenarios(Options options, string serverConnection, Canaries
         for (var k = 0; k < kills; k++)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(random.Next(1000, 6000)), ct);
-            var victim = random.Next(2);
+            var victim = random.Next(Nodes);
             faults.Add(DateTime.UtcNow);
             await rig.Node(victim)!.KillAsync();
             log.WriteLine($"[01-sigkill] kill {k + 1}/{kills}: node{victim}");
-            rig.StartNode(victim, 2);
-            await rig.WaitReadyAsync(victim, Ready, ct);
-            await rig.WaitReadyAsync(1 - victim, Ready, ct);
+            rig.StartNode(victim, Nodes);
+            for (var i = 0; i < Nodes; i++)
+            {
+                await rig.WaitReadyAsync(i, Ready, ct);
+            }
         }
 
         await Task.Delay(TimeSpan.FromSeconds(5), ct);
@@ -142,8 +155,11 @@ public sealed class Scenarios(Options options, string serverConnection, Canaries
         result.Record(counts);
         result.Figures["kills"] = kills;
         result.Figures["recovery_seconds"] = Recovery(traffic, counts, faults);
-        await rig.ScrapeMetricsAsync(0, ct);
-        await rig.ScrapeMetricsAsync(1, ct);
+        for (var i = 0; i < Nodes; i++)
+        {
+            await rig.ScrapeMetricsAsync(i, ct);
+        }
+
         return result;
     }
 
