@@ -40,7 +40,7 @@ public sealed class Scenarios(Options options, string serverConnection, Canaries
         await Task.Delay(2000, ct);
         await stop.CancelAsync();
         await running;
-        await traffic.DrainAsync(TimeSpan.FromSeconds(10), ct);
+        await traffic.DrainAsync(TimeSpan.FromSeconds(8), ct);
         var expected = traffic.Pairs.Select(p => p.Device).ToHashSet(StringComparer.Ordinal);
         var counts = await Outcome.AwaitAsync(rig.BootstrapServers, expected, Settle, ct);
         result.Record(counts);
@@ -84,7 +84,7 @@ public sealed class Scenarios(Options options, string serverConnection, Canaries
         var traffic = new Traffic(rig, EventsTopic, "s10");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var running = traffic.RunAsync(0, 100, stop.Token);
-        await Task.Delay(TimeSpan.FromSeconds(options.Quick ? 8 : 20), ct);
+        await Task.Delay(TimeSpan.FromSeconds(options.Quick ? 6 : 20), ct);
         await rig.ScrapeMetricsAsync(0, ct);
         var fault = DateTime.UtcNow;
         var exit = await rig.Node(0)!.TerminateAsync(TimeSpan.FromSeconds(90), ct);
@@ -96,7 +96,7 @@ public sealed class Scenarios(Options options, string serverConnection, Canaries
         await Task.Delay(TimeSpan.FromSeconds(options.Quick ? 5 : 15), ct);
         await stop.CancelAsync();
         await running;
-        await traffic.DrainAsync(TimeSpan.FromSeconds(10), ct);
+        await traffic.DrainAsync(TimeSpan.FromSeconds(8), ct);
         var counts = await Outcome.AwaitAsync(rig.BootstrapServers, traffic.Pairs.Select(p => p.Device).ToHashSet(StringComparer.Ordinal), Settle, ct);
         result.Record(counts);
         result.Check(counts.Alerts.RawDuplicates == 0, $"{counts.Alerts.RawDuplicates} alerts produced twice after the restart");
@@ -150,7 +150,7 @@ public sealed class Scenarios(Options options, string serverConnection, Canaries
         await Task.Delay(TimeSpan.FromSeconds(5), ct);
         await stop.CancelAsync();
         await running;
-        await traffic.DrainAsync(TimeSpan.FromSeconds(10), ct);
+        await traffic.DrainAsync(TimeSpan.FromSeconds(8), ct);
         var counts = await Outcome.AwaitAsync(rig.BootstrapServers, traffic.Pairs.Select(p => p.Device).ToHashSet(StringComparer.Ordinal), Settle, ct);
         result.Record(counts);
         result.Figures["kills"] = kills;
@@ -217,7 +217,7 @@ public sealed class Scenarios(Options options, string serverConnection, Canaries
         }
 
         rig.Producer.Flush(TimeSpan.FromSeconds(30));
-        await traffic.DrainAsync(TimeSpan.FromSeconds(10), ct);
+        await traffic.DrainAsync(TimeSpan.FromSeconds(8), ct);
         var counts = await Outcome.AwaitAsync(rig.BootstrapServers, traffic.Pairs.Select(p => p.Device).ToHashSet(StringComparer.Ordinal), Settle, ct);
         await rig.ScrapeMetricsAsync(0, ct);
         await rig.Node(0)!.TerminateAsync(TimeSpan.FromSeconds(60), ct);
