@@ -103,6 +103,19 @@ public sealed class ServiceConfigurationSpec : IDisposable
     }
 
     [Fact]
+    public void A_max_clock_skew_not_shorter_than_the_disorder_bound_must_stop_start_up()
+    {
+        var empty = new Dictionary<string, string>();
+        Assert.Equal(TimeSpan.FromSeconds(1), AlertingSettings.Create(ServiceConfiguration.Build(null, "run", [], empty)).AlertMaxClockSkew);
+
+        var ex = Assert.Throws<ConfigurationValueException>(() =>
+            AlertingSettings.Create(ServiceConfiguration.Build(null, "run", ["--alerting:alert:max-clock-skew=5s"], empty)));
+
+        Assert.Equal("alerting.alert.max-clock-skew", ex.Key);
+        Assert.Contains("devices", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_setting_in_reference_conf_must_have_a_comment_on_the_line_before()
     {
         var lines = File.ReadAllLines(Path.Combine(ServiceConfiguration.HoconDirectory, "reference.conf"));
