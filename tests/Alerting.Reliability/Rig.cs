@@ -215,7 +215,19 @@ public sealed class Rig : IAsyncDisposable
             }
         }
 
-        await _broker.TerminateAsync(TimeSpan.FromSeconds(20), CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
+        try
+        {
+            var code = await _broker.TerminateAsync(TimeSpan.FromSeconds(20), CancellationToken.None);
+            if (code != 0)
+            {
+                _log.WriteLine($"the dev broker exited {code} on SIGTERM");
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException)
+        {
+            _log.WriteLine($"the dev broker did not stop on SIGTERM ({ex.Message}); killed");
+        }
+
         await _broker.DisposeAsync();
         try
         {

@@ -163,6 +163,56 @@ public sealed class Scenarios(Options options, string serverConnection, Canaries
         return result;
     }
 
+    /// <summary>
+    /// 8. One device's clock 4 minutes fast (inside max-future-skew, so its events are taken): the time it feeds its
+    /// partition's watermark is clamped to the wall clock plus max-clock-skew, so every other device's alerts come
+    /// as before. Without the clamp the watermark would jump 4 minutes ahead and the others' events would be too late.
+    /// </summary>
+    public async Task<Result> FastClockAsync(CancellationToken ct)
+    {
+        var result = new Result(8, "one device's clock 4 minutes fast");
+        await using var rig = await RigAsync("08-fast-clock", ct);
+        rig.StartNode(0);
+        await rig.WaitReadyAsync(0, Ready, ct);
+        var traffic = new Traffic(rig, EventsTopic, "s8");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var running = traffic.RunAsync(0, 100, stop.Token);
+        var fast = 0;
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(options.Quick ? 8 : 20);
+        while (DateTime.UtcNow < until)
+        {
+            // Heartbeats only: no rule matches them, so the fast device expects no alert; it only pushes event time.
+            for (var d = 0; d < 8; d++)
+            {
+                var device = (8_000_000 + d).ToString(CultureInfo.InvariantCulture);
+                rig.Produce(EventsTopic, device, Encoding.UTF8.GetBytes(Traffic.Event("Heartbeat", null, DateTimeOffset.UtcNow.AddMinutes(4), $"s8-fast-{fast++}", device)));
+            }
+
+            await Task.Delay(200, ct);
+        }
+
+        await stop.CancelAsync();
+        await running;
+        await traffic.DrainAsync(TimeSpan.FromSeconds(8), ct);
+        var counts = await Outcome.AwaitAsync(rig.BootstrapServers, traffic.Pairs.Select(p => p.Device).ToHashSet(StringComparer.Ordinal), Settle, ct);
+        result.Record(counts);
+        var late = Outcome.ReadAll(rig.BootstrapServers, "device-events-late").Count;
+        result.Figures["fast_clock_events"] = fast;
+        result.Figures["late_events"] = late;
+        result.Check(late == 0, $"{late} events of the other devices went to the late topic");
+        var ids = counts.AlertIds.GroupBy(a => a.Device).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
+        var latencies = traffic.Pairs.Where(p => ids.ContainsKey(p.Device)).Select(p => (counts.FirstSeen[ids[p.Device]] - p.Produced).TotalSeconds).Order().ToList();
+        if (latencies.Count > 0)
+        {
+            result.Figures["alert_latency_p50_seconds"] = Math.Round(latencies[latencies.Count / 2], 1);
+            result.Figures["alert_latency_max_seconds"] = Math.Round(latencies[^1], 1);
+        }
+
+        await rig.ScrapeMetricsAsync(0, ct);
+        await rig.Node(0)!.TerminateAsync(TimeSpan.FromSeconds(60), ct);
+        return result;
+    }
+
     /// <summary>7. Disorder within the bound: the same events in order and shuffled give the same alert ids.</summary>
     public async Task<Result> DisorderAsync(CancellationToken ct)
     {
