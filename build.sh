@@ -3,6 +3,7 @@
 #   ./build.sh demo [--duration 20s] [service args...]   run the whole pipeline on the embedded broker and store
 #   ./build.sh test [dotnet test args...]                 run every test project against a private PostgreSQL 15
 #   ./build.sh bench [--quick]                            run the macro benchmarks, write artifacts/bench/results.json
+#   ./build.sh reliability [--quick]                      run the reliability scenarios, write artifacts/reliability/results.json
 # Each verb installs what is missing (apt: PostgreSQL 15 for test and bench), restores and builds first.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -85,6 +86,8 @@ case "$verb" in
     status=0
     dotnet test Akka.Alerting.sln -c "$CONFIG" --no-build --nologo \
         --logger "trx" --results-directory artifacts/test "$@" || status=$?
+    # The quick reliability scenarios (the real service in child processes); a failed one fails the run.
+    dotnet run --no-build -c "$CONFIG" --project tests/Alerting.Reliability -- --quick || status=$?
     # One plain closing line over every test project.
     python3 - artifacts/test <<'PY' || true
 import glob, sys, xml.etree.ElementTree as ET
@@ -104,8 +107,14 @@ PY
     start_postgres durable
     dotnet run --no-build -c "$CONFIG" --project tests/Alerting.Benchmarks -- "$@"
     ;;
+  reliability)
+    build
+    trap stop_postgres EXIT
+    start_postgres
+    dotnet run --no-build -c "$CONFIG" --project tests/Alerting.Reliability -- "$@"
+    ;;
   *)
-    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

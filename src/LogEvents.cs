@@ -89,6 +89,9 @@ internal static class LogEvents
     public const int DispatchDeliveryFailed = 4204;
     public const int DispatchCommandRetried = 4205;
 
+    // 4650–4699: the service host: profile and transport security
+    public const int HostTransportInsecure = 4650;
+
     // 5100–5199: the device-config lookup
     public const int LookupLoadFailed = 5100;
     public const int LookupLoadRecovered = 5101;

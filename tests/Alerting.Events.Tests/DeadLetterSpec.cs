@@ -26,6 +26,27 @@ public sealed class DeadLetterSpec
     }
 
     [Fact]
+    public void A_value_too_big_to_forward_whole_must_be_cut_with_its_original_size_in_a_header()
+    {
+        var big = new byte[2 * 1024 * 1024 + 3];
+        big.AsSpan().Fill((byte)'x');
+        var origin = new RecordOrigin("device-events", 1, 2);
+
+        var cut = DeadLetterHeaders.ForDecodeFailure(null, big, origin, DecodeError.TooLarge, "too large");
+        var whole = DeadLetterHeaders.ForDecodeFailure(null, big.AsMemory(0, DeadLetterHeaders.MaxForwardedBytes), origin, DecodeError.TooLarge, "too large");
+        var rejected = DeadLetterHeaders.ForRejected(null, big, origin, "malformed_alert", "too large");
+
+        Assert.Equal(DeadLetterHeaders.MaxForwardedBytes, cut.Value.Length);
+        Assert.Equal(big.AsSpan(0, DeadLetterHeaders.MaxForwardedBytes).ToArray(), cut.Value.ToArray());
+        Assert.Equal("2097155", cut.Header(DeadLetterHeaders.OriginalSize));
+        Assert.Equal("too_large", cut.Header(DeadLetterHeaders.Reason));
+        Assert.Equal(DeadLetterHeaders.MaxForwardedBytes, whole.Value.Length);
+        Assert.Null(whole.Header(DeadLetterHeaders.OriginalSize));
+        Assert.Equal("2097155", rejected.Header(DeadLetterHeaders.OriginalSize));
+        Assert.Equal(DeadLetterHeaders.MaxForwardedBytes, rejected.Value.Length);
+    }
+
+    [Fact]
     public void A_dead_letter_record_must_cut_long_messages_and_refuse_successful_results()
     {
         var record = DeadLetterHeaders.ForDecodeFailure(null, Array.Empty<byte>(), new RecordOrigin("t", 0, 1), DecodeError.NotJson, new string('x', 5000));
@@ -91,7 +112,8 @@ public sealed class DeadLetterSpec
     {
         Assert.Equal(
             ["not_json", "truncated", "empty", "invalid_utf8", "wrong_type", "missing_device_id", "missing_timestamp", "bad_timestamp",
-             "bad_number", "too_deep", "too_large", "missing_kind", "unknown_kind", "future_timestamp"],
+             "bad_number", "too_deep", "too_large", "missing_kind", "unknown_kind", "future_timestamp",
+             "device_id_too_long"],
             DecodeErrors.All.Select(r => r.Code()));
         foreach (var reason in DecodeErrors.All)
         {

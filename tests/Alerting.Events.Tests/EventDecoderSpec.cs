@@ -183,6 +183,10 @@ public sealed class EventDecoderSpec
         Rejects(DecodeError.TooLarge, "{\"Extra\":\"" + new string('x', 70_000) + "\"}");
         Rejects(DecodeError.FutureTimestamp, Seed.Replace("08:00:00.000Z", "08:05:00.001Z", StringComparison.Ordinal));
         Rejects(DecodeError.UnknownKind, Seed, new SourceDefinition { Kinds = ["Run", "Alarm"] });
+        Rejects(DecodeError.BadTimestamp, Seed.Replace("\"2026-11-22T08:00:00.000Z\"", "-1000", StringComparison.Ordinal));
+        Rejects(DecodeError.BadTimestamp, Seed.Replace("2026-11-22T08:00:00.000Z", "1969-12-31T23:59:59.999Z", StringComparison.Ordinal));
+        Rejects(DecodeError.DeviceIdTooLong, Seed.Replace("42", "\"" + new string('d', EventDecoder.MaxDeviceIdBytes + 1) + "\"", StringComparison.Ordinal));
+        Rejects(DecodeError.DeviceIdTooLong, Seed.Replace("42", "\"" + new string('é', EventDecoder.MaxDeviceIdBytes / 2 + 1) + "\"", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -33,6 +33,89 @@ public sealed class ServiceConfigurationSpec : IDisposable
     }
 
     [Fact]
+    public void A_FILE_variable_must_serve_its_variable_to_substitutions_and_overrides_and_lose_to_the_variable_itself()
+    {
+        var file = Write("a.conf", "alerting.persistence { provider = postgres, connection-string = ${?PG_SECRET} }");
+        var secret = Write("pg", "Host=db;Password=canary-1\n");
+        var token = Write("client", "from-file\n");
+        var environment = new Dictionary<string, string>
+        {
+            ["PG_SECRET_FILE"] = secret,
+            ["alerting__kafka__client-id_FILE"] = token,
+            ["alerting__alert__group-id_FILE"] = token,
+            ["alerting__alert__group-id"] = "set-directly",
+        };
+
+        var settings = AlertingSettings.Create(ServiceConfiguration.Build(file, "run", [], environment));
+
+        Assert.Equal("Host=db;Password=canary-1", settings.Persistence.ConnectionString);
+        Assert.Equal("from-file", settings.Kafka.ClientId);
+        Assert.Equal("set-directly", settings.AlertGroupId);
+    }
+
+    [Fact]
+    public void A_FILE_variable_whose_file_is_missing_must_stop_start_up_naming_the_variable()
+    {
+        var environment = new Dictionary<string, string> { ["ALERTING_POSTGRES_FILE"] = Path.Combine(_dir, "absent") };
+
+        var ex = Assert.Throws<ConfigurationValueException>(() => ServiceConfiguration.Build(null, "run", [], environment));
+
+        Assert.Equal("ALERTING_POSTGRES_FILE", ex.Key);
+    }
+
+    [Theory]
+    [InlineData("PLAINTEXT", "SSL Mode=VerifyFull", "alerting.kafka.properties.security.protocol")]
+    [InlineData(null, "SSL Mode=VerifyFull", "alerting.kafka.properties.security.protocol")]
+    [InlineData("SASL_SSL", "SSL Mode=Require", "alerting.persistence.connection-string (SSL Mode)")]
+    [InlineData("SSL", "", "alerting.persistence.connection-string (SSL Mode)")]
+    public void The_production_profile_must_refuse_a_weak_transport_naming_the_setting(string? protocol, string sslMode, string setting)
+    {
+        string[] args =
+        [
+            "--alerting:profile=production", "--alerting:kafka:bootstrap-servers=kafka:9093",
+            "--alerting:persistence:provider=postgres", $"--alerting:persistence:connection-string=Host=db;Password=canary-2;{sslMode}",
+            .. protocol is null ? Array.Empty<string>() : [$"--alerting:kafka:properties:security.protocol={protocol}"],
+        ];
+        var settings = AlertingSettings.Create(ServiceConfiguration.Build(null, "run", args, new Dictionary<string, string>()));
+
+        var ex = Assert.Throws<ConfigurationValueException>(() => TransportSecurity.Enforce(settings));
+
+        Assert.Equal(setting, ex.Key);
+        Assert.DoesNotContain("canary-2", ex.Message, StringComparison.Ordinal);
+        var development = settings with { Profile = TransportSecurity.Development };
+        Assert.Contains(TransportSecurity.Enforce(development), f => f.Key == setting);
+    }
+
+    [Fact]
+    public void The_production_profile_must_accept_tls_kafka_and_verify_full_postgres()
+    {
+        string[] args =
+        [
+            "--alerting:profile=production", "--alerting:kafka:bootstrap-servers=kafka:9093",
+            "--alerting:kafka:properties:security.protocol=SASL_SSL",
+            "--alerting:persistence:provider=postgres", "--alerting:persistence:connection-string=Host=db;SSL Mode=VerifyFull",
+        ];
+        var settings = AlertingSettings.Create(ServiceConfiguration.Build(null, "run", args, new Dictionary<string, string>()));
+
+        Assert.Equal(TransportSecurity.Production, settings.Profile);
+        Assert.Empty(TransportSecurity.Enforce(settings));
+        Assert.Equal(TransportSecurity.Development, AlertingSettings.Create(ServiceConfiguration.Build(null, "run", [], new Dictionary<string, string>())).Profile);
+    }
+
+    [Fact]
+    public void A_max_clock_skew_not_shorter_than_the_disorder_bound_must_stop_start_up()
+    {
+        var empty = new Dictionary<string, string>();
+        Assert.Equal(TimeSpan.FromSeconds(1), AlertingSettings.Create(ServiceConfiguration.Build(null, "run", [], empty)).AlertMaxClockSkew);
+
+        var ex = Assert.Throws<ConfigurationValueException>(() =>
+            AlertingSettings.Create(ServiceConfiguration.Build(null, "run", ["--alerting:alert:max-clock-skew=5s"], empty)));
+
+        Assert.Equal("alerting.alert.max-clock-skew", ex.Key);
+        Assert.Contains("devices", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_setting_in_reference_conf_must_have_a_comment_on_the_line_before()
     {
         var lines = File.ReadAllLines(Path.Combine(ServiceConfiguration.HoconDirectory, "reference.conf"));

@@ -55,6 +55,19 @@ public static class DeadLetterHeaders
     /// <summary>Messages are cut to this length so a header stays small.</summary>
     public const int MaxMessageChars = 512;
 
+    /// <summary>
+    /// For a value cut to <see cref="MaxForwardedBytes"/>: its original size in bytes (decimal). Only a truncated
+    /// record carries it.
+    /// </summary>
+    public const string OriginalSize = "alerting-original-size";
+
+    /// <summary>
+    /// The largest value forwarded whole (512 KiB, well under Kafka's default 1 MB <c>message.max.bytes</c>): a larger
+    /// one is forwarded cut to this size with <see cref="OriginalSize"/>, since the broker would refuse it whole and
+    /// the record must neither disappear nor stop the pipeline.
+    /// </summary>
+    public const int MaxForwardedBytes = 512 * 1024;
+
     /// <summary>The reason of an alerts-topic record the dispatcher cannot read.</summary>
     public const string MalformedAlertReason = "malformed_alert";
 
@@ -63,11 +76,23 @@ public static class DeadLetterHeaders
 
     /// <summary>The dead-letter record of a record a consumer other than the decoder rejected, with its own reason code.</summary>
     public static DeadLetterRecord ForRejected(byte[]? key, ReadOnlyMemory<byte> value, RecordOrigin origin, string reason, string message) =>
-        new(key, value, Build(reason, message, origin, watermark: null));
+        Forwardable(key, value, Build(reason, message, origin, watermark: null));
 
     /// <summary>The dead-letter record of a record that failed to decode.</summary>
     public static DeadLetterRecord ForDecodeFailure(byte[]? key, ReadOnlyMemory<byte> value, RecordOrigin origin, DecodeError reason, string message) =>
-        new(key, value, Build(reason.Code(), message, origin, watermark: null));
+        Forwardable(key, value, Build(reason.Code(), message, origin, watermark: null));
+
+    /// <summary>The record with <paramref name="value"/> whole, or cut to <see cref="MaxForwardedBytes"/> with its original size in a header.</summary>
+    private static DeadLetterRecord Forwardable(byte[]? key, ReadOnlyMemory<byte> value, KeyValuePair<string, byte[]>[] headers)
+    {
+        if (value.Length <= MaxForwardedBytes)
+        {
+            return new DeadLetterRecord(key, value, headers);
+        }
+
+        KeyValuePair<string, byte[]>[] withSize = [.. headers, new(OriginalSize, Encoding.UTF8.GetBytes(value.Length.ToString(CultureInfo.InvariantCulture)))];
+        return new DeadLetterRecord(key, value[..MaxForwardedBytes], withSize);
+    }
 
     /// <summary>The dead-letter record of a failed <see cref="DecodeResult"/>.</summary>
     public static DeadLetterRecord ForDecodeFailure(byte[]? key, ReadOnlyMemory<byte> value, RecordOrigin origin, in DecodeResult result)

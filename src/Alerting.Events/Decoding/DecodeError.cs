@@ -34,6 +34,8 @@ public enum DecodeError : byte
     UnknownKind,
     /// <summary>The event time is more than max-future-skew ahead of the wall clock.</summary>
     FutureTimestamp,
+    /// <summary>The device key is longer than <see cref="EventDecoder.MaxDeviceIdBytes"/> UTF-8 bytes.</summary>
+    DeviceIdTooLong,
 }
 
 /// <summary>Stable codes of <see cref="DecodeError"/> values.</summary>
@@ -43,6 +45,7 @@ public static class DecodeErrors
     [
         "not_json", "truncated", "empty", "invalid_utf8", "wrong_type", "missing_device_id", "missing_timestamp",
         "bad_timestamp", "bad_number", "too_deep", "too_large", "missing_kind", "unknown_kind", "future_timestamp",
+        "device_id_too_long",
     ];
 
     /// <summary>How many reasons there are; reasons are 0 .. Count-1.</summary>

@@ -17,6 +17,12 @@ namespace Alerting.Events;
 /// </summary>
 public sealed class EventDecoder
 {
+    /// <summary>
+    /// The longest device key, in UTF-8 bytes (the dispatcher's <c>max-device-id-bytes</c> default): a longer one is a
+    /// dead letter (<c>device_id_too_long</c>), never a device whose state and alert ids carry kilobytes of key.
+    /// </summary>
+    public const int MaxDeviceIdBytes = 256;
+
     private const int DeviceTarget = -1;
     private const int TimeTarget = -2;
     private const int KindTarget = -3;
@@ -141,6 +147,12 @@ public sealed class EventDecoder
         if (acc.Device is null)
         {
             return DecodeResult.Fail(DecodeError.MissingDeviceId, $"no device key at {Source.DeviceKeyPath}");
+        }
+
+        if (acc.Device.Length > MaxDeviceIdBytes || Encoding.UTF8.GetByteCount(acc.Device) > MaxDeviceIdBytes)
+        {
+            return DecodeResult.Fail(DecodeError.DeviceIdTooLong,
+                $"{Source.DeviceKeyPath}: device key of {Encoding.UTF8.GetByteCount(acc.Device)} bytes is longer than {MaxDeviceIdBytes}");
         }
 
         if (acc.Kind is null)
@@ -315,6 +327,12 @@ public sealed class EventDecoder
                 if (!TryTimestamp(ref reader, _timeFormat, out acc.Time))
                 {
                     return acc.Fail(DecodeError.BadTimestamp, $"{Source.EventTimePath}: {Describe(ref reader)} is not a {FormatName(_timeFormat)} timestamp");
+                }
+
+                if (acc.Time < 0)
+                {
+                    // No device clock predates 1970: a negative event time is garbage, not a very late event.
+                    return acc.Fail(DecodeError.BadTimestamp, $"{Source.EventTimePath}: {Describe(ref reader)} is before 1970-01-01");
                 }
 
                 acc.HasTime = true;

@@ -33,15 +33,66 @@ public static class ServiceConfiguration
     {
         ArgumentNullException.ThrowIfNull(args);
         var env = environment ?? Environment.GetEnvironmentVariables();
-        string? Variable(string name) => env[name] as string;
+        string? Variable(string name) => ServiceConfiguration.Variable(env, name);
         var reference = HoconDocument.Load(Path.Combine(HoconDirectory, "reference.conf"), Variable).Config;
         var file = HoconDocument.Load(Path.GetFullPath(configFile ?? DefaultFileFor(verb)), Variable).Config;
-        var fromEnvironment = env.Keys.OfType<string>()
-            .Where(name => OverrideRoots.Any(root => name.StartsWith(root + "__", StringComparison.Ordinal)))
-            .Order(StringComparer.Ordinal)
-            .Select(name => (Name: name, Path: name.Split("__"), Value: env[name] as string ?? ""));
+        var fromEnvironment = EnvironmentOverrides(env);
         Config[] layers = [Overrides(CommandLineOverrides(args)), Overrides(fromEnvironment), file, reference];
         return layers.Where(layer => !layer.IsEmpty).Aggregate((over, under) => over.WithFallback(under));
+    }
+
+    /// <summary>Suffix of a variable naming a file that holds the value of the variable without it (a mounted secret).</summary>
+    public const string FileSuffix = "_FILE";
+
+    /// <summary>
+    /// The value of variable <paramref name="name"/>, or, when it is not set and <c>NAME_FILE</c> is, the content of
+    /// that file (one trailing line break removed): <c>ALERTING_POSTGRES_FILE=/run/secrets/pg</c> serves
+    /// <c>${?ALERTING_POSTGRES}</c>. A variable set directly wins over its file. A file that cannot be read stops
+    /// start-up naming the variable and the path, never the content. Only variables the configuration asks for are
+    /// read, so unrelated <c>*_FILE</c> variables of the environment are left alone.
+    /// </summary>
+    public static string? Variable(IDictionary environment, string name)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(name);
+        if (environment[name] is string value)
+        {
+            return value;
+        }
+
+        return environment[name + FileSuffix] is string { Length: > 0 } path ? ReadSecret(name + FileSuffix, path) : null;
+    }
+
+    private static string ReadSecret(string variable, string path)
+    {
+        string content;
+        try
+        {
+            content = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new ConfigurationValueException(variable, path, "a readable file holding the value of " + variable[..^FileSuffix.Length]);
+        }
+
+        return content.EndsWith("\r\n", StringComparison.Ordinal) ? content[..^2] : content.EndsWith('\n') ? content[..^1] : content;
+    }
+
+    /// <summary>
+    /// The overrides of the environment: <c>alerting__…</c> and <c>akka__…</c> variables, and <c>alerting__…_FILE</c> /
+    /// <c>akka__…_FILE</c> ones read from their file (a variable set directly wins over its file).
+    /// </summary>
+    private static IEnumerable<(string Name, string[] Path, string Value)> EnvironmentOverrides(IDictionary env)
+    {
+        var names = env.Keys.OfType<string>()
+            .Where(name => OverrideRoots.Any(root => name.StartsWith(root + "__", StringComparison.Ordinal)))
+            .Select(name => name.EndsWith(FileSuffix, StringComparison.Ordinal) ? name[..^FileSuffix.Length] : name)
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            yield return (name, name.Split("__"), Variable(env, name) ?? "");
+        }
     }
 
     /// <summary>The overrides of the command line, in order; a later one wins.</summary>

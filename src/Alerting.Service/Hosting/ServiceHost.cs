@@ -36,11 +36,13 @@ public static class ServiceHost
                 : throw new ConfigurationValueException("--duration", cmd.Duration, HoconDuration.Expected)));
         }
 
+        // The production profile refuses weak transport settings here (exit 2 naming the setting); development warns at start.
+        var insecure = cmd.Verb == "run" ? TransportSecurity.Enforce(settings) : [];
         return cmd.Verb switch
         {
             "dev-broker" => await RunDevBrokerAsync(settings, output, cancellationToken),
             "demo" => await RunHostAsync(configuration, settings, output, demo: true, cancellationToken),
-            _ => await RunHostAsync(configuration, settings, output, demo: false, cancellationToken),
+            _ => await RunHostAsync(configuration, settings, output, demo: false, cancellationToken, insecure),
         };
     }
 
@@ -55,7 +57,8 @@ public static class ServiceHost
     }
 
     private static async Task<int> RunHostAsync(
-        Config configuration, AlertingSettings settings, TextWriter output, bool demo, CancellationToken cancellationToken)
+        Config configuration, AlertingSettings settings, TextWriter output, bool demo, CancellationToken cancellationToken,
+        IReadOnlyList<ConfigurationValueException>? insecure = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddConsoleLogs(configuration);
@@ -92,6 +95,12 @@ public static class ServiceHost
         }
 
         using var host = builder.Build();
+        var hostLog = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ServiceHost).FullName!);
+        foreach (var finding in insecure ?? [])
+        {
+            HostLog.TransportInsecure(hostLog, settings.Profile, finding.Message);
+        }
+
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; lifetime.StopApplication(); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; lifetime.StopApplication(); });

@@ -186,9 +186,16 @@ public sealed record AlertingSettings(
     /// The time an event feeds to its partition's watermark is clamped to wall clock + this
     /// (<c>alerting.alert.max-clock-skew</c>): one device with a clock minutes fast cannot hold everyone's alerts back.
     /// </summary>
-    public TimeSpan AlertMaxClockSkew { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan AlertMaxClockSkew { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// <c>alerting.profile</c>: <c>production</c> refuses to start with plaintext Kafka or PostgreSQL without
+    /// <c>SSL Mode=VerifyFull</c> (<see cref="TransportSecurity"/>); <c>development</c> (the default) warns.
+    /// </summary>
+    public string Profile { get; init; } = TransportSecurity.Development;
 
     private static readonly string[] KnownApplications = ["alert", "dispatch"];
+    private static readonly string[] KnownProfiles = [TransportSecurity.Development, TransportSecurity.Production];
 
     /// <summary>Every setting of the service from <paramref name="c"/> (reference.conf's defaults under the overrides).</summary>
     public static AlertingSettings Create(Config c)
@@ -204,6 +211,22 @@ public sealed record AlertingSettings(
         }
 
         var name = c.ReadString("alerting.instance-name", "");
+        var sources = SourceDefinition.CreateAll(c);
+        var skew = c.ReadDuration("alerting.alert.max-clock-skew", TimeSpan.FromSeconds(1));
+        // A watermark may run ahead of the wall clock by skew − max-out-of-orderness: with a skew that large, a device
+        // with a fast clock pushes it past the other devices' real-time events, which then all go to the late topic.
+        if (sources.FirstOrDefault(source => skew >= source.MaxOutOfOrderness) is { } tooTight)
+        {
+            throw new ConfigurationValueException("alerting.alert.max-clock-skew", $"{skew.TotalMilliseconds:0}ms",
+                $"shorter than the max-out-of-orderness of every source ({tooTight.MaxOutOfOrderness.TotalMilliseconds:0} ms for source {tooTight.Name})");
+        }
+
+        var profile = c.ReadString("alerting.profile", TransportSecurity.Development);
+        if (!KnownProfiles.Contains(profile, StringComparer.Ordinal))
+        {
+            throw new ConfigurationValueException("alerting.profile", profile, "development or production");
+        }
+
         return new AlertingSettings(
             apps,
             name.Length == 0 ? Environment.MachineName : name,
@@ -213,12 +236,13 @@ public sealed record AlertingSettings(
             Alerting.Dispatch.Hosting.DispatchSettings.Create(c),
             PersistenceSettings.Create(c),
             RulesSettings.Create(c),
-            SourceDefinition.CreateAll(c),
+            sources,
             DemoSettings.Create(c))
         {
             Enrichment = Alerting.Enrichment.DeviceLookupSettings.Create(c),
             AlertCheckpointInterval = c.ReadDuration("alerting.alert.checkpoint-interval", TimeSpan.FromSeconds(5)),
-            AlertMaxClockSkew = c.ReadDuration("alerting.alert.max-clock-skew", TimeSpan.FromSeconds(10)),
+            AlertMaxClockSkew = skew,
+            Profile = profile,
         };
     }
 
