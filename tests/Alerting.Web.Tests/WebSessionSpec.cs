@@ -78,5 +78,23 @@ public sealed class WebSessionSpec
         Assert.Superset(new HashSet<string> { "alerts.html", "device.html", "rules.html", "cluster.html", "login.html", "app.css", "app.js" }, WebAssets.Names.ToHashSet());
         Assert.Equal("text/html; charset=utf-8", WebAssets.ContentType("alerts.html"));
         Assert.DoesNotContain("http://", System.Text.Encoding.UTF8.GetString(WebAssets.Get("app.js")!).Replace("http://www.w3.org/2000/svg", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Null(WebAssets.Get("layout.html"));
+    }
+
+    [Theory]
+    [InlineData("alerts", "Alerts")]
+    [InlineData("device", "Device")]
+    [InlineData("rules", "Rules")]
+    [InlineData("cluster", "Cluster")]
+    public void Every_page_must_be_served_whole_inside_the_shared_frame(string page, string title)
+    {
+        var html = System.Text.Encoding.UTF8.GetString(WebAssets.Get(page + ".html")!);
+        Assert.StartsWith("<!doctype html>", html, StringComparison.Ordinal);
+        Assert.Contains($"<title>{title} · Akka.Alerting</title>", html, StringComparison.Ordinal);
+        Assert.Contains($"<body data-page=\"{page}\">", html, StringComparison.Ordinal);
+        Assert.Contains("<nav aria-label=\"Pages\">", html, StringComparison.Ordinal);
+        Assert.Contains("<main id=\"main\">\n<h1>", html, StringComparison.Ordinal);
+        Assert.EndsWith("</main>\n<script src=\"/ui/app.js\"></script>\n</body>\n</html>\n", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("{{", html, StringComparison.Ordinal);
     }
 }

@@ -1,11 +1,14 @@
 using System.Collections.Frozen;
 using System.Reflection;
+using System.Text;
 
 namespace Alerting.Service.Web;
 
 /// <summary>
 /// The web view's files (HTML, CSS, JavaScript), shipped inside the service's assembly as embedded resources
-/// (<c>Web/wwwroot/*</c>, named <c>web/&lt;file&gt;</c>): nothing is fetched from anywhere at run time.
+/// (<c>Web/wwwroot/*</c>, named <c>web/&lt;file&gt;</c>): nothing is fetched from anywhere at run time. A page file
+/// that starts with a <c>&lt;!-- title: … --&gt;</c> line holds only its content and is served inside
+/// <c>layout.html</c> (head, navigation, script), put together once at start.
 /// </summary>
 public static class WebAssets
 {
@@ -39,6 +42,30 @@ public static class WebAssets
             files[resource["web/".Length..]] = copy.ToArray();
         }
 
+        if (files.Remove(LayoutFile, out var layoutBytes))
+        {
+            var layout = Encoding.UTF8.GetString(layoutBytes);
+            layout = layout[(layout.IndexOf('\n', StringComparison.Ordinal) + 1)..]; // its own comment line
+            foreach (var (name, bytes) in files.Where(f => f.Key.EndsWith(".html", StringComparison.Ordinal)).ToList())
+            {
+                var text = Encoding.UTF8.GetString(bytes);
+                if (!text.StartsWith(TitlePrefix, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var end = text.IndexOf('\n', StringComparison.Ordinal);
+                var title = text[TitlePrefix.Length..text.LastIndexOf(" -->", end, StringComparison.Ordinal)];
+                files[name] = Encoding.UTF8.GetBytes(layout
+                    .Replace("{{title}}", title, StringComparison.Ordinal)
+                    .Replace("{{page}}", name[..^".html".Length], StringComparison.Ordinal)
+                    .Replace("{{content}}", text[(end + 1)..], StringComparison.Ordinal));
+            }
+        }
+
         return files.ToFrozenDictionary(StringComparer.Ordinal);
     }
+
+    private const string LayoutFile = "layout.html";
+    private const string TitlePrefix = "<!-- title: ";
 }
