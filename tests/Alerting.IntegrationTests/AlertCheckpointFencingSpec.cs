@@ -115,12 +115,5 @@ public sealed class SqliteAlertCheckpointFencingSpec : AlertCheckpointFencingCon
 
     protected override ActorSystem System { get; }
 
-    protected override void Cleanup()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
-        {
-            File.Delete(file);
-        }
-    }
+    protected override void Cleanup() => Alerting.Service.Hosting.TemporaryDatabase.Delete(_path);
 }

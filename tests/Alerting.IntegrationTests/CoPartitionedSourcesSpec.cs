@@ -21,14 +21,7 @@ public sealed class CoPartitionedSourcesSpec : IDisposable
     private const int Partitions = 3;
     private readonly string _checkpoints = Path.Combine(Path.GetTempPath(), $"alerting-co-partitioned-{Guid.NewGuid():N}.db");
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var file in new[] { _checkpoints, _checkpoints + "-wal", _checkpoints + "-shm" })
-        {
-            File.Delete(file);
-        }
-    }
+    public void Dispose() => TemporaryDatabase.Delete(_checkpoints);
 
     [Fact]
     public async Task A_rule_must_match_a_device_whose_steps_arrive_on_two_co_partitioned_topics()

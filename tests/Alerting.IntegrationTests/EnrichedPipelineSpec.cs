@@ -9,7 +9,6 @@ using Alerting.Service.Hosting;
 using Alerting.Service.Pipeline;
 using Alerting.Service.Settings;
 using Confluent.Kafka;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Alerting.IntegrationTests;
@@ -112,12 +111,5 @@ public sealed class EnrichedPipelineSpec : IDisposable
         return alerts;
     }
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        foreach (var file in new[] { _database, _database + "-wal", _database + "-shm" })
-        {
-            File.Delete(file);
-        }
-    }
+    public void Dispose() => TemporaryDatabase.Delete(_database);
 }

@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 namespace Alerting.Service.Hosting;
 
 /// <summary>An SQLite database file made for one run in the temp folder (the demo's default), and its removal.</summary>
-internal static class TemporaryDatabase
+public static class TemporaryDatabase
 {
     /// <summary>A new file name in the temp folder for <paramref name="purpose"/>.</summary>
     public static string NewPath(string purpose) => Path.Combine(Path.GetTempPath(), $"alerting-{purpose}-{Guid.NewGuid():N}.db");

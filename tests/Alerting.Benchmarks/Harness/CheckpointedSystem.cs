@@ -2,7 +2,6 @@ using Akka.Actor;
 using Alerting.Service.Hosting;
 using Alerting.Service.Pipeline;
 using Alerting.Service.Settings;
-using Microsoft.Data.Sqlite;
 
 namespace Alerting.Benchmarks.Harness;
 
@@ -36,11 +35,7 @@ internal sealed class CheckpointedSystem : IAsyncDisposable
         await System.Terminate();
         if (_temporary is not null)
         {
-            SqliteConnection.ClearAllPools();
-            foreach (var file in new[] { _temporary, _temporary + "-wal", _temporary + "-shm" })
-            {
-                File.Delete(file);
-            }
+            TemporaryDatabase.Delete(_temporary);
         }
     }
 }
