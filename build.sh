@@ -84,9 +84,7 @@ case "$verb" in
     mkdir -p artifacts/test
     rm -f artifacts/test/*.trx
     status=0
-    # One test project at a time (-m:1): run together on two cores, the projects' brokers, nodes and chromium starved
-    # each other, and a browser spec's page load outlasted its 30 s wait.
-    dotnet test Akka.Alerting.sln -c "$CONFIG" --no-build --nologo -m:1 \
+    dotnet test Akka.Alerting.sln -c "$CONFIG" --no-build --nologo \
         --logger "trx" --results-directory artifacts/test "$@" || status=$?
     # The quick reliability scenarios (the real service in child processes); a failed one fails the run.
     dotnet run --no-build -c "$CONFIG" --project tests/Alerting.Reliability -- --quick || status=$?

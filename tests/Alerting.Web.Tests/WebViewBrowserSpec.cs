@@ -107,7 +107,9 @@ public sealed class WebViewBrowserSpec(WebViewFixture node)
 
         await page.FillAsync("#token", WebViewFixture.Token);
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(node.BaseUrl + "/ui/rules");
+        // The state, polled, not a navigation event: the redirect after the form's post can commit before a waiter for it is in place.
+        await Assertions.Expect(page).ToHaveURLAsync(node.BaseUrl + "/ui/rules", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Rules", new() { Timeout = 30_000 });
         var cookie = Assert.Single(await context.CookiesAsync(), c => c.Name == "alerting_session");
         Assert.True(cookie.HttpOnly);
         Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
