@@ -24,6 +24,7 @@ internal static class LogEvents
     public const int AlertGraphCheckpointFailed = 1202;
     public const int AlertGraphCommitFailed = 1203;
     public const int AlertGraphCheckpointError = 1204;
+    public const int AlertGraphInspectUnanswered = 1205;
 
     // 1250–1254: live rules: the control topic
     public const int RuleControlTaken = 1250;

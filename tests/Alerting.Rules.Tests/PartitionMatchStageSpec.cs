@@ -243,6 +243,30 @@ public sealed class PartitionMatchStageSpec(ITestOutputHelper output) : StageSpe
     }
 
     [Fact]
+    public async Task A_partition_match_stage_must_say_what_its_matcher_holds_for_a_device_between_elements_and_refuse_once_stopped()
+    {
+        var (up, control, alerts, late) = Run(() => new RuleEngine(Set(CheckpointRules)));
+        alerts.Request(10);
+        late.Request(10);
+        await up.SendNextAsync(Timed.Of(At(Ev("Fault", 0, 101, device: "d1", id: "a"), 0)));
+        await up.SendNextAsync(Timed.Of(At(Ev("Run", 100, device: "d2", id: "run"), 1)));
+        await up.SendNextAsync(Timed.OfWatermark(T0 + 1_000));
+
+        var d1 = await control.InspectAsync("d1");
+        Assert.Equal(T0 + 1_000, d1.Watermark);
+        Assert.Equal("a", Assert.Single(Assert.Single(d1.PartialMatches).Events).EventId);
+        var d2 = await control.InspectAsync("d2");
+        Assert.Equal("run", Assert.Single(d2.AbsenceTimers).TriggerId);
+        Assert.True((await control.InspectAsync("d3")).IsEmpty);
+
+        await up.SendErrorAsync(new InvalidDataException("broken upstream"));
+        await alerts.ExpectErrorAsync();
+        await late.ExpectErrorAsync();
+        await control.Stopped.WaitAsync(TimeSpan.FromSeconds(10));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => control.InspectAsync("d1"));
+    }
+
+    [Fact]
     public async Task A_partition_match_stage_must_take_a_final_snapshot_when_a_live_partition_completes_and_count_what_it_generated()
     {
         await this.AssertAllStagesStoppedAsync(async () =>

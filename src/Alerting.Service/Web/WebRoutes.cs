@@ -24,7 +24,8 @@ namespace Alerting.Service.Web;
 /// matching the filter, at most <see cref="SampleSize"/>, how many matched, how many the reader missed, and the alerts
 /// per rule over 15 minutes), <c>GET /api/feed/rates</c> (per rule and second over 15 minutes),
 /// <c>GET /api/feed/devices/{id}</c> (a device's recent history and its partition's watermark; starts keeping the
-/// device's source events), <c>GET /api/rules</c> (the rule set in force, per partition the live version) and
+/// device's source events; with <c>matcher</c>, what the match stages of this node hold for it: partial matches,
+/// absence timers, open alerts, events awaiting the watermark), <c>GET /api/rules</c> (the rule set in force, per partition the live version) and
 /// <c>POST /api/rules/test</c> (the rule set, or pasted rules, tried on pasted events by <see cref="RuleTrial"/>).
 /// The cluster page reads the existing <c>/api/*</c> routes.
 /// </summary>
@@ -60,7 +61,7 @@ public sealed partial class WebRoutes(FeedHub hub, NodeParts parts, AlertingSett
         app.MapPost("/ui/login", (Delegate)LoginAsync);
         app.MapGet("/api/feed/stream", StreamAsync);
         app.MapGet("/api/feed/rates", Rates);
-        app.MapGet("/api/feed/devices/{id}", (string id) => Device(id));
+        app.MapGet("/api/feed/devices/{id}", (string id, CancellationToken ct) => DeviceAsync(id, ct));
         app.MapGet("/api/rules", RulesInForce);
         app.MapPost("/api/rules/test", (Delegate)TryRulesAsync);
     }
@@ -150,7 +151,10 @@ public sealed partial class WebRoutes(FeedHub hub, NodeParts parts, AlertingSett
         return Results.Json(new { endSecond = end, seconds = (int)FeedHub.RateWindow.TotalSeconds, perRule }, Json);
     }
 
-    private IResult Device(string id)
+    /// <summary>How long the device route waits for the partitions' match stages to say what they hold.</summary>
+    public static readonly TimeSpan InspectTimeout = TimeSpan.FromSeconds(2);
+
+    private async Task<IResult> DeviceAsync(string id, CancellationToken cancellationToken)
     {
         if (!IsDeviceId(id))
         {
@@ -162,7 +166,29 @@ public sealed partial class WebRoutes(FeedHub hub, NodeParts parts, AlertingSett
         var partition = history.LastOrDefault(i => i.Partition is not null)?.Partition;
         var disorder = settings.Sources.Count > 0 ? settings.Sources[0].MaxOutOfOrderness : TimeSpan.Zero;
         long? watermark = partition is { } p && hub.MaxEventTime(p) is { } max ? max - (long)disorder.TotalMilliseconds : null;
-        return Results.Json(new { deviceId = id, partition, watermark, history }, Json);
+        object? matcher = null;
+        if (parts.Graph is { } graph)
+        {
+            var (held, asked, unanswered) = await graph.InspectDeviceAsync(id, InspectTimeout, cancellationToken);
+            matcher = new
+            {
+                asked,
+                unanswered,
+                partitions = held.Select(h => new
+                {
+                    partition = h.Partition,
+                    watermark = h.State.Watermark,
+                    rulesVersion = h.State.RulesVersion,
+                    awaitingWatermark = h.State.AwaitingWatermark,
+                    partialMatches = h.State.PartialMatches,
+                    absenceTimers = h.State.AbsenceTimers,
+                    openAlerts = h.State.OpenAlerts,
+                    stateBytes = h.State.StateBytes,
+                }),
+            };
+        }
+
+        return Results.Json(new { deviceId = id, partition, watermark, history, matcher }, Json);
     }
 
     private IResult RulesInForce()

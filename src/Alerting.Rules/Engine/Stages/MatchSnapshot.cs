@@ -38,6 +38,13 @@ public interface IPartitionMatchControl
     /// </summary>
     Task<IReadOnlyList<PartitionMatchSnapshot>> SnapshotAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// What the stage's matcher holds for one device (<see cref="RuleEngine.Inspect"/>), taken between two elements on
+    /// the stage's own thread. Fails with <see cref="InvalidOperationException"/> when the stage has stopped (or stops
+    /// before answering); cancelling abandons the wait.
+    /// </summary>
+    Task<DeviceInspection> InspectAsync(string deviceId, CancellationToken cancellationToken = default);
+
     /// <summary>Completes when the stage has stopped, whichever way.</summary>
     Task Stopped { get; }
 

@@ -115,7 +115,7 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
                 throw;
             }
 
-            _control.Attach(GetAsyncCallback<TaskCompletionSource<IReadOnlyList<PartitionMatchSnapshot>>>(Snapshot));
+            _control.Attach(GetAsyncCallback<Request>(Answer));
         }
 
         public override void PostStop() => _control.Detach();
@@ -232,6 +232,32 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
             }
         }
 
+        private void Answer(Request request)
+        {
+            try
+            {
+                switch (request)
+                {
+                    case SnapshotRequest snapshot:
+                        Snapshot(snapshot.Answer);
+                        break;
+                    case InspectRequest inspect:
+                        inspect.Answer.TrySetResult(_engine.Inspect(inspect.DeviceId));
+                        break;
+                }
+            }
+#pragma warning disable CA1031 // handed to the caller, who decides; the stream goes on
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                request.Fail(ex);
+            }
+            finally
+            {
+                _control.Answered(request);
+            }
+        }
+
         private void Snapshot(TaskCompletionSource<IReadOnlyList<PartitionMatchSnapshot>> request)
         {
             try
@@ -260,11 +286,29 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
             {
                 request.TrySetException(ex);
             }
-            finally
-            {
-                _control.Answered(request);
-            }
         }
+    }
+
+    /// <summary>A question for the running logic, answered on its thread.</summary>
+    private abstract class Request
+    {
+        public abstract void Fail(Exception exception);
+    }
+
+    private sealed class SnapshotRequest : Request
+    {
+        public TaskCompletionSource<IReadOnlyList<PartitionMatchSnapshot>> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void Fail(Exception exception) => Answer.TrySetException(exception);
+    }
+
+    private sealed class InspectRequest(string deviceId) : Request
+    {
+        public string DeviceId { get; } = deviceId;
+
+        public TaskCompletionSource<DeviceInspection> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void Fail(Exception exception) => Answer.TrySetException(exception);
     }
 
     /// <summary>
@@ -274,10 +318,10 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
     private sealed class Control : IPartitionMatchControl
     {
         private readonly Lock _gate = new();
-        private readonly HashSet<TaskCompletionSource<IReadOnlyList<PartitionMatchSnapshot>>> _pending = [];
+        private readonly HashSet<Request> _pending = [];
         private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource<IReadOnlyList<PartitionMatchSnapshot>> _final = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private Action<TaskCompletionSource<IReadOnlyList<PartitionMatchSnapshot>>>? _callback;
+        private Action<Request>? _callback;
         private bool _detached;
 
         public Task Stopped => _stopped.Task;
@@ -298,26 +342,20 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
 
         public Task<IReadOnlyList<PartitionMatchSnapshot>> SnapshotAsync(CancellationToken cancellationToken = default)
         {
-            var request = new TaskCompletionSource<IReadOnlyList<PartitionMatchSnapshot>>(TaskCreationOptions.RunContinuationsAsynchronously);
-            Action<TaskCompletionSource<IReadOnlyList<PartitionMatchSnapshot>>>? callback;
-            lock (_gate)
-            {
-                if (_detached)
-                {
-                    return Task.FromException<IReadOnlyList<PartitionMatchSnapshot>>(Gone());
-                }
-
-                _pending.Add(request);
-                callback = _callback;
-            }
-
-            callback?.Invoke(request); // before the stage started: sent when it attaches
-            return request.Task.WaitAsync(cancellationToken);
+            var request = new SnapshotRequest();
+            return Send(request) ? request.Answer.Task.WaitAsync(cancellationToken) : Task.FromException<IReadOnlyList<PartitionMatchSnapshot>>(Gone());
         }
 
-        public void Attach(Action<TaskCompletionSource<IReadOnlyList<PartitionMatchSnapshot>>> callback)
+        public Task<DeviceInspection> InspectAsync(string deviceId, CancellationToken cancellationToken = default)
         {
-            TaskCompletionSource<IReadOnlyList<PartitionMatchSnapshot>>[] early;
+            ArgumentNullException.ThrowIfNull(deviceId);
+            var request = new InspectRequest(deviceId);
+            return Send(request) ? request.Answer.Task.WaitAsync(cancellationToken) : Task.FromException<DeviceInspection>(Gone());
+        }
+
+        public void Attach(Action<Request> callback)
+        {
+            Request[] early;
             lock (_gate)
             {
                 _callback = callback;
@@ -330,7 +368,7 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
             }
         }
 
-        public void Answered(TaskCompletionSource<IReadOnlyList<PartitionMatchSnapshot>> request)
+        public void Answered(Request request)
         {
             lock (_gate)
             {
@@ -340,7 +378,7 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
 
         public void Detach()
         {
-            TaskCompletionSource<IReadOnlyList<PartitionMatchSnapshot>>[] abandoned;
+            Request[] abandoned;
             lock (_gate)
             {
                 _detached = true;
@@ -351,12 +389,31 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
 
             foreach (var request in abandoned)
             {
-                request.TrySetException(Gone());
+                request.Fail(Gone());
             }
 
             _final.TrySetException(new InvalidOperationException("the match stage stopped without a final snapshot (failed, cancelled, or flushed on completion)"));
             _final.Task.Exception?.Handle(_ => true); // observed: nobody need ask for it
             _stopped.TrySetResult();
+        }
+
+        // false when the stage has stopped; before it started, the request is sent when it attaches
+        private bool Send(Request request)
+        {
+            Action<Request>? callback;
+            lock (_gate)
+            {
+                if (_detached)
+                {
+                    return false;
+                }
+
+                _pending.Add(request);
+                callback = _callback;
+            }
+
+            callback?.Invoke(request);
+            return true;
         }
 
         private static InvalidOperationException Gone() => new("the match stage has stopped");

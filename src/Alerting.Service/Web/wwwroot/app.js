@@ -210,6 +210,7 @@ async function showDevice(id, quiet) {
   status.textContent = `device ${id}: ${history.length} recent entries` + (feed.partition !== null && feed.partition !== undefined ? `, partition ${feed.partition}` : "")
     + (feed.watermark ? `, watermark ${clock(feed.watermark)}` : "");
   timeline(history, feed.watermark);
+  matcherView(feed.matcher);
   why(history, state);
   dispatcherView(state, stateError, history);
   const rows = history.slice().reverse().map((i) => [
@@ -307,16 +308,49 @@ function dispatcherView(state, error, history) {
   const open = (state.open || []).map((o) => [el("td", { class: "mono" }, o.alert.alertId), o.alert.alertType, o.alert.priority, o.workOrderOpened ? "work order open" : "no work order yet"]);
   const last = history.filter((i) => i.kind === "dispatch" || i.kind === "revoke-sent").slice(-10).reverse()
     .map((i) => [el("td", { class: "mono" }, clock(i.time)), kindCell(i.kind), el("td", { class: "mono" }, i.alertId), i.alertType || ""]);
-  // the matcher's open alerts as the feed saw them: a Generate with no Revoke after it (within the history kept)
-  const revoked = new Set(history.filter((i) => i.kind === "revoke").map((i) => i.alertId));
-  const matcherOpen = history.filter((i) => i.kind === "generate" && !revoked.has(i.alertId))
-    .map((i) => [el("td", { class: "mono" }, i.alertId), i.ruleId || "", i.alertType || "", el("td", { class: "mono" }, clock(i.eventTime))]);
   target.replaceChildren(
-    el("h3", {}, "Open alerts of the matcher (generated, not revoked)"),
-    matcherOpen.length ? table(["alert", "rule", "type", "alert time"], matcherOpen) : el("p", {}, "none seen since this node started"),
     el("h3", {}, "Pending delays"), pending.length ? table(["alert", "type", "priority", "due"], pending) : el("p", {}, "none"),
     el("h3", {}, "Open alerts and work orders"), open.length ? table(["alert", "type", "priority", "work order"], open) : el("p", {}, "none"),
     el("h3", {}, "Last dispatches"), last.length ? table(["time", "kind", "alert", "type"], last) : el("p", {}, "none seen since this node started"));
+}
+
+/** What the match stages of this node hold for the device: partial matches, absence timers, open alerts. */
+function matcherView(m) {
+  const note = document.getElementById("matcher-note");
+  const target = document.getElementById("matcher");
+  if (!m) { note.textContent = "This node runs no alert graph."; target.replaceChildren(); return; }
+  const parts = m.partitions || [];
+  note.textContent = `Asked the match stages of ${m.asked} partition(s) of this node` + (m.unanswered ? `, ${m.unanswered} did not answer in time` : "")
+    + (parts.length ? ": " + parts.map((p) => `partition ${p.partition} (rules version ${p.rulesVersion}, watermark ${clock(p.watermark)}, ${p.awaitingWatermark} event(s) awaiting the watermark, ~${p.stateBytes} B of state)`).join("; ")
+      : "; none holds anything for this device (its partition may run on another node).");
+  const partial = [], timers = [], open = [];
+  for (const p of parts) {
+    for (const pm of p.partialMatches) {
+      partial.push(el("tr", { "data-rule": pm.ruleId },
+        el("td", {}, pm.ruleId + "/" + pm.ruleVersion), el("td", {}, pm.operator),
+        el("td", {}, pm.events.map((e) => `${e.eventId} at ${clock(e.eventTime)} (step ${e.steps.map((s) => s + 1).join(" or ")})`).join("; ")),
+        el("td", {}, `${pm.events.length} of ${pm.stepCount}`), el("td", { class: "mono" }, clock(pm.expiresAt))));
+    }
+    for (const t of p.absenceTimers) {
+      timers.push(el("tr", { "data-rule": t.ruleId }, el("td", {}, t.ruleId + "/" + t.ruleVersion), el("td", { class: "mono" }, t.triggerId),
+        el("td", { class: "mono" }, clock(t.triggerTime)), el("td", { class: "mono" }, clock(t.deadline))));
+    }
+    for (const o of p.openAlerts) {
+      open.push(el("tr", { "data-alert": o.alertId }, el("td", { class: "mono" }, o.alertId), el("td", {}, o.ruleId + "/" + o.ruleVersion),
+        el("td", { class: "mono" }, clock(o.faultTime)), el("td", { class: "mono" }, clock(o.alertTime))));
+    }
+  }
+  const section = (title, id, headers, rows, none) => {
+    if (!rows.length) return [el("h3", {}, title), el("p", {}, none)];
+    const t = table(headers, []);
+    t.id = id;
+    t.querySelector("tbody").replaceChildren(...rows);
+    return [el("h3", {}, title), t];
+  };
+  target.replaceChildren(
+    ...section("Partial matches", "partial-matches", ["rule", "pattern", "events so far", "buffered", "must complete by"], partial, "none"),
+    ...section("Absence timers", "absence-timers", ["rule", "trigger", "trigger time", "fires at"], timers, "none"),
+    ...section("Open alerts of the matcher (a revoke may follow)", "matcher-open", ["alert", "rule", "fault time", "alert time"], open, "none"));
 }
 
 // ---- Rules: the set in force and the trial form ---------------------------------------------------------------
