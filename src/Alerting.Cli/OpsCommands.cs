@@ -8,7 +8,7 @@ using System.Text.Json;
 namespace Alerting.Cli;
 
 /// <summary>
-/// <c>alertctl</c>'s operations commands, pbm's shape over a node's admin HTTP API: <c>cluster show|leave|down|
+/// <c>alertctl</c>'s operations commands, pbm's shape over a node's admin HTTP API: <c>cluster show|rules|leave|down|
 /// down-unreachable</c>, <c>sharding regions|stats|shard</c>, <c>device show</c>, <c>lag</c>, <c>dlq tail|replay</c>.
 /// Every one takes <c>--endpoint</c> (default <c>$ALERTCTL_ENDPOINT</c>, else <c>http://127.0.0.1:8558</c>),
 /// <c>--token</c> (default <c>$ALERTING_ADMIN_TOKEN</c>) and <c>--json</c> (the API's answer as is, for scripts;
@@ -74,6 +74,7 @@ internal static class OpsCommands
         var cluster = new Command("cluster", "Cluster membership (pbm cluster).")
         {
             Call("show", "Members with their status, reachability and the leader.", _ => (HttpMethod.Get, "/api/cluster", null), ClusterTable),
+            Call("rules", "The rule set each member holds and the live version each of its partitions matches under.", _ => (HttpMethod.Get, "/api/cluster/rules", null), ClusterRulesTable),
             Call("leave", "Ask a member to leave the cluster gracefully (its shards are handed off).", p => (HttpMethod.Post, "/api/cluster/leave", new { address = p.GetValue(address) }), ActionTable, address),
             Call("down", "Mark a member down (it is removed without handing off).", p => (HttpMethod.Post, "/api/cluster/down", new { address = p.GetValue(address) }), ActionTable, address),
             Call("down-unreachable", "Mark every unreachable member down.", _ => (HttpMethod.Post, "/api/cluster/down-unreachable", new { }), ActionTable),
@@ -200,6 +201,19 @@ internal static class OpsCommands
                 Str(m, "address"), Str(m, "status"), Bool(m, "reachable"), Bool(m, "leader"), Bool(m, "self"),
                 string.Join(",", m.GetProperty("roles").EnumerateArray().Select(r => r.GetString())),
             }));
+
+    private static void ClusterRulesTable(JsonElement root, TextWriter output) =>
+        Table(output, ["ADDRESS", "STATUS", "SET", "RULES", "PARTITIONS (LIVE VERSION)"],
+            root.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("view") is { ValueKind: JsonValueKind.Object } view
+                ? new[]
+                {
+                    Str(m, "address"), Str(m, "status"),
+                    view.GetProperty("version") is { ValueKind: JsonValueKind.Number } v ? v.GetInt64().ToString(CultureInfo.InvariantCulture) : "-",
+                    view.GetProperty("rules").GetArrayLength().ToString(CultureInfo.InvariantCulture),
+                    string.Join(" ", view.GetProperty("partitions").EnumerateArray().Select(p => string.Create(CultureInfo.InvariantCulture,
+                        $"{p.GetProperty("partition").GetInt32()}:{p.GetProperty("version").GetInt64()}"))),
+                }
+                : [Str(m, "address"), Str(m, "status"), "-", "-", "no answer: " + Str(m, "error")]));
 
     private static void ActionTable(JsonElement root, TextWriter output)
     {

@@ -139,6 +139,28 @@ public sealed class OperationsClusterSpec(PostgresFixture postgres, ITestOutputH
             Assert.All(rows, r => Assert.True(r.GetProperty("lag").GetInt64() >= 0));
             Assert.Contains("total lag:", Text(endpoint, "lag").Output, StringComparison.Ordinal);
 
+            // cluster rules: every member answers with the rule file's set, and each partition runs on exactly one member
+            var ruleViews = await Eventually(() => Json(endpoint, "cluster", "rules"), doc =>
+            {
+                var views = doc.RootElement.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("view")).ToList();
+                return views.Count == 3 && views.All(v => v.ValueKind == JsonValueKind.Object)
+                    && views.SelectMany(v => v.GetProperty("partitions").EnumerateArray().Select(p => p.GetProperty("partition").GetInt32())).Order().SequenceEqual(Enumerable.Range(0, Partitions));
+            }, cts.Token);
+            Assert.Equal(addresses, ruleViews.RootElement.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("address").GetString()!).ToList());
+            Assert.All(ruleViews.RootElement.GetProperty("members").EnumerateArray(), m =>
+                Assert.Contains("ab", m.GetProperty("view").GetProperty("rules").EnumerateArray().Select(r => r.GetProperty("id").GetString())));
+            Assert.StartsWith("ADDRESS", Text(endpoint, "cluster", "rules").Output, StringComparison.Ordinal);
+
+            // the matcher's state of the device, asked of every member: the node running its partition answers
+            using (var web = new HttpClient { BaseAddress = new Uri(endpoint) })
+            {
+                web.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+                using var deviceFeed = JsonDocument.Parse(await web.GetStringAsync(new Uri("/api/feed/devices/" + Device, UriKind.Relative), cts.Token));
+                var matcher = deviceFeed.RootElement.GetProperty("matcher");
+                Assert.Equal(3, matcher.GetProperty("nodes").GetInt32());
+                Assert.Equal(Partitions, matcher.GetProperty("asked").GetInt32());
+            }
+
             // dlq tail: the records that were not JSON, with their reason and source
             var dlq = await Eventually(() => Json(endpoint, "dlq", "tail", "--reason", "not_json", "-n", "10"), doc =>
                 doc.RootElement.GetProperty("records").GetArrayLength() >= 3, cts.Token);

@@ -111,6 +111,9 @@ public sealed class WebViewBrowserSpec(WebViewFixture node)
         await Assertions.Expect(page.Locator("#rules tbody tr")).ToHaveCountAsync(3);
         await Assertions.Expect(page.Locator("#rules tbody")).ToContainTextAsync("fault-pair");
         await Assertions.Expect(page.Locator("#rules tbody")).ToContainTextAsync("codeA=101");
+        await Assertions.Expect(page.Locator("#nodes-status")).ToHaveTextAsync("1 member(s), 1 answered");
+        await Assertions.Expect(page.Locator("#rules-nodes tbody tr")).ToContainTextAsync("ab/1");
+        await Assertions.Expect(page.Locator("#rules-nodes tbody tr")).ToContainTextAsync("0: 1;"); // the demo node runs every partition under the rule file's version 1
 
         await page.ClickAsync("#trial-example");
         await page.ClickAsync("#trial button[type=submit]");

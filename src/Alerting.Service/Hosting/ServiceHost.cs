@@ -72,6 +72,7 @@ public static class ServiceHost
             .AddHocon(configuration, HoconAddMode.Prepend)
             .WithDispatchNode(configuration, settings, demo)
             .WithClusterFormation(configuration, settings, demo)
+            .WithActors((system, _, resolver) => system.ActorOf(NodeViewActor.Props(resolver.GetService<NodeParts>()), NodeViewActor.Name))
             .ConfigureLoggers(loggers =>
             {
                 loggers.ClearLoggers();

@@ -38,7 +38,7 @@ public sealed record DeviceView(string DeviceId, string ShardId, JsonElement Sta
 
 /// <summary>
 /// The JSON API behind <c>alertctl</c>, mirroring pbm's commands: <c>/api/cluster</c> (show, leave, down,
-/// down-unreachable), <c>/api/sharding</c> (regions, stats, a shard), <c>/api/devices/{id}</c> (a device entity's
+/// down-unreachable; <c>/api/cluster/rules</c>: the rule set and live version each member matches under), <c>/api/sharding</c> (regions, stats, a shard), <c>/api/devices/{id}</c> (a device entity's
 /// state), <c>/api/lag</c>, <c>/api/dlq</c> (tail, replay). Reads are GET; anything else changes state and needs the
 /// token (<see cref="AdminAuth"/>). 400 for a bad request, 404 for an unknown member or shard, 409 when this node does
 /// not run the part asked about, 503 when Kafka or the cluster does not answer in time.
@@ -49,6 +49,7 @@ public sealed class OperationsApi(ActorSystem system, NodeParts parts, AlertingS
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/api/cluster", () => IsCluster() ? Results.Json(ClusterState()) : NotHere("this node is not a cluster member"));
+        app.MapGet("/api/cluster/rules", async () => Results.Json(new { members = await NodeViewActor.AskClusterAsync(system, TimeSpan.FromSeconds(3)) }));
         app.MapPost("/api/cluster/leave", (AddressRequest body) => OnMember(body, "leave", (c, a) => c.Leave(a)));
         app.MapPost("/api/cluster/down", (AddressRequest body) => OnMember(body, "down", (c, a) => c.Down(a)));
         app.MapPost("/api/cluster/down-unreachable", DownUnreachable);

@@ -11,6 +11,9 @@ public sealed record PartitionDeviceInspection(int Partition, DeviceInspection S
 /// <summary>Looking into the running matchers for the web view.</summary>
 public sealed partial class AlertGraph
 {
+    /// <summary>The live rule-set versions this graph knows (none without live rules).</summary>
+    public IReadOnlyList<Alerting.Rules.Live.LiveRuleSet> LiveVersions => _live?.Versions ?? [];
+
     /// <summary>
     /// Asks the match stage of every partition this node runs what it holds for <paramref name="deviceId"/> (each answers
     /// between two elements on its own thread; a device's events all go to one partition, but the caller need not know

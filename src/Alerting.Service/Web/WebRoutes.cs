@@ -24,12 +24,12 @@ namespace Alerting.Service.Web;
 /// matching the filter, at most <see cref="SampleSize"/>, how many matched, how many the reader missed, and the alerts
 /// per rule over 15 minutes), <c>GET /api/feed/rates</c> (per rule and second over 15 minutes),
 /// <c>GET /api/feed/devices/{id}</c> (a device's recent history and its partition's watermark; starts keeping the
-/// device's source events; with <c>matcher</c>, what the match stages of this node hold for it: partial matches,
+/// device's source events; with <c>matcher</c>, what the match stages of every member hold for it: partial matches,
 /// absence timers, open alerts, events awaiting the watermark), <c>GET /api/rules</c> (the rule set in force, per partition the live version) and
 /// <c>POST /api/rules/test</c> (the rule set, or pasted rules, tried on pasted events by <see cref="RuleTrial"/>).
 /// The cluster page reads the existing <c>/api/*</c> routes.
 /// </summary>
-public sealed partial class WebRoutes(FeedHub hub, NodeParts parts, AlertingSettings settings, AdminSettings admin, ILoggerFactory loggerFactory) : AdminRoutes
+public sealed partial class WebRoutes(Akka.Actor.ActorSystem system, FeedHub hub, NodeParts parts, AlertingSettings settings, AdminSettings admin, ILoggerFactory loggerFactory) : AdminRoutes
 {
     /// <summary>The most feed entries one Server-Sent Events message carries.</summary>
     public const int SampleSize = 40;
@@ -151,8 +151,8 @@ public sealed partial class WebRoutes(FeedHub hub, NodeParts parts, AlertingSett
         return Results.Json(new { endSecond = end, seconds = (int)FeedHub.RateWindow.TotalSeconds, perRule }, Json);
     }
 
-    /// <summary>How long the device route waits for the partitions' match stages to say what they hold.</summary>
-    public static readonly TimeSpan InspectTimeout = TimeSpan.FromSeconds(2);
+    /// <summary>How long the device route waits for each member to say what its match stages hold (each stage has <see cref="NodeViewActor.StageTimeout"/>).</summary>
+    public static readonly TimeSpan InspectTimeout = TimeSpan.FromSeconds(3);
 
     private async Task<IResult> DeviceAsync(string id, CancellationToken cancellationToken)
     {
@@ -166,27 +166,26 @@ public sealed partial class WebRoutes(FeedHub hub, NodeParts parts, AlertingSett
         var partition = history.LastOrDefault(i => i.Partition is not null)?.Partition;
         var disorder = settings.Sources.Count > 0 ? settings.Sources[0].MaxOutOfOrderness : TimeSpan.Zero;
         long? watermark = partition is { } p && hub.MaxEventTime(p) is { } max ? max - (long)disorder.TotalMilliseconds : null;
-        object? matcher = null;
-        if (parts.Graph is { } graph)
+        var nodes = await NodeViewActor.InspectClusterAsync(system, id, InspectTimeout).WaitAsync(cancellationToken);
+        var matcher = new
         {
-            var (held, asked, unanswered) = await graph.InspectDeviceAsync(id, InspectTimeout, cancellationToken);
-            matcher = new
+            nodes = nodes.Count,
+            nodesUnanswered = nodes.Where(n => n.View is null).Select(n => new { address = n.Address, error = n.Error }),
+            asked = nodes.Sum(n => n.View?.Asked ?? 0),
+            unanswered = nodes.Sum(n => n.View?.Unanswered ?? 0),
+            partitions = nodes.Where(n => n.View is not null).SelectMany(n => n.View!.Held.Select(h => new
             {
-                asked,
-                unanswered,
-                partitions = held.Select(h => new
-                {
-                    partition = h.Partition,
-                    watermark = h.State.Watermark,
-                    rulesVersion = h.State.RulesVersion,
-                    awaitingWatermark = h.State.AwaitingWatermark,
-                    partialMatches = h.State.PartialMatches,
-                    absenceTimers = h.State.AbsenceTimers,
-                    openAlerts = h.State.OpenAlerts,
-                    stateBytes = h.State.StateBytes,
-                }),
-            };
-        }
+                node = n.Address,
+                partition = h.Partition,
+                watermark = h.State.Watermark,
+                rulesVersion = h.State.RulesVersion,
+                awaitingWatermark = h.State.AwaitingWatermark,
+                partialMatches = h.State.PartialMatches,
+                absenceTimers = h.State.AbsenceTimers,
+                openAlerts = h.State.OpenAlerts,
+                stateBytes = h.State.StateBytes,
+            })),
+        };
 
         return Results.Json(new { deviceId = id, partition, watermark, history, matcher }, Json);
     }

@@ -320,9 +320,11 @@ function matcherView(m) {
   const target = document.getElementById("matcher");
   if (!m) { note.textContent = "This node runs no alert graph."; target.replaceChildren(); return; }
   const parts = m.partitions || [];
-  note.textContent = `Asked the match stages of ${m.asked} partition(s) of this node` + (m.unanswered ? `, ${m.unanswered} did not answer in time` : "")
-    + (parts.length ? ": " + parts.map((p) => `partition ${p.partition} (rules version ${p.rulesVersion}, watermark ${clock(p.watermark)}, ${p.awaitingWatermark} event(s) awaiting the watermark, ~${p.stateBytes} B of state)`).join("; ")
-      : "; none holds anything for this device (its partition may run on another node).");
+  const silent = m.nodesUnanswered || [];
+  note.textContent = `Asked the match stages of ${m.asked} partition(s) on ${m.nodes} node(s)` + (m.unanswered ? `, ${m.unanswered} did not answer in time` : "")
+    + (silent.length ? `; no answer from ${silent.map((n) => n.address + " (" + n.error + ")").join(", ")}` : "")
+    + (parts.length ? ": " + parts.map((p) => `partition ${p.partition}` + (m.nodes > 1 ? ` on ${p.node}` : "") + ` (rules version ${p.rulesVersion}, watermark ${clock(p.watermark)}, ${p.awaitingWatermark} event(s) awaiting the watermark, ~${p.stateBytes} B of state)`).join("; ")
+      : "; none holds anything for this device.");
   const partial = [], timers = [], open = [];
   for (const p of parts) {
     for (const pm of p.partialMatches) {
@@ -362,6 +364,24 @@ const EXAMPLE_EVENTS = [
   '{"Message":"Alarm","Param":{"Timestamp":"2026-11-22T08:00:30.000Z","ID":"e4"},"DeviceNumber":7}',
 ].join("\n");
 
+/** Every member's rule set and the live version each of its partitions matches under (GET /api/cluster/rules). */
+async function nodesRules() {
+  const status = document.getElementById("nodes-status");
+  try {
+    const answer = await getJson("/api/cluster/rules");
+    const answered = answer.members.filter((m) => m.view);
+    status.textContent = `${answer.members.length} member(s), ${answered.length} answered`;
+    document.getElementById("rules-nodes").replaceChildren(table(["node", "status", "set version", "rules", "partitions: live version (effective from)"],
+      answer.members.map((m) => [el("td", { class: "mono" }, m.address), m.status,
+        m.view ? (m.view.version ?? "none loaded") : el("td", { class: "error" }, m.error),
+        m.view ? m.view.rules.map((r) => r.id + "/" + r.version).join(", ") : "",
+        m.view ? (m.view.partitions.length ? m.view.partitions.map((p) => `${p.partition}: ${p.version}` + (p.effectiveAt ? ` (${new Date(p.effectiveAt).toISOString()})` : "")).join("; ") : "runs no partition") : ""]),
+      "what each member of the cluster matches under"));
+  } catch (e) {
+    status.replaceChildren(el("span", { class: "error" }, e.message));
+  }
+}
+
 async function rulesPage() {
   const status = document.getElementById("rules-status");
   try {
@@ -380,6 +400,7 @@ async function rulesPage() {
   } catch (e) {
     status.replaceChildren(el("span", { class: "error" }, e.message));
   }
+  nodesRules();
   document.getElementById("trial-example").addEventListener("click", () => { document.getElementById("trial-events").value = EXAMPLE_EVENTS; });
   document.getElementById("trial").addEventListener("submit", async (e) => {
     e.preventDefault();
