@@ -121,7 +121,7 @@ internal static class OpsCommands
     private static string Tail(string? reason, int n) =>
         string.Create(CultureInfo.InvariantCulture, $"/api/dlq?n={n}") + (reason is null ? "" : "&reason=" + Uri.EscapeDataString(reason));
 
-    private static async Task<int> SendAsync(
+    internal static async Task<int> SendAsync(
         string endpoint, string? token, HttpMethod method, string path, object? body, bool json,
         Action<JsonElement, TextWriter> table, TextWriter stdout, TextWriter stderr, Func<HttpMessageHandler>? handler, CancellationToken cancellationToken)
     {
@@ -202,7 +202,7 @@ internal static class OpsCommands
                 string.Join(",", m.GetProperty("roles").EnumerateArray().Select(r => r.GetString())),
             }));
 
-    private static void ClusterRulesTable(JsonElement root, TextWriter output) =>
+    internal static void ClusterRulesTable(JsonElement root, TextWriter output) =>
         Table(output, ["ADDRESS", "STATUS", "SET", "RULES", "PARTITIONS (LIVE VERSION)"],
             root.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("view") is { ValueKind: JsonValueKind.Object } view
                 ? new[]

@@ -34,8 +34,27 @@ internal static class RulesApplyCommands
             file, effectiveAt, templatesOption, config,
         };
         apply.SetAction(parse => Apply(parse.GetValue(file)!, parse.GetValue(effectiveAt), parse.GetValue(templatesOption), parse.GetValue(config)!, time, stdout, stderr));
-        var list = new System.CommandLine.Command("list", "The applied rule-set versions, from the rule store.") { config };
-        list.SetAction(parse => List(parse.GetValue(config)!, stdout, stderr));
+        var endpoint = new System.CommandLine.Option<string?>("--endpoint")
+        {
+            Description = "Also show the version each node's partitions match under, asked of a node's admin endpoint (e.g. http://127.0.0.1:8558)",
+        };
+        var token = new System.CommandLine.Option<string?>("--token")
+        {
+            Description = "Bearer token of the admin endpoint (default: $ALERTING_ADMIN_TOKEN)",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ALERTING_ADMIN_TOKEN"),
+        };
+        var list = new System.CommandLine.Command("list", "The applied rule-set versions, from the rule store; with --endpoint, also the version in force on each node.") { config, endpoint, token };
+        list.SetAction(async (parse, ct) =>
+        {
+            var stored = List(parse.GetValue(config)!, stdout, stderr);
+            if (stored != 0 || parse.GetValue(endpoint) is not { } admin)
+            {
+                return stored;
+            }
+
+            stdout.WriteLine("in force per node:");
+            return await OpsCommands.SendAsync(admin, parse.GetValue(token), HttpMethod.Get, "/api/cluster/rules", null, json: false, OpsCommands.ClusterRulesTable, stdout, stderr, null, ct);
+        });
         rules.Subcommands.Add(apply);
         rules.Subcommands.Add(list);
     }

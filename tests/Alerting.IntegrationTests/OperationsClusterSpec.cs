@@ -150,6 +150,18 @@ public sealed class OperationsClusterSpec(PostgresFixture postgres, ITestOutputH
             Assert.All(ruleViews.RootElement.GetProperty("members").EnumerateArray(), m =>
                 Assert.Contains("ab", m.GetProperty("view").GetProperty("rules").EnumerateArray().Select(r => r.GetProperty("id").GetString())));
             Assert.StartsWith("ADDRESS", Text(endpoint, "cluster", "rules").Output, StringComparison.Ordinal);
+            var storeConfig = Path.GetTempFileName();
+            try
+            {
+                await File.WriteAllTextAsync(storeConfig, $"alerting {{ persistence {{ provider = postgres, connection-string = \"{postgres.ConnectionString}\" }}, kafka {{ bootstrap-servers = \"{broker.BootstrapServers}\" }} }}", cts.Token);
+                var list = Text(endpoint, "rules", "list", "--config", storeConfig, "--token", Token).Output;
+                Assert.Contains("in force per node:", list, StringComparison.Ordinal);
+                Assert.Equal(3, list.Split('\n').Count(l => l.StartsWith("akka.tcp://alerting@127.0.0.1:", StringComparison.Ordinal)));
+            }
+            finally
+            {
+                File.Delete(storeConfig);
+            }
 
             // the matcher's state of the device, asked of every member: the node running its partition answers
             using (var web = new HttpClient { BaseAddress = new Uri(endpoint) })
