@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Alerting.Cli;
 using Alerting.Kafka;
 using Alerting.Kafka.Embedded;
@@ -157,6 +158,32 @@ public sealed class OperationsClusterSpec(PostgresFixture postgres, ITestOutputH
                 var list = Text(endpoint, "rules", "list", "--config", storeConfig, "--token", Token).Output;
                 Assert.Contains("in force per node:", list, StringComparison.Ordinal);
                 Assert.Equal(3, list.Split('\n').Count(l => l.StartsWith("akka.tcp://alerting@127.0.0.1:", StringComparison.Ordinal)));
+
+                // a live version of two rules: every partition of every member takes it at its effective time, and the
+                // metrics name it with its rule count
+                var twoRules = storeConfig + ".rules.conf";
+                await File.WriteAllTextAsync(twoRules, """
+                    rules = [
+                      { id = "ab", template = "fault-pair", params { codeA = 101, codeB = 102, window = 1m, alertType = "FAULT_PAIR", priority = 2 } }
+                      { id = "ca", template = "fault-then-alarm", params { code = 103, window = 1m, alertType = "FAULT_ALARM", priority = 3 } }
+                    ]
+                    """, cts.Token);
+                var effectiveAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 2_000;
+                var stdout = new StringWriter();
+                var stderr = new StringWriter();
+                Assert.True(0 == AlertCtl.Run(["rules", "apply", twoRules, "--config", storeConfig, "--effective-at", effectiveAt.ToString(CultureInfo.InvariantCulture),
+                    "--templates", Path.Combine(AppContext.BaseDirectory, "templates")], stdout, stderr), stderr.ToString());
+                var applied = long.Parse(Regex.Match(stdout.ToString(), @"rule set version (\d+) applied").Groups[1].Value, CultureInfo.InvariantCulture);
+                var swapped = await Eventually(() => Json(endpoint, "cluster", "rules"), doc => doc.RootElement.GetProperty("members").EnumerateArray()
+                    .SelectMany(m => m.GetProperty("view").GetProperty("partitions").EnumerateArray())
+                    .Count(p => p.GetProperty("version").GetInt64() == applied) == Partitions, cts.Token);
+                Assert.All(swapped.RootElement.GetProperty("members").EnumerateArray().SelectMany(m => m.GetProperty("view").GetProperty("partitions").EnumerateArray()),
+                    p => Assert.Equal(effectiveAt, p.GetProperty("effectiveAt").GetInt64()));
+                using var scrape = new HttpClient { BaseAddress = new Uri(endpoint) };
+                var metrics = await scrape.GetStringAsync(new Uri("/metrics", UriKind.Relative), cts.Token);
+                Assert.Matches($"(?m)^alerting_rule_set_version {applied}$", metrics);
+                Assert.Matches("(?m)^alerting_rules 2$", metrics);
+                File.Delete(twoRules);
             }
             finally
             {

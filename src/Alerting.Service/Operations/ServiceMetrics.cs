@@ -80,7 +80,7 @@ public sealed class ServiceMetrics
         _entities = f.CreateGauge("alerting_sharding_entities", "Device entities alive in this node's shard region.");
         _shards = f.CreateGauge("alerting_sharding_shards", "Shards (alerts partitions) hosted by this node's shard region.");
         _ruleSetVersion = f.CreateGauge("alerting_rule_set_version", "Version of the rule set in force (live rules: the lowest any partition of this node matches under).");
-        _rules = f.CreateGauge("alerting_rules", "Enabled rules in the rule set in force.");
+        _rules = f.CreateGauge("alerting_rules", "Enabled rules in the rule set in force (live rules: of the version alerting_rule_set_version names).");
         _members = f.CreateGauge("alerting_cluster_members", "Members of the Akka cluster as this node sees them, per status.", "status");
         _registry.AddBeforeCollectCallback(RefreshAsync);
     }
@@ -160,10 +160,15 @@ public sealed class ServiceMetrics
             _rules.Set(rules.Rules.Count);
         }
 
-        // With live rules, the version the partitions match under (the lowest while a swap is under way).
+        // With live rules, the version the partitions match under (the lowest while a swap is under way) and its rules.
         if (_parts.Graph is { ActiveRuleVersions.Count: > 0 } live)
         {
-            _ruleSetVersion.Set(live.ActiveRuleVersions.Values.Min());
+            var version = live.ActiveRuleVersions.Values.Min();
+            _ruleSetVersion.Set(version);
+            if (live.LiveVersions.FirstOrDefault(v => v.Version == version) is { } inForce)
+            {
+                _rules.Set(inForce.Rules.Rules.Count);
+            }
         }
 
         if (NodeHealth.IsClusterNode(_system))
