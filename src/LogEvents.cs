@@ -51,6 +51,7 @@ internal static class LogEvents
     public const int AdminStopFailed = 1404;
     public const int MetricsPartFailed = 1410;
     public const int StatusFailed = 1420;
+    public const int DeadLettersNotReplayed = 1430;
 
     // 4600–4649: operations: the web view
     public const int WebLoginRefused = 4600;

@@ -218,7 +218,10 @@ internal static class OpsCommands
     private static void ActionTable(JsonElement root, TextWriter output)
     {
         var addresses = root.GetProperty("addresses").EnumerateArray().Select(a => a.GetString()).ToList();
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Str(root, "action")}: {root.GetProperty("count").GetInt32()}{(addresses.Count > 0 ? " " + string.Join(" ", addresses) : "")}"));
+        var skipped = root.TryGetProperty("skipped", out var s) && s.ValueKind == JsonValueKind.Object
+            ? string.Join(", ", s.EnumerateObject().Where(p => p.Value.GetInt32() > 0).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Value.GetInt32()} {p.Name}")))
+            : "";
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Str(root, "action")}: {root.GetProperty("count").GetInt32()}{(addresses.Count > 0 ? " " + string.Join(" ", addresses) : "")}{(skipped.Length > 0 ? " (skipped: " + skipped + ")" : "")}"));
     }
 
     private static void RegionsTable(JsonElement root, TextWriter output) =>

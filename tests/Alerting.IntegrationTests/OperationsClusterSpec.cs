@@ -89,6 +89,8 @@ public sealed class OperationsClusterSpec(PostgresFixture postgres, ITestOutputH
                 await Produce(producer, names.Events, "7" + i, "not json from the operations spec " + i, cts.Token);
             }
 
+            await Produce(producer, names.Events, "80", new string('x', 600 * 1024), cts.Token); // too_large, and cut when dead-lettered
+
             var settings = AlertingSettings.Create(ServiceConfiguration.Build(null, "demo", ["--alerting:demo:events-per-second=500", "--alerting:demo:devices=300", "--alerting:demo:malformed-share=0"]));
             using var trafficStop = new CancellationTokenSource();
             var traffic = new DemoTraffic(settings.Demo, settings.Kafka with { BootstrapServers = broker.BootstrapServers }, TimeProvider.System).RunAsync(trafficStop.Token);
@@ -215,6 +217,15 @@ public sealed class OperationsClusterSpec(PostgresFixture postgres, ITestOutputH
             Assert.Equal(records.Count, replay.RootElement.GetProperty("count").GetInt32());
             await Eventually(() => Json(endpoint, "dlq", "tail", "--reason", "not_json", "-n", "100"), doc =>
                 doc.RootElement.GetProperty("records").GetArrayLength() >= 2 * records.Count, cts.Token);
+
+            // dlq replay leaves out a record that was cut when dead-lettered: its bytes are not the original's
+            var big = await Eventually(() => Json(endpoint, "dlq", "tail", "--reason", "too_large", "-n", "10"), doc =>
+                doc.RootElement.GetProperty("records").GetArrayLength() == 1, cts.Token);
+            Assert.Equal(512 * 1024, big.RootElement.GetProperty("records")[0].GetProperty("value").GetString()!.Length);
+            var cutReplay = Json(endpoint, "dlq", "replay", "--reason", "too_large", "--token", Token).RootElement;
+            Assert.Equal(0, cutReplay.GetProperty("count").GetInt32());
+            Assert.Equal(1, cutReplay.GetProperty("skipped").GetProperty("cut").GetInt32());
+            Assert.Contains("(skipped: 1 cut)", Text(endpoint, "dlq", "replay", "--reason", "too_large", "--token", Token).Output, StringComparison.Ordinal);
 
             // usage errors exit 2, refusals 1
             Assert.Equal(2, Run(endpoint, "cluster", "leave").Exit);

@@ -22,6 +22,12 @@ public sealed record DeadLetterView(
     int Partition, long Offset, DateTimeOffset Timestamp, string? Key, string Reason, string? Message,
     string? SourceTopic, int? SourcePartition, long? SourceOffset, string Value);
 
+/// <summary>What a replay did.</summary>
+/// <param name="Replayed">Records re-published to their source topic.</param>
+/// <param name="SkippedCut">Records left out because they were cut when dead-lettered (larger than the dead-letter limit).</param>
+/// <param name="SkippedNoSource">Records left out because they name no source topic.</param>
+public sealed record DeadLetterReplay(int Replayed, int SkippedCut, int SkippedNoSource);
+
 /// <summary>
 /// Reads and replays the dead-letter topic. Reading assigns every partition from its low watermark up to the high
 /// watermark seen at the start (no consumer group is joined, nothing is committed). Replay re-publishes the records of
@@ -55,23 +61,34 @@ public static class DeadLetterQueue
         return [.. tail.OrderBy(v => v.Timestamp).ThenBy(v => v.Partition).ThenBy(v => v.Offset)];
     }
 
-    /// <summary>Re-publishes every record of <paramref name="reason"/> to its source topic; the number re-published.</summary>
-    public static async Task<int> ReplayAsync(KafkaSettings kafka, string reason, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Re-publishes every record of <paramref name="reason"/> to its source topic. Left out: a record that was cut when it
+    /// was dead-lettered (it carries <see cref="DeadLetterHeaders.OriginalSize"/>: its bytes are not the original's, so
+    /// replaying them would publish a different record), and one without a source topic.
+    /// </summary>
+    public static async Task<DeadLetterReplay> ReplayAsync(KafkaSettings kafka, string reason, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(kafka);
         ArgumentException.ThrowIfNullOrEmpty(reason);
         var records = Read(kafka, timeout).Where(r => Header(r.Message.Headers, DeadLetterHeaders.Reason) == reason).ToList();
         if (records.Count == 0)
         {
-            return 0;
+            return new DeadLetterReplay(0, 0, 0);
         }
 
         using var producer = KafkaClients.ProducerBuilder<byte[]?, byte[]>(kafka.ProducerConfig("dlq-replay")).Build();
-        var replayed = 0;
+        int replayed = 0, cut = 0, sourceless = 0;
         foreach (var record in records)
         {
+            if (Header(record.Message.Headers, DeadLetterHeaders.OriginalSize) is { Length: > 0 })
+            {
+                cut++;
+                continue;
+            }
+
             if (Header(record.Message.Headers, DeadLetterHeaders.SourceTopic) is not { Length: > 0 } source)
             {
+                sourceless++;
                 continue; // no source to return it to
             }
 
@@ -87,7 +104,7 @@ public static class DeadLetterQueue
         }
 
         producer.Flush(cancellationToken);
-        return replayed;
+        return new DeadLetterReplay(replayed, cut, sourceless);
     }
 
     private static List<ConsumeResult<byte[]?, byte[]?>> Read(KafkaSettings kafka, TimeSpan timeout)

@@ -9,6 +9,7 @@ using Alerting.Service.Settings;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 
 namespace Alerting.Service.Operations;
 
@@ -25,7 +26,11 @@ public sealed record AddressRequest(string? Address);
 public sealed record ReplayRequest(string? Reason);
 
 /// <summary>What a state-changing call did.</summary>
-public sealed record ActionResult(string Action, IReadOnlyList<string> Addresses, int Count = 0);
+public sealed record ActionResult(string Action, IReadOnlyList<string> Addresses, int Count = 0)
+{
+    /// <summary>What it left out, by why (a replay's records it did not re-publish); null when nothing applies.</summary>
+    public IReadOnlyDictionary<string, int>? Skipped { get; init; }
+}
 
 /// <summary>A shard region of the device entities.</summary>
 public sealed record RegionView(string Address, IReadOnlyDictionary<string, int> Shards, IReadOnlyList<string> Failed);
@@ -43,8 +48,10 @@ public sealed record DeviceView(string DeviceId, string ShardId, JsonElement Sta
 /// token (<see cref="AdminAuth"/>). 400 for a bad request, 404 for an unknown member or shard, 409 when this node does
 /// not run the part asked about, 503 when Kafka or the cluster does not answer in time.
 /// </summary>
-public sealed class OperationsApi(ActorSystem system, NodeParts parts, AlertingSettings settings, AdminSettings admin) : AdminRoutes
+public sealed class OperationsApi(ActorSystem system, NodeParts parts, AlertingSettings settings, AdminSettings admin, ILoggerFactory loggerFactory) : AdminRoutes
 {
+    private readonly ILogger _log = loggerFactory.CreateLogger<OperationsApi>();
+
     public override void Map(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -241,8 +248,15 @@ public sealed class OperationsApi(ActorSystem system, NodeParts parts, AlertingS
             return Results.Json(new AdminError("reason is required, e.g. not_json"), statusCode: StatusCodes.Status400BadRequest);
         }
 
-        var count = await DeadLetterQueue.ReplayAsync(kafka, body.Reason, admin.LagTimeout * 2, cancellationToken);
-        return Results.Json(new ActionResult("dlq-replay", [], count), statusCode: StatusCodes.Status202Accepted);
+        var replay = await DeadLetterQueue.ReplayAsync(kafka, body.Reason, admin.LagTimeout * 2, cancellationToken);
+        if (replay.SkippedCut > 0)
+        {
+            OperationsLog.DeadLettersNotReplayed(_log, replay.SkippedCut, body.Reason);
+        }
+
+        return Results.Json(
+            new ActionResult("dlq-replay", [], replay.Replayed) { Skipped = new Dictionary<string, int> { ["cut"] = replay.SkippedCut, ["no_source"] = replay.SkippedNoSource } },
+            statusCode: StatusCodes.Status202Accepted);
     }
 
     private IActorRef? Region() => parts.Dispatch?.Dispatcher.Region;

@@ -23,6 +23,9 @@ internal static partial class OperationsLog
     [LoggerMessage(EventId = LogEvents.MetricsPartFailed, Level = LogLevel.Warning, Message = "metrics: {Part} could not be read for this scrape")]
     public static partial void MetricsPartFailed(ILogger logger, string part, Exception exception);
 
+    [LoggerMessage(EventId = LogEvents.DeadLettersNotReplayed, Level = LogLevel.Warning, Message = "dlq replay of {Reason}: {Count} record(s) left out, cut when dead-lettered (their original bytes are gone; see alerting-original-size): re-send them from their producer")]
+    public static partial void DeadLettersNotReplayed(ILogger logger, int count, string reason);
+
     [LoggerMessage(EventId = LogEvents.StatusFailed, Level = LogLevel.Error, Message = "status line could not be written")]
     public static partial void StatusFailed(ILogger logger, Exception exception);
 }
