@@ -6,6 +6,8 @@ using Akka.Configuration;
 using Alerting.Configuration;
 using Alerting.Service.Hosting;
 using Alerting.Service.Operations;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Alerting.IntegrationTests;
 
@@ -62,6 +64,22 @@ public sealed class AdminEndpointSpec
         Assert.Equal(TimeSpan.Zero, json.StatusInterval);
         Assert.True(json.JsonLogs);
         Assert.Throws<ConfigurationValueException>(() => AdminSettings.Create(ConfigurationFactory.ParseString("alerting.log-format = xml"), _ => null));
+    }
+
+    [Fact]
+    public void Console_logs_must_leave_out_the_admin_endpoint_s_per_request_lines_and_keep_the_service_s()
+    {
+        using var services = new ServiceCollection()
+            .AddLogging(logging =>
+            {
+                logging.SetMinimumLevel(LogLevel.Information);
+                logging.AddConsoleLogs(ConfigurationFactory.ParseString("alerting.log-format = json"));
+            })
+            .BuildServiceProvider();
+        var factory = services.GetRequiredService<ILoggerFactory>();
+        Assert.False(factory.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").IsEnabled(LogLevel.Information)); // every probe and scrape
+        Assert.True(factory.CreateLogger("Microsoft.AspNetCore.Server.Kestrel").IsEnabled(LogLevel.Warning));
+        Assert.True(factory.CreateLogger(typeof(AdminEndpoint).FullName!).IsEnabled(LogLevel.Information));
     }
 
     [Fact]

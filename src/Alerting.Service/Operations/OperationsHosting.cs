@@ -51,10 +51,14 @@ public static class OperationsHosting
         return builder;
     }
 
-    /// <summary>Console logs on stderr, one line each: JSON with <c>alerting.log-format = json</c>, text otherwise.</summary>
+    /// <summary>
+    /// Console logs on stderr, one line each: JSON with <c>alerting.log-format = json</c>, text otherwise. ASP.NET Core's
+    /// own categories log from Warning up: its per-request lines would log every probe and scrape of the admin endpoint.
+    /// </summary>
     public static void AddConsoleLogs(this ILoggingBuilder logging, Config configuration)
     {
         ArgumentNullException.ThrowIfNull(logging);
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         if (AdminSettings.Create(configuration).JsonLogs)
         {
             logging.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ");
