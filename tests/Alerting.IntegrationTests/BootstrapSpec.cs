@@ -214,3 +214,17 @@ public sealed class BootstrapSpec(PostgresFixture postgres, ITestOutputHelper ou
         return alerts;
     }
 }
+
+public sealed class KafkaRuleHistoryStartSpec
+{
+    [Theory]
+    [InlineData(120L, 0L, 120L, HistoryStart.AtTime)]
+    [InlineData(120L, 100L, 120L, HistoryStart.AtTime)]
+    [InlineData(0L, 0L, 0L, HistoryStart.AtTime)] // the whole log is in the look-back: nothing was lost
+    [InlineData(100L, 100L, 100L, HistoryStart.PastRetention)] // the log starts later than asked
+    [InlineData(-1L, 40L, 40L, HistoryStart.NoOffsetForTime)]
+    public void A_history_must_start_at_the_offset_for_the_time_and_say_when_the_log_start_cuts_it_short(long offsetForTime, long logStart, long start, HistoryStart kind)
+    {
+        Assert.Equal((start, kind), KafkaRuleHistory.StartOf(offsetForTime, logStart));
+    }
+}

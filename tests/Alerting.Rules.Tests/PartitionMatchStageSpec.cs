@@ -439,4 +439,33 @@ public sealed class PartitionMatchStageSpec(ITestOutputHelper output) : StageSpe
         var report = Assert.Single(reports);
         Assert.Equal(("pair", 6L, 3L, 1, 2), (report.RuleId, report.EventsRead, report.EventsInWindow, report.Alerts, report.Devices));
     }
+
+    private sealed class FailingHistory : IRuleHistory
+    {
+        public Akka.Streams.Dsl.Source<DeviceEvent, Akka.NotUsed> Read(IReadOnlyDictionary<SourcePartition, long> endOffsets, long fromTime) =>
+            Akka.Streams.Dsl.Source.Failed<DeviceEvent>(new InvalidOperationException("broker gone"));
+    }
+
+    [Fact]
+    public async Task A_partition_match_stage_must_fail_when_its_bootstrap_cannot_read_the_history()
+    {
+        var pair = Language.CompiledRule.Compile("pair", 1, """match all(Fault(ErrCode = 101), Fault(ErrCode = 102)) within 1m alert "PAIR" priority 2""", Schema);
+        var live = new Live.LiveRuleSets(RuleSet.Create(0, [], Schema));
+        live.Add(new Live.LiveRuleSet(1, T0 + 10_000, RuleSet.Create(1, [pair], Schema))
+        {
+            Bootstraps = [new Live.RuleBootstrapDeclaration("pair", 1, TimeSpan.FromSeconds(60), BootstrapAlerts.Emit)],
+        });
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (up, control, alerts, late) = Run(() => new RuleEngine(live.Base), live: live, bootstrap: new BootstrapSettings(new FailingHistory(), Disorder));
+            alerts.Request(10);
+            late.Request(10);
+            await up.SendNextAsync(Timed.Of(At(Ev("Fault", 0, 101, id: "a"), 0)));
+            Assert.Equal(0, Assert.Single(await control.SnapshotAsync()).RulesVersion); // before the swap
+            await up.SendNextAsync(Timed.OfWatermark(T0 + 10_000));
+            var error = await alerts.ExpectErrorAsync();
+            Assert.Contains("broker gone", error.Message, StringComparison.Ordinal);
+            await Assert.ThrowsAnyAsync<Exception>(() => control.SnapshotAsync()); // the stage is gone: the partition is replayed from its checkpoint
+        }, Materializer);
+    }
 }

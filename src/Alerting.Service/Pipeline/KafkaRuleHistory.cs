@@ -85,22 +85,15 @@ public sealed partial class KafkaRuleHistory : IRuleHistory
             {
                 var end = ends[found.TopicPartition];
                 var low = probe.QueryWatermarkOffsets(found.TopicPartition, QueryTimeout).Low.Value;
-                long start;
-                if (found.Offset.Value < 0)
+                var (start, kind) = StartOf(found.Offset.Value, low);
+                if (kind == HistoryStart.NoOffsetForTime)
                 {
-                    // no offset for the time (no record stamped at or after it, or a broker that does not look offsets up
-                    // by time, as librdkafka's mock): read from the log start; the event-time window keeps what belongs
-                    start = low;
                     LogNoOffsetForTime(found.Topic, found.Partition.Value, DateTimeOffset.FromUnixTimeMilliseconds(fromTime), low);
                 }
-                else
+                else if (kind == HistoryStart.PastRetention)
                 {
-                    start = found.Offset.Value;
-                    if (start == low && low > 0)
-                    {
-                        _counters.CountBootstrapRetentionGap();
-                        LogPastRetention(found.Topic, found.Partition.Value, DateTimeOffset.FromUnixTimeMilliseconds(fromTime), low);
-                    }
+                    _counters.CountBootstrapRetentionGap();
+                    LogPastRetention(found.Topic, found.Partition.Value, DateTimeOffset.FromUnixTimeMilliseconds(fromTime), low);
                 }
 
                 if (start < end)
@@ -116,6 +109,21 @@ public sealed partial class KafkaRuleHistory : IRuleHistory
 
         LogReading(starts.Count, DateTimeOffset.FromUnixTimeMilliseconds(fromTime), starts.Sum(s => ends[s.TopicPartition] - s.Offset.Value));
         return starts;
+    }
+
+    /// <summary>
+    /// Where a partition's history starts, from the broker's offset for the time (negative: none) and the partition's
+    /// log start: at the offset for the time, or the log start when there is none; an offset for the time that is the
+    /// log start, above 0, means the history asked for began before what the log still holds.
+    /// </summary>
+    public static (long Start, HistoryStart Kind) StartOf(long offsetForTime, long logStart)
+    {
+        if (offsetForTime < 0)
+        {
+            return (logStart, HistoryStart.NoOffsetForTime);
+        }
+
+        return (offsetForTime, offsetForTime == logStart && logStart > 0 ? HistoryStart.PastRetention : HistoryStart.AtTime);
     }
 
     private Source<DeviceEvent, NotUsed> ReadFrom(ConsumerConfig config, List<TopicPartitionOffset> starts, Dictionary<TopicPartition, long> ends)
@@ -157,4 +165,17 @@ public sealed partial class KafkaRuleHistory : IRuleHistory
 
     [LoggerMessage(EventId = LogEvents.BootstrapStarted, Level = LogLevel.Information, Message = "bootstrap reads {Partitions} source partitions from {From:O}: {Records} records")]
     private partial void LogReading(int partitions, DateTimeOffset from, long records);
+}
+
+/// <summary>How a bootstrap's history starts in a partition (see <see cref="KafkaRuleHistory.StartOf"/>).</summary>
+public enum HistoryStart
+{
+    /// <summary>At the offset for the time asked.</summary>
+    AtTime,
+
+    /// <summary>At the log start, which is the offset for the time: what came before is past Kafka's retention.</summary>
+    PastRetention,
+
+    /// <summary>At the log start: the broker gave no offset for the time.</summary>
+    NoOffsetForTime,
 }
