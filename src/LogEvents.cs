@@ -37,6 +37,12 @@ internal static class LogEvents
     public const int LiveRulesSwapped = 1255;
     public const int LiveRulesUnknownRulesVersion = 1256;
 
+    // 1260–1279: live rules: bootstraps over history
+    public const int BootstrapStarted = 1260;
+    public const int BootstrapDone = 1261;
+    public const int BootstrapPastRetention = 1262;
+    public const int BootstrapNoOffsetForTime = 1263;
+
     // 1300–1399: the dispatch application host
     public const int DispatchApplicationStarting = 1300;
     public const int DispatchApplicationEnded = 1301;

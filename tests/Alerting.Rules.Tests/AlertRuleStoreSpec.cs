@@ -34,6 +34,27 @@ public abstract class AlertRuleStoreSpec
     }
 
     [Fact]
+    public async Task A_bootstrap_must_be_kept_in_the_row_and_in_the_applied_set()
+    {
+        await Store.ApplySchemaAsync(CancellationToken.None);
+        await Store.UpsertAsync(Pair("boot-a") with { Bootstrap = TimeSpan.FromHours(2) }, CancellationToken.None);
+        await Store.UpsertAsync(Pair("boot-b") with { Bootstrap = TimeSpan.FromMinutes(5), BootstrapAlerts = BootstrapAlerts.Suppress }, CancellationToken.None);
+        await Store.UpsertAsync(Pair("boot-c"), CancellationToken.None);
+
+        var rows = (await Store.LoadAsync(CancellationToken.None)).Where(r => r.Id.StartsWith("boot-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(
+            [(TimeSpan.FromHours(2), BootstrapAlerts.Emit), (TimeSpan.FromMinutes(5), BootstrapAlerts.Suppress), ((TimeSpan?)null, BootstrapAlerts.Emit)],
+            rows.Select(r => (r.Bootstrap, r.BootstrapAlerts)));
+
+        var t0 = await LatestEffectiveAtAsync();
+        var applied = await Store.ApplySetAsync(rows, t0 + 1_000, CancellationToken.None);
+        var stored = (await Store.LoadSetsAsync(CancellationToken.None)).Single(s => s.Record.Version == applied.Version).Record;
+        Assert.Equal(rows.Select(r => (r.Bootstrap, r.BootstrapAlerts)), stored.Rules.Select(r => (r.Bootstrap, r.BootstrapAlerts)));
+        var published = Live.RuleSetRecord.FromBytes(applied.ToBytes());
+        Assert.Equal(rows.Select(r => (r.Bootstrap, r.BootstrapAlerts)), published.Rules.Select(r => (r.Bootstrap, r.BootstrapAlerts)));
+    }
+
+    [Fact]
     public async Task A_bad_row_must_be_refused_naming_the_table()
     {
         await Store.ApplySchemaAsync(CancellationToken.None);
@@ -109,6 +130,27 @@ public sealed class SqliteAlertRuleStoreSpec : AlertRuleStoreSpec, IDisposable
     protected override AlertRuleStore Store => new(() => new SqliteConnection($"Data Source={_path};Pooling=false"), AlertRuleDialect.Sqlite);
 
     public void Dispose() => File.Delete(_path);
+
+    [Fact]
+    public async Task A_table_made_before_bootstraps_must_get_the_bootstrap_columns()
+    {
+        await using (var connection = new SqliteConnection($"Data Source={_path};Pooling=false"))
+        {
+            await connection.OpenAsync();
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = """
+                CREATE TABLE alert_rules (rule_id TEXT PRIMARY KEY, template TEXT NOT NULL, params TEXT NOT NULL DEFAULT '{}',
+                    enabled INTEGER NOT NULL DEFAULT 1, version INTEGER NOT NULL DEFAULT 1, updated_at TEXT NOT NULL DEFAULT '');
+                INSERT INTO alert_rules (rule_id, template) VALUES ('old', 'fault-pair');
+                """;
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        await Store.ApplySchemaAsync(CancellationToken.None);
+        await Store.ApplySchemaAsync(CancellationToken.None); // idempotent
+        var old = Assert.Single(await Store.LoadAsync(CancellationToken.None));
+        Assert.Equal(((TimeSpan?)null, BootstrapAlerts.Emit), (old.Bootstrap, old.BootstrapAlerts));
+    }
 }
 
 public sealed class PostgresAlertRuleStoreSpec(PostgresFixture postgres) : AlertRuleStoreSpec, IClassFixture<PostgresFixture>

@@ -30,9 +30,9 @@ public sealed class PartitionMatchStageSpec(ITestOutputHelper output) : StageSpe
     private static DeviceEvent At(DeviceEvent e, long offset) => RuleTestKit.At(e, 0, offset, Topic);
 
     private (TestPublisher.Probe<Timed> Up, IPartitionMatchControl Control, TestSubscriber.Probe<AlertEvent> Alerts, TestSubscriber.Probe<LateEvent> Late) Run(
-        Func<RuleEngine> engine, bool flushOnComplete = false, Live.LiveRuleSets? live = null, Action<Live.LiveRuleSet, SwapResult>? onSwap = null)
+        Func<RuleEngine> engine, bool flushOnComplete = false, Live.LiveRuleSets? live = null, Action<Live.LiveRuleSet, SwapResult>? onSwap = null, BootstrapSettings? bootstrap = null)
     {
-        var stage = new PartitionMatchStage(engine, flushOnComplete, _counters, live, onSwap);
+        var stage = new PartitionMatchStage(engine, flushOnComplete, _counters, live, onSwap, bootstrap);
         var graph = GraphDsl.Create(this.SourceProbe<Timed>(), stage, this.SinkProbe<AlertEvent>(), this.SinkProbe<LateEvent>(), (u, c, a, l) => (u, c, a, l),
             (b, up, match, alerts, late) =>
             {
@@ -388,5 +388,108 @@ public sealed class PartitionMatchStageSpec(ITestOutputHelper output) : StageSpe
         }
 
         return events;
+    }
+
+    /// <summary>A partition's history in memory: read from its records up to the end offsets asked, once the gate opens.</summary>
+    private sealed class GatedHistory(IReadOnlyList<DeviceEvent> log, Task gate) : IRuleHistory
+    {
+        public List<(IReadOnlyDictionary<SourcePartition, long> Ends, long From)> Reads { get; } = [];
+
+        public Akka.Streams.Dsl.Source<DeviceEvent, Akka.NotUsed> Read(IReadOnlyDictionary<SourcePartition, long> endOffsets, long fromTime)
+        {
+            Reads.Add((endOffsets, fromTime));
+            var end = endOffsets[new SourcePartition(Topic, 0)];
+            return Akka.Streams.Dsl.Source.FromTask(gate.ContinueWith(_ => 0, TaskScheduler.Default))
+                .SelectMany(_ => log.Where(e => e.Offset < end));
+        }
+    }
+
+    [Fact]
+    public async Task A_partition_match_stage_must_bootstrap_a_new_rule_over_history_while_the_partition_waits_and_hand_its_state_over()
+    {
+        var other = Language.CompiledRule.Compile("other", 1, """match all(Fault(ErrCode = 301), Fault(ErrCode = 302)) within 1m alert "OTHER" priority 3""", Schema);
+        var pair = Language.CompiledRule.Compile("pair", 1, """match all(Fault(ErrCode = 101), Fault(ErrCode = 102)) within 1m revoke when Run alert "PAIR" priority 2""", Schema);
+        var live = new Live.LiveRuleSets(RuleSet.Create(0, [other], Schema));
+        live.Add(new Live.LiveRuleSet(1, T0 + 100_000, RuleSet.Create(1, [other, pair], Schema))
+        {
+            Bootstraps = [new Live.RuleBootstrapDeclaration("pair", 1, TimeSpan.FromSeconds(60), BootstrapAlerts.Emit)],
+        });
+        DeviceEvent[] log =
+        [
+            At(Ev("Fault", 10_000, 101, device: "d0", id: "old1"), 0), At(Ev("Fault", 11_000, 102, device: "d0", id: "old2"), 1), // before the look-back
+            At(Ev("Fault", 41_000, 101, device: "d1", id: "a1"), 2), At(Ev("Fault", 44_000, 102, device: "d1", id: "a2"), 3),
+            At(Ev("Fault", 70_000, 101, device: "d3", id: "b1"), 4),
+            At(Ev("Fault", 101_000, 102, device: "d9", id: "late1"), 5), // after the effective time: the live engine's
+            At(Ev("Fault", 130_000, 102, device: "d3", id: "b2"), 6), At(Ev("Run", 131_000, device: "d1", id: "r1"), 7),
+        ];
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var history = new GatedHistory(log, gate.Task);
+        var reports = new List<RuleBootstrapReport>();
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (up, control, alerts, late) = Run(() => new RuleEngine(live.Base), live: live,
+                bootstrap: new BootstrapSettings(history, Disorder, OnDone: reports.Add));
+            alerts.Request(10);
+            late.Request(10);
+            for (var i = 0; i < 6; i++)
+            {
+                await up.SendNextAsync(Timed.Of(log[i]));
+            }
+
+            await up.SendNextAsync(Timed.OfWatermark(T0 + 100_500)); // past the effective time: swap, then the bootstrap
+            var held = control.SnapshotAsync();
+            await alerts.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+            Assert.False(held.IsCompleted); // no checkpoint between the swap and the hand-over
+
+            gate.SetResult();
+            var found = await alerts.ExpectNextAsync();
+            Assert.Equal(("pair", "d1", "a1,a2", true), (found.RuleId, found.DeviceId, string.Join(',', found.EventIds), found.Bootstrap));
+            Assert.Equal(1, (await held).Single().RulesVersion);
+
+            await up.SendNextAsync(Timed.Of(log[6]));
+            await up.SendNextAsync(Timed.Of(log[7]));
+            await up.SendNextAsync(Timed.OfWatermark(T0 + 140_000));
+            var completed = await alerts.ExpectNextAsync(); // d3's partial match from history, completed live
+            Assert.Equal(("pair", "d3", "b1,b2", false), (completed.RuleId, completed.DeviceId, string.Join(',', completed.EventIds), completed.Bootstrap));
+            var revoke = await alerts.ExpectNextAsync(); // d1's alert from history, revoked live
+            Assert.Equal((AlertKind.Revoke, found.AlertId), (revoke.Kind, revoke.AlertId));
+            await up.SendCompleteAsync();
+            await alerts.ExpectCompleteAsync();
+            await late.ExpectCompleteAsync();
+        }, Materializer);
+
+        var read = Assert.Single(history.Reads);
+        Assert.Equal((6L, T0 + 40_000 - Disorder), (read.Ends[new SourcePartition(Topic, 0)], read.From));
+        var report = Assert.Single(reports);
+        Assert.Equal(("pair", 6L, 3L, 1, 2), (report.RuleId, report.EventsRead, report.EventsInWindow, report.Alerts, report.Devices));
+    }
+
+    private sealed class FailingHistory : IRuleHistory
+    {
+        public Akka.Streams.Dsl.Source<DeviceEvent, Akka.NotUsed> Read(IReadOnlyDictionary<SourcePartition, long> endOffsets, long fromTime) =>
+            Akka.Streams.Dsl.Source.Failed<DeviceEvent>(new InvalidOperationException("broker gone"));
+    }
+
+    [Fact]
+    public async Task A_partition_match_stage_must_fail_when_its_bootstrap_cannot_read_the_history()
+    {
+        var pair = Language.CompiledRule.Compile("pair", 1, """match all(Fault(ErrCode = 101), Fault(ErrCode = 102)) within 1m alert "PAIR" priority 2""", Schema);
+        var live = new Live.LiveRuleSets(RuleSet.Create(0, [], Schema));
+        live.Add(new Live.LiveRuleSet(1, T0 + 10_000, RuleSet.Create(1, [pair], Schema))
+        {
+            Bootstraps = [new Live.RuleBootstrapDeclaration("pair", 1, TimeSpan.FromSeconds(60), BootstrapAlerts.Emit)],
+        });
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (up, control, alerts, late) = Run(() => new RuleEngine(live.Base), live: live, bootstrap: new BootstrapSettings(new FailingHistory(), Disorder));
+            alerts.Request(10);
+            late.Request(10);
+            await up.SendNextAsync(Timed.Of(At(Ev("Fault", 0, 101, id: "a"), 0)));
+            Assert.Equal(0, Assert.Single(await control.SnapshotAsync()).RulesVersion); // before the swap
+            await up.SendNextAsync(Timed.OfWatermark(T0 + 10_000));
+            var error = await alerts.ExpectErrorAsync();
+            Assert.Contains("broker gone", error.Message, StringComparison.Ordinal);
+            await Assert.ThrowsAnyAsync<Exception>(() => control.SnapshotAsync()); // the stage is gone: the partition is replayed from its checkpoint
+        }, Materializer);
     }
 }

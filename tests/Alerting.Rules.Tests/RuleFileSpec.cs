@@ -45,4 +45,40 @@ public sealed class RuleFileSpec
         var result = RuleSetCompiler.Compile(1, rules, ShippedTemplatesSpec.Library, RuleTestKit.Schema);
         Assert.Contains("parameter 'alertType'", Assert.Single(result.Errors).Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_bootstrap_must_be_read_with_its_alert_mode()
+    {
+        var rules = RuleFile.Parse("""
+            rules = [
+              { id = "a", template = "t", bootstrap = 2h }
+              { id = "b", template = "t", bootstrap = 90m, bootstrap-alerts = suppress }
+              { id = "c", template = "t" }
+            ]
+            """);
+
+        Assert.Equal(
+            [(TimeSpan.FromHours(2), BootstrapAlerts.Emit), (TimeSpan.FromMinutes(90), BootstrapAlerts.Suppress), ((TimeSpan?)null, BootstrapAlerts.Emit)],
+            rules.Select(r => (r.Bootstrap, r.BootstrapAlerts)));
+    }
+
+    [Theory]
+    [InlineData("bootstrap = soon", "is not a positive duration")]
+    [InlineData("bootstrap = 0s", "is not a positive duration")]
+    [InlineData("bootstrap = \"-1h\"", "is not a positive duration")]
+    [InlineData("bootstrap = 8d", "at most 7 days")]
+    [InlineData("bootstrap = 1h, bootstrap-alerts = drop", "is not emit or suppress")]
+    [InlineData("bootstrap-alerts = emit", "the rule has no bootstrap")]
+    public void A_bad_bootstrap_must_be_refused_at_its_position(string setting, string message)
+    {
+        var ex = Assert.Throws<RuleSetException>(() => RuleFile.Parse($$"""
+            rules = [
+              { id = "a", template = "t",
+                {{setting}} }
+            ]
+            """, "b.conf"));
+        var error = Assert.Single(ex.Errors);
+        Assert.Equal(3, error.Line);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
 }

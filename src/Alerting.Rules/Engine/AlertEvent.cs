@@ -40,7 +40,11 @@ public sealed record AlertEvent(
     string DeviceId,
     long AlertTime,
     long FaultTime,
-    IReadOnlyList<string> EventIds);
+    IReadOnlyList<string> EventIds)
+{
+    /// <summary>Found by a rule's bootstrap over history (produced with the header <c>alerting-bootstrap: true</c>), not by the live stream.</summary>
+    public bool Bootstrap { get; init; }
+}
 
 /// <summary>Deterministic alert ids: the same rule, version, device and matched events give the same id in any run.</summary>
 public static class AlertIds

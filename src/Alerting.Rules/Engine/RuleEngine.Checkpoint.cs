@@ -224,34 +224,41 @@ public sealed partial class RuleEngine
             var rule = _rules[s.Rule];
             w.Write(rule.Id);
             w.Write(rule.Version);
-            w.Write(s.Count);
-            for (var k = 0; k < s.Count; k++)
-            {
-                var c = s.Candidates![k];
-                w.Write(c.Time);
-                w.Write(c.Id);
-                w.Write(c.Mask);
-            }
+            WriteRuleState(w, ref s);
+        }
+    }
 
-            // format 1 has both times: a pattern rule never sets a trigger time (0), an absence rule never voids
-            var absent = rule.Operator == PatternOperator.Absent;
-            w.Write(absent ? long.MinValue : s.VoidBefore);
-            w.Write(s.Pending);
-            w.Write(absent ? s.TriggerTime : 0L);
-            w.Write(s.TriggerId is not null);
-            if (s.TriggerId is not null)
-            {
-                w.Write(s.TriggerId);
-            }
+    // One rule state without its rule's id and version (what ReadRuleState reads).
+    private void WriteRuleState(BinaryWriter w, ref RuleSlot s)
+    {
+        var rule = _rules[s.Rule];
+        w.Write(s.Count);
+        for (var k = 0; k < s.Count; k++)
+        {
+            var c = s.Candidates![k];
+            w.Write(c.Time);
+            w.Write(c.Id);
+            w.Write(c.Mask);
+        }
 
-            w.Write(s.OpenCount);
-            for (var k = 0; k < s.OpenCount; k++)
-            {
-                var o = s.Open![k];
-                w.Write(o.AlertId);
-                w.Write(o.FaultTime);
-                w.Write(o.AlertTime);
-            }
+        // format 1 has both times: a pattern rule never sets a trigger time (0), an absence rule never voids
+        var absent = rule.Operator == PatternOperator.Absent;
+        w.Write(absent ? long.MinValue : s.VoidBefore);
+        w.Write(s.Pending);
+        w.Write(absent ? s.TriggerTime : 0L);
+        w.Write(s.TriggerId is not null);
+        if (s.TriggerId is not null)
+        {
+            w.Write(s.TriggerId);
+        }
+
+        w.Write(s.OpenCount);
+        for (var k = 0; k < s.OpenCount; k++)
+        {
+            var o = s.Open![k];
+            w.Write(o.AlertId);
+            w.Write(o.FaultTime);
+            w.Write(o.AlertTime);
         }
     }
 

@@ -4,7 +4,30 @@ namespace Alerting.Rules.Live;
 /// <param name="Version">The version; 0 is the set a node starts with before any version was applied (its rule file).</param>
 /// <param name="EffectiveAt">Events at or after this event time match this set.</param>
 /// <param name="Rules">The compiled set; its <see cref="RuleSet.Version"/> is <paramref name="Version"/>.</param>
-public sealed record LiveRuleSet(long Version, long EffectiveAt, RuleSet Rules);
+public sealed record LiveRuleSet(long Version, long EffectiveAt, RuleSet Rules)
+{
+    /// <summary>
+    /// The rules of the set that declare a bootstrap over history (enabled ones only): when a partition swaps to this
+    /// set, each of them that its previous set did not have with the same id and version is run over the partition's
+    /// history before it goes live.
+    /// </summary>
+    public IReadOnlyList<RuleBootstrapDeclaration> Bootstraps { get; init; } = [];
+}
+
+/// <summary>A rule's bootstrap over history as its rule set declares it.</summary>
+/// <param name="RuleId">The rule's id.</param>
+/// <param name="RuleVersion">The rule's version.</param>
+/// <param name="LookBack">How far before the set's effective time the history starts.</param>
+/// <param name="Alerts">Whether the alerts found in history are produced.</param>
+public sealed record RuleBootstrapDeclaration(string RuleId, int RuleVersion, TimeSpan LookBack, BootstrapAlerts Alerts)
+{
+    /// <summary>The declarations of the enabled rules of <paramref name="rules"/> that have a bootstrap.</summary>
+    public static IReadOnlyList<RuleBootstrapDeclaration> Of(IEnumerable<RuleInstance> rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        return [.. rules.Where(r => r.Enabled && r.Bootstrap is not null).Select(r => new RuleBootstrapDeclaration(r.Id, r.Version, r.Bootstrap!.Value, r.BootstrapAlerts))];
+    }
+}
 
 /// <summary>
 /// The rule-set versions a node knows, in version order: the base set (version 0, from the rule file) and every

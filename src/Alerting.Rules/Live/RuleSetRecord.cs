@@ -21,7 +21,10 @@ public sealed record RuleSetRecord(long Version, long EffectiveAt, IReadOnlyList
     /// <summary>The control-topic key of <paramref name="version"/>.</summary>
     public static string KeyOf(long version) => "rule-set/" + version.ToString("D19", CultureInfo.InvariantCulture);
 
-    /// <summary>The rules as a JSON array of <c>{ id, template, params, enabled, version }</c>.</summary>
+    /// <summary>
+    /// The rules as a JSON array of <c>{ id, template, params, enabled, version }</c>, plus <c>bootstrapMs</c> and
+    /// <c>bootstrapAlerts</c> for a rule that declares a bootstrap (records written before bootstraps existed lack them).
+    /// </summary>
     public static string RulesToJson(IEnumerable<RuleInstance> rules)
     {
         ArgumentNullException.ThrowIfNull(rules);
@@ -97,6 +100,12 @@ public sealed record RuleSetRecord(long Version, long EffectiveAt, IReadOnlyList
             JsonSerializer.Serialize(w, rule.Parameters);
             w.WriteBoolean("enabled", rule.Enabled);
             w.WriteNumber("version", rule.Version);
+            if (rule.Bootstrap is { } bootstrap)
+            {
+                w.WriteNumber("bootstrapMs", (long)bootstrap.TotalMilliseconds);
+                w.WriteString("bootstrapAlerts", RuleInstance.BootstrapAlertsName(rule.BootstrapAlerts));
+            }
+
             w.WriteEndObject();
         }
 
@@ -116,7 +125,14 @@ public sealed record RuleSetRecord(long Version, long EffectiveAt, IReadOnlyList
                 r.GetProperty("template").GetString() ?? "",
                 parameters,
                 r.GetProperty("enabled").GetBoolean(),
-                r.GetProperty("version").GetInt32()) { Origin = at });
+                r.GetProperty("version").GetInt32())
+            {
+                Origin = at,
+                Bootstrap = r.TryGetProperty("bootstrapMs", out var ms) ? TimeSpan.FromMilliseconds(ms.GetInt64()) : null,
+                BootstrapAlerts = r.TryGetProperty("bootstrapAlerts", out var mode)
+                    ? RuleInstance.ParseBootstrapAlerts(mode.GetString()) ?? throw new FormatException($"bootstrapAlerts \"{mode.GetString()}\" is not emit or suppress")
+                    : BootstrapAlerts.Emit,
+            });
         }
 
         return rules;

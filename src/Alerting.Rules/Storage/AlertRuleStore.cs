@@ -35,15 +35,30 @@ public sealed class AlertRuleStore
 
     private string JsonColumn => _dialect == AlertRuleDialect.PostgreSql ? "params::text" : "params";
 
-    /// <summary>Creates the table when it does not exist.</summary>
+    /// <summary>Creates the tables when they do not exist, and adds the bootstrap columns to a table made before them.</summary>
     public async Task ApplySchemaAsync(CancellationToken cancellationToken)
     {
         var name = _dialect == AlertRuleDialect.PostgreSql ? "alert_rules.postgres.sql" : "alert_rules.sqlite.sql";
+        await ExecuteAsync(await ScriptAsync(name, cancellationToken), null, cancellationToken);
+        if (_dialect == AlertRuleDialect.Sqlite)
+        {
+            await using var connection = _connect();
+            await connection.OpenAsync(cancellationToken);
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = "SELECT COUNT(*) FROM pragma_table_info('alert_rules') WHERE name = 'bootstrap_ms'";
+            if (Convert.ToInt64(await cmd.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                await ExecuteAsync(await ScriptAsync("alert_rules_bootstrap.sqlite.sql", cancellationToken), null, cancellationToken);
+            }
+        }
+    }
+
+    private static async Task<string> ScriptAsync(string name, CancellationToken cancellationToken)
+    {
         await using var stream = typeof(AlertRuleStore).Assembly.GetManifestResourceStream(name)
             ?? throw new InvalidOperationException($"embedded resource {name} is missing");
         using var reader = new StreamReader(stream);
-        var sql = await reader.ReadToEndAsync(cancellationToken);
-        await ExecuteAsync(sql, null, cancellationToken);
+        return await reader.ReadToEndAsync(cancellationToken);
     }
 
     /// <summary>Inserts a rule instance, or replaces the one with the same id.</summary>
@@ -52,15 +67,16 @@ public sealed class AlertRuleStore
         ArgumentNullException.ThrowIfNull(rule);
         var now = _dialect == AlertRuleDialect.PostgreSql ? "now()" : "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
         var sql = $"""
-            INSERT INTO alert_rules (rule_id, template, params, enabled, version)
-            VALUES (@id, @template, {JsonParam}, @enabled, @version)
+            INSERT INTO alert_rules (rule_id, template, params, enabled, version, bootstrap_ms, bootstrap_alerts)
+            VALUES (@id, @template, {JsonParam}, @enabled, @version, @bootstrap, @bootstrapAlerts)
             ON CONFLICT (rule_id) DO UPDATE SET template = excluded.template, params = excluded.params,
-                enabled = excluded.enabled, version = excluded.version, updated_at = {now}
+                enabled = excluded.enabled, version = excluded.version, bootstrap_ms = excluded.bootstrap_ms,
+                bootstrap_alerts = excluded.bootstrap_alerts, updated_at = {now}
             """;
         return ExecuteAsync(sql, cmd => AddRule(cmd, rule), cancellationToken);
     }
 
-    /// <summary>The parameters of a rule row: <c>@id, @template, @params, @enabled, @version</c>.</summary>
+    /// <summary>The parameters of a rule row: <c>@id, @template, @params, @enabled, @version, @bootstrap, @bootstrapAlerts</c>.</summary>
     private static void AddRule(DbCommand cmd, RuleInstance rule)
     {
         Add(cmd, "id", rule.Id);
@@ -68,6 +84,8 @@ public sealed class AlertRuleStore
         Add(cmd, "params", JsonSerializer.Serialize(rule.Parameters));
         Add(cmd, "enabled", rule.Enabled);
         Add(cmd, "version", rule.Version);
+        Add(cmd, "bootstrap", rule.Bootstrap is { } b ? (long)b.TotalMilliseconds : DBNull.Value);
+        Add(cmd, "bootstrapAlerts", RuleInstance.BootstrapAlertsName(rule.BootstrapAlerts));
     }
 
     /// <summary>Deletes a rule instance; false when there was none.</summary>
@@ -82,7 +100,7 @@ public sealed class AlertRuleStore
         await using var connection = _connect();
         await connection.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"SELECT rule_id, template, {JsonColumn}, enabled, version FROM alert_rules ORDER BY rule_id";
+        cmd.CommandText = $"SELECT rule_id, template, {JsonColumn}, enabled, version, bootstrap_ms, bootstrap_alerts FROM alert_rules ORDER BY rule_id";
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         var rules = new List<RuleInstance>();
         while (await reader.ReadAsync(cancellationToken))
@@ -91,7 +109,13 @@ public sealed class AlertRuleStore
             var parameters = doc.RootElement.ValueKind == JsonValueKind.Object
                 ? doc.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value.Clone(), StringComparer.Ordinal)
                 : new Dictionary<string, object?>(StringComparer.Ordinal);
-            rules.Add(new RuleInstance(reader.GetString(0), reader.GetString(1), parameters, reader.GetBoolean(3), reader.GetInt32(4)) { Origin = TableOrigin });
+            var mode = reader.GetString(6);
+            rules.Add(new RuleInstance(reader.GetString(0), reader.GetString(1), parameters, reader.GetBoolean(3), reader.GetInt32(4))
+            {
+                Origin = TableOrigin,
+                Bootstrap = reader.IsDBNull(5) ? null : TimeSpan.FromMilliseconds(reader.GetInt64(5)),
+                BootstrapAlerts = RuleInstance.ParseBootstrapAlerts(mode) ?? throw new InvalidDataException($"alert_rules row '{reader.GetString(0)}': bootstrap_alerts '{mode}' is not emit or suppress"),
+            });
         }
 
         return rules;
@@ -144,7 +168,7 @@ public sealed class AlertRuleStore
         await NonQueryAsync(connection, tx, "DELETE FROM alert_rules", null, cancellationToken);
         foreach (var rule in rules)
         {
-            await NonQueryAsync(connection, tx, $"INSERT INTO alert_rules (rule_id, template, params, enabled, version) VALUES (@id, @template, {JsonParam}, @enabled, @version)", cmd => AddRule(cmd, rule), cancellationToken);
+            await NonQueryAsync(connection, tx, $"INSERT INTO alert_rules (rule_id, template, params, enabled, version, bootstrap_ms, bootstrap_alerts) VALUES (@id, @template, {JsonParam}, @enabled, @version, @bootstrap, @bootstrapAlerts)", cmd => AddRule(cmd, rule), cancellationToken);
         }
 
         await tx.CommitAsync(cancellationToken);

@@ -5,13 +5,14 @@ using Alerting.Configuration;
 namespace Alerting.Rules.Storage;
 
 /// <summary>
-/// Reads rule instances from HOCON: <c>rules = [ { id, template, params { … }, enabled = true, version = 1 } … ]</c>.
+/// Reads rule instances from HOCON: <c>rules = [ { id, template, params { … }, enabled = true, version = 1,
+/// bootstrap = 2h, bootstrap-alerts = emit } … ]</c> (the last two optional: see <see cref="RuleInstance.Bootstrap"/>).
 /// A structural error (a missing id, params that are not an object, a file that does not parse) is a
 /// <see cref="RuleSetException"/> whose errors carry the file's line and column.
 /// </summary>
 public static class RuleFile
 {
-    private static readonly string[] Known = ["id", "template", "params", "enabled", "version"];
+    private static readonly string[] Known = ["id", "template", "params", "enabled", "version", "bootstrap", "bootstrap-alerts"];
 
     /// <summary>Reads a rule file.</summary>
     public static IReadOnlyList<RuleInstance> Load(string path)
@@ -110,9 +111,41 @@ public static class RuleFile
                 continue;
             }
 
+            TimeSpan? bootstrap = null;
+            if (o.ContainsKey("bootstrap"))
+            {
+                var b = Scalar(o, "bootstrap");
+                if (!HoconDuration.TryParse(b, out var look) || look <= TimeSpan.Zero || look > RuleInstance.MaxBootstrap)
+                {
+                    errors.Add(At(path + ".bootstrap", id, template, $"{path}.bootstrap = \"{b}\" is not a positive duration of at most {RuleInstance.MaxBootstrap.TotalDays:0} days (e.g. 2h)"));
+                    continue;
+                }
+
+                bootstrap = look;
+            }
+
+            var bootstrapAlerts = BootstrapAlerts.Emit;
+            if (o.ContainsKey("bootstrap-alerts"))
+            {
+                var m = Scalar(o, "bootstrap-alerts");
+                if (RuleInstance.ParseBootstrapAlerts(m) is not { } mode)
+                {
+                    errors.Add(At(path + ".bootstrap-alerts", id, template, $"{path}.bootstrap-alerts = \"{m}\" is not emit or suppress"));
+                    continue;
+                }
+
+                if (bootstrap is null)
+                {
+                    errors.Add(At(path + ".bootstrap-alerts", id, template, $"{path}.bootstrap-alerts is set but the rule has no bootstrap"));
+                    continue;
+                }
+
+                bootstrapAlerts = mode;
+            }
+
             foreach (var key in o.Keys.Where(k => !Known.Contains(k, StringComparer.Ordinal)))
             {
-                errors.Add(At($"{path}.{key}", id, template, $"unknown rule setting '{key}' (id, template, params, enabled, version)"));
+                errors.Add(At($"{path}.{key}", id, template, $"unknown rule setting '{key}' (id, template, params, enabled, version, bootstrap, bootstrap-alerts)"));
             }
 
             var at = document.PositionOf(path);
@@ -129,7 +162,12 @@ public static class RuleFile
                 keys["params." + name] = (pp.Line, pp.Column);
             }
 
-            rules.Add(new RuleInstance(id, template, parameters, enabled.Value, version) { Origin = new RuleOrigin(at.File, at.Line, at.Column) { Keys = keys } });
+            rules.Add(new RuleInstance(id, template, parameters, enabled.Value, version)
+            {
+                Origin = new RuleOrigin(at.File, at.Line, at.Column) { Keys = keys },
+                Bootstrap = bootstrap,
+                BootstrapAlerts = bootstrapAlerts,
+            });
         }
 
         return errors.Count > 0 ? throw new RuleSetException(errors) : rules;

@@ -37,6 +37,9 @@ public sealed class ServiceMetrics
     private readonly Counter _dispatches;
     private readonly Counter _dispatchDropped;
     private readonly Counter _checkpoints;
+    private readonly Counter _bootstraps;
+    private readonly Counter _bootstrapEvents;
+    private readonly Counter _bootstrapRetentionGaps;
     private readonly Gauge _checkpointAge;
     private readonly Gauge _checkpointDuration;
     private readonly Counter _journalWrites;
@@ -81,6 +84,9 @@ public sealed class ServiceMetrics
         _shards = f.CreateGauge("alerting_sharding_shards", "Shards (alerts partitions) hosted by this node's shard region.");
         _ruleSetVersion = f.CreateGauge("alerting_rule_set_version", "Version of the rule set in force (live rules: the lowest any partition of this node matches under).");
         _rules = f.CreateGauge("alerting_rules", "Enabled rules in the rule set in force (live rules: of the version alerting_rule_set_version names).");
+        _bootstraps = f.CreateCounter("alerting_rule_bootstraps_total", "Rule bootstraps over history finished (one per rule and partition).");
+        _bootstrapEvents = f.CreateCounter("alerting_rule_bootstrap_events_total", "History records read by rule bootstraps.");
+        _bootstrapRetentionGaps = f.CreateCounter("alerting_rule_bootstrap_retention_gaps_total", "Source partitions whose history for a bootstrap was partly past Kafka's retention (read from the log start instead).");
         _members = f.CreateGauge("alerting_cluster_members", "Members of the Akka cluster as this node sees them, per status.", "status");
         _registry.AddBeforeCollectCallback(RefreshAsync);
     }
@@ -114,6 +120,9 @@ public sealed class ServiceMetrics
         }
 
         _late.IncTo(_counters.Late);
+        _bootstraps.IncTo(_counters.Bootstraps);
+        _bootstrapEvents.IncTo(_counters.BootstrapEvents);
+        _bootstrapRetentionGaps.IncTo(_counters.BootstrapRetentionGaps);
         if (_counters.LastCheckpoint is { } last)
         {
             _checkpointAge.Set(Math.Max(0, (_time.GetUtcNow() - last.At).TotalSeconds));

@@ -49,6 +49,27 @@ public sealed partial class AlertGraph
         return set.Rules;
     }
 
+    private KafkaRuleHistory? _history;
+
+    // bootstraps over history run where rule sets change live; the reader is made once, on first use
+    private BootstrapSettings? BootstrapFor(Alerting.Events.SourceDefinition first, PartitionRun run)
+    {
+        if (_live is null)
+        {
+            return null;
+        }
+
+        _history ??= new KafkaRuleHistory(_system, _settings, _sources, _rules.Schema, _time, _counters, _loggerFactory);
+        return new BootstrapSettings(_history, (long)first.MaxOutOfOrderness.TotalMilliseconds, EngineOptions(first), report => Bootstrapped(run, report));
+    }
+
+    private void Bootstrapped(PartitionRun run, RuleBootstrapReport report)
+    {
+        _counters.CountBootstrap(report.EventsRead);
+        LogBootstrapped(run.Partition, report.RuleId, report.RuleVersion, report.SetVersion, DateTimeOffset.FromUnixTimeMilliseconds(report.From),
+            DateTimeOffset.FromUnixTimeMilliseconds(report.Until), report.EventsRead, report.EventsInWindow, report.Alerts, report.Devices, report.Elapsed.TotalMilliseconds);
+    }
+
     private void Swapped(PartitionRun run, LiveRuleSet version, SwapResult swap)
     {
         _activeVersions[run] = version.Version;
@@ -57,6 +78,9 @@ public sealed partial class AlertGraph
 
     [LoggerMessage(EventId = LogEvents.LiveRulesSwapped, Level = LogLevel.Information, Message = "partition {Partition} matches under rule set version {Version} from {SwappedAt:O}: the states of {Kept} rules kept, of {Dropped} removed or changed rules dropped")]
     private partial void LogSwapped(int partition, long version, DateTimeOffset swappedAt, int kept, int dropped);
+
+    [LoggerMessage(EventId = LogEvents.BootstrapDone, Level = LogLevel.Information, Message = "partition {Partition}: rule {RuleId} v{RuleVersion} of rule set version {SetVersion} bootstrapped over {From:O} – {Until:O}: {Read} records read, {Matched} in the look-back, {Alerts} alerts produced, the state of {Devices} devices handed over; the partition waited {WaitedMs:F0} ms")]
+    private partial void LogBootstrapped(int partition, string ruleId, int ruleVersion, long setVersion, DateTimeOffset from, DateTimeOffset until, long read, long matched, int alerts, int devices, double waitedMs);
 
     [LoggerMessage(EventId = LogEvents.LiveRulesUnknownRulesVersion, Level = LogLevel.Warning, Message = "partition {Partition}'s checkpoint was taken under rule set version {Version}, unknown here: resuming under version {Instead}")]
     private partial void LogUnknownRulesVersion(int partition, long version, long instead);

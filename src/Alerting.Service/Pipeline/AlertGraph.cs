@@ -312,7 +312,7 @@ public sealed partial class AlertGraph
             .WithPartitions([.. group.Members.Select(m => (m.Partition.Topic, m.Partition.Partition.Value))])
             .WithResumeFrom(restored.Count > 0 ? restored.Min() : null)
             .WithMaxClockSkew(_settings.AlertMaxClockSkew);
-        var match = new PartitionMatchStage(() => CreateEngine(first, run), flushOnComplete: false, run.EventTime, _live, (v, swap) => Swapped(run, v, swap));
+        var match = new PartitionMatchStage(() => CreateEngine(first, run), flushOnComplete: false, run.EventTime, _live, (v, swap) => Swapped(run, v, swap), BootstrapFor(first, run));
         var topics = _settings.Kafka.Topics;
         var toAlert = AlertEnvelopes(topics.Alerts, run);
         var n = group.Members.Count;
@@ -396,13 +396,15 @@ public sealed partial class AlertGraph
             committable);
     }
 
+    private RuleEngineOptions EngineOptions(SourceDefinition source) => new()
+    {
+        AllowedLateness = source.AllowedLateness,
+        OpenAlertTimeToLive = _settings.Rules.OpenAlertTimeToLive,
+    };
+
     private RuleEngine CreateEngine(SourceDefinition source, PartitionRun run)
     {
-        var engine = new RuleEngine(StartRules(run), new RuleEngineOptions
-        {
-            AllowedLateness = source.AllowedLateness,
-            OpenAlertTimeToLive = _settings.Rules.OpenAlertTimeToLive,
-        });
+        var engine = new RuleEngine(StartRules(run), EngineOptions(source));
         long? releasedUpTo = null;
         foreach (var (partition, state) in run.Partitions)
         {

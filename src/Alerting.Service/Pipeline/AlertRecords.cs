@@ -67,10 +67,17 @@ public static class AlertRecords
         return info;
     }
 
-    /// <summary>The Kafka record of an alert: key = device id, value = UTF-8 JSON.</summary>
+    /// <summary>The header an alert found by a rule's bootstrap over history carries, with the value <c>true</c>.</summary>
+    public const string BootstrapHeader = "alerting-bootstrap";
+
+    /// <summary>
+    /// The Kafka record of an alert: key = device id, value = UTF-8 JSON; an alert found by a bootstrap over history
+    /// carries the header <see cref="BootstrapHeader"/><c>: true</c>.
+    /// </summary>
     public static Message<byte[]?, byte[]> ToRecord(AlertEvent alert, IReadOnlyList<string>? overrides = null) => new()
     {
         Key = Encoding.UTF8.GetBytes(alert.DeviceId),
         Value = Encoding.UTF8.GetBytes(DispatchJson.Write(ToMessage(alert, overrides))),
+        Headers = alert.Bootstrap ? [new Header(BootstrapHeader, "true"u8.ToArray())] : null,
     };
 }

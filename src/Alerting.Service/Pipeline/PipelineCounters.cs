@@ -28,6 +28,29 @@ public sealed class PipelineCounters
     public long DeadLetter => Interlocked.Read(ref _deadLetter);
     public long Late => Interlocked.Read(ref _late);
 
+    private long _bootstraps;
+    private long _bootstrapEvents;
+    private long _bootstrapRetentionGaps;
+
+    /// <summary>Rule bootstraps over history finished (one per rule and partition).</summary>
+    public long Bootstraps => Interlocked.Read(ref _bootstraps);
+
+    /// <summary>History records the bootstraps read.</summary>
+    public long BootstrapEvents => Interlocked.Read(ref _bootstrapEvents);
+
+    /// <summary>Source partitions whose retained log started after the history a bootstrap asked for (the rest was past retention).</summary>
+    public long BootstrapRetentionGaps => Interlocked.Read(ref _bootstrapRetentionGaps);
+
+    /// <summary>Counts a finished bootstrap and the history records it read.</summary>
+    public void CountBootstrap(long eventsRead)
+    {
+        Interlocked.Increment(ref _bootstraps);
+        Interlocked.Add(ref _bootstrapEvents, eventsRead);
+    }
+
+    /// <summary>Counts a source partition whose history for a bootstrap was partly past retention.</summary>
+    public void CountBootstrapRetentionGap() => Interlocked.Increment(ref _bootstrapRetentionGaps);
+
     public void AddEventsIn(long n) => Interlocked.Add(ref _eventsIn, n);
     public void AddAlertsOut(long n) => Interlocked.Add(ref _alertsOut, n);
     public void AddRevokesOut(long n) => Interlocked.Add(ref _revokesOut, n);

@@ -181,7 +181,7 @@ public sealed partial class RuleControl : IAsyncDisposable
             return;
         }
 
-        Live.Add(new LiveRuleSet(record.Version, record.EffectiveAt, set));
+        Live.Add(new LiveRuleSet(record.Version, record.EffectiveAt, set) { Bootstraps = RuleBootstrapDeclaration.Of(record.Rules) });
         LogTaken(record.Version, set.Rules.Count, DateTimeOffset.FromUnixTimeMilliseconds(record.EffectiveAt));
     }
 

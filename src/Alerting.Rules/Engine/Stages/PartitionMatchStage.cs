@@ -21,6 +21,18 @@ namespace Alerting.Rules;
 /// swaps (see the <c>live</c> parameter).
 /// </para>
 /// <para>
+/// <b>Bootstraps</b> (with <see cref="BootstrapSettings"/>): when a swap puts in force a set with rules that declare a
+/// bootstrap and that the previous set did not have (same id and version), the stage reads the partition's history in
+/// a materialization of its own (<see cref="IRuleHistory"/>, from effective time − look-back up to the offsets the
+/// stage has read so far) and runs those rules alone over it (<see cref="RuleBootstrap"/>). Meanwhile the partition
+/// waits: the stage pulls nothing (backpressure: every rule of the partition waits, not only the bootstrapping ones)
+/// and holds snapshot requests, so no checkpoint is ever taken between the swap and the hand-over: a crash
+/// mid-bootstrap resumes from the checkpoint before the swap and runs the bootstrap again. Then it imports each
+/// rule's per-device state into the engine, emits the alerts found in history (marked
+/// <see cref="AlertEvent.Bootstrap"/>; none when the rule suppresses them), answers the held snapshot requests and
+/// goes on with the watermark that caused the swap. A history read that fails fails the stage.
+/// </para>
+/// <para>
 /// <b>Pulls</b> only when every alert and late event of the previous element has been pushed and an outlet has
 /// demand, so a watermark that releases many alerts backpressures upstream until they are taken.
 /// <b>Completes</b> when upstream completes, after what it holds; with <c>flushOnComplete</c> (bounded replays) the
@@ -38,6 +50,7 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
     private readonly EventTimeCounters? _counters;
     private readonly Live.LiveRuleSets? _live;
     private readonly Action<Live.LiveRuleSet, SwapResult>? _onSwap;
+    private readonly BootstrapSettings? _bootstrap;
 
     /// <param name="createEngine">Makes the partition's engine (restored from its checkpoint, if any) when the stage starts.</param>
     /// <param name="flushOnComplete">Flush the engine when upstream completes (bounded replays); off for live partitions.</param>
@@ -49,8 +62,10 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
     /// None: the engine keeps its set.
     /// </param>
     /// <param name="onSwap">Told of each swap, on the stage's thread (logs, metrics); must not throw.</param>
-    public PartitionMatchStage(Func<RuleEngine> createEngine, bool flushOnComplete = false, EventTimeCounters? counters = null, Live.LiveRuleSets? live = null, Action<Live.LiveRuleSet, SwapResult>? onSwap = null)
+    /// <param name="bootstrap">How rules that declare a bootstrap are run over history when a swap brings them; none: they start at the swap.</param>
+    public PartitionMatchStage(Func<RuleEngine> createEngine, bool flushOnComplete = false, EventTimeCounters? counters = null, Live.LiveRuleSets? live = null, Action<Live.LiveRuleSet, SwapResult>? onSwap = null, BootstrapSettings? bootstrap = null)
     {
+        _bootstrap = bootstrap;
         ArgumentNullException.ThrowIfNull(createEngine);
         _createEngine = createEngine;
         _flushOnComplete = flushOnComplete;
@@ -93,6 +108,14 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
         private bool _hasLast;
         private long _generated;
 
+        // the bootstrap running (the partition waits for it), the watermark to go on with after it, held snapshot requests
+        private Running? _running;
+        private (long Watermark, bool Flush) _resume;
+        private readonly List<TaskCompletionSource<IReadOnlyList<PartitionMatchSnapshot>>> _held = [];
+        private readonly List<SnapshotRequest> _heldRequests = [];
+        private bool _upstreamFinished;
+        private Action<Exception?> _bootstrapDone = null!;
+
         public Logic(PartitionMatchStage stage, Control control)
             : base(stage.Shape)
         {
@@ -115,6 +138,7 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
                 throw;
             }
 
+            _bootstrapDone = GetAsyncCallback<Exception?>(BootstrapDone);
             _control.Attach(GetAsyncCallback<Request>(Answer));
         }
 
@@ -123,24 +147,22 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
         private void OnPush()
         {
             var element = Grab(_stage.In);
-            var before = _alerts.Count;
             if (element.IsWatermark)
             {
-                SwapDue(element.Watermark);
-                _engine.OnWatermark(element.Watermark, _alerts);
+                Advance(element.Watermark, flush: false);
+                return;
             }
-            else
+
+            var before = _alerts.Count;
+            var ev = element.Event!;
+            Track(ev);
+            var refused = _engine.TooLateEvents;
+            _engine.OnEvent(ev, _alerts);
+            if (_engine.TooLateEvents != refused)
             {
-                var ev = element.Event!;
-                Track(ev);
-                var refused = _engine.TooLateEvents;
-                _engine.OnEvent(ev, _alerts);
-                if (_engine.TooLateEvents != refused)
-                {
-                    _late = new LateEvent(ev, _engine.Watermark, LateBy.Matcher);
-                    _generated++;
-                    _stage._counters?.AddRefusedByMatcher();
-                }
+                _late = new LateEvent(ev, _engine.Watermark, LateBy.Matcher);
+                _generated++;
+                _stage._counters?.AddRefusedByMatcher();
             }
 
             _generated += _alerts.Count - before;
@@ -149,11 +171,21 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
 
         private void OnUpstreamFinish()
         {
-            _upstreamDone = true;
+            _upstreamFinished = true;
+            if (_running is null)
+            {
+                Finish(); // else once the bootstrap is done
+            }
+        }
+
+        private void Finish()
+        {
             if (_stage._flushOnComplete)
             {
-                SwapDue(long.MaxValue);
-                _engine.Flush(_alerts);
+                if (!Advance(long.MaxValue, flush: true))
+                {
+                    return; // a bootstrap started: finished once it is done
+                }
             }
             else
             {
@@ -162,21 +194,166 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
                 _control.SetFinal(final.Task);
             }
 
+            _upstreamDone = true;
             Drain();
         }
 
-        // puts in force, at their effective times, the live versions due at this watermark
-        private void SwapDue(long watermark)
+        // Swaps what is due at the watermark, then moves the engine to it (or flushes it); false when a swap started a
+        // bootstrap: the partition waits, and BootstrapDone goes on from here.
+        private bool Advance(long watermark, bool flush)
+        {
+            var before = _alerts.Count;
+            var waiting = SwapDue(watermark);
+            if (!waiting)
+            {
+                if (flush)
+                {
+                    _engine.Flush(_alerts);
+                }
+                else
+                {
+                    _engine.OnWatermark(watermark, _alerts);
+                }
+            }
+            else
+            {
+                _resume = (watermark, flush);
+            }
+
+            _generated += _alerts.Count - before;
+            if (!flush)
+            {
+                Drain();
+            }
+
+            return !waiting;
+        }
+
+        // puts in force, at their effective times, the live versions due at this watermark; true when one of them
+        // started a bootstrap (the later ones wait for it)
+        private bool SwapDue(long watermark)
         {
             if (_stage._live is not { } live)
             {
-                return;
+                return false;
             }
 
             while (live.NextDue(_engine.Rules.Version, watermark) is { } due)
             {
+                var previous = _engine.Rules;
                 var swap = _engine.SwapRules(due.Rules, due.EffectiveAt, _alerts);
                 _stage._onSwap?.Invoke(due, swap);
+                if (StartBootstrap(due, previous, swap.SwappedAt))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private bool StartBootstrap(Live.LiveRuleSet due, RuleSet previous, long swappedAt)
+        {
+            if (_stage._bootstrap is not { } settings || due.Bootstraps.Count == 0)
+            {
+                return false;
+            }
+
+            var rules = new List<(Live.RuleBootstrapDeclaration Declared, RuleBootstrap Matcher)>();
+            foreach (var declared in due.Bootstraps)
+            {
+                var had = previous.Rules.Any(r => r.Version == declared.RuleVersion && string.Equals(r.Id, declared.RuleId, StringComparison.Ordinal));
+                var rule = due.Rules.Rules.FirstOrDefault(r => r.Version == declared.RuleVersion && string.Equals(r.Id, declared.RuleId, StringComparison.Ordinal));
+                var from = due.EffectiveAt - (long)declared.LookBack.TotalMilliseconds;
+                if (had || rule is null || from >= swappedAt)
+                {
+                    continue;
+                }
+
+                rules.Add((declared, new RuleBootstrap(rule, due.Rules.Schema, from, swappedAt, settings.OutOfOrdernessMs, declared.Alerts == BootstrapAlerts.Emit, settings.Options)));
+            }
+
+            if (rules.Count == 0)
+            {
+                return false;
+            }
+
+            // up to where the live stream stands; from a little before the look-back, for events out of order across it
+            var ends = new Dictionary<SourcePartition, long>(_positions);
+            var readFrom = rules.Min(r => r.Matcher.From) - settings.OutOfOrdernessMs;
+            _running = new Running(due.Version, rules, System.Diagnostics.Stopwatch.GetTimestamp());
+            Task reading;
+            try
+            {
+                reading = ends.Count == 0
+                    ? Task.CompletedTask
+                    : settings.History.Read(ends, readFrom).RunForeach(e =>
+                    {
+                        foreach (var (_, matcher) in rules)
+                        {
+                            matcher.Offer(e);
+                        }
+                    }, Materializer);
+            }
+#pragma warning disable CA1031 // handed on: BootstrapDone fails the stage with it
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                reading = Task.FromException(ex);
+            }
+
+            var done = _bootstrapDone;
+            reading.ContinueWith(t => done(t.Exception?.GetBaseException()), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return true;
+        }
+
+        private void BootstrapDone(Exception? failure)
+        {
+            var running = _running!;
+            if (failure is not null)
+            {
+                FailStage(new InvalidOperationException($"the bootstrap over history of rule set version {running.SetVersion} failed: {failure.Message}", failure));
+                return;
+            }
+
+            var before = _alerts.Count;
+            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(running.Started);
+            foreach (var (declared, matcher) in running.Rules)
+            {
+                var imported = _engine.ImportRuleState(matcher.Finish());
+                _alerts.AddRange(matcher.Alerts);
+                _stage._bootstrap!.OnDone?.Invoke(new RuleBootstrapReport(
+                    running.SetVersion, declared.RuleId, declared.RuleVersion, matcher.From, matcher.Until,
+                    matcher.EventsRead, matcher.EventsInWindow, matcher.Alerts.Count, imported.Devices, elapsed));
+            }
+
+            _generated += _alerts.Count - before;
+            _running = null;
+            foreach (var request in _held)
+            {
+                Snapshot(request);
+            }
+
+            _held.Clear();
+            foreach (var request in _heldRequests)
+            {
+                Answer(request);
+            }
+
+            _heldRequests.Clear();
+            var (watermark, flush) = _resume;
+            if (!Advance(watermark, flush))
+            {
+                return; // the next version due starts a bootstrap of its own
+            }
+
+            if (_upstreamFinished)
+            {
+                Finish();
+            }
+            else
+            {
+                Drain();
             }
         }
 
@@ -217,7 +394,7 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
                 Push(_stage.Late, late);
             }
 
-            if (_alerts.Count > 0 || _late is not null)
+            if (_alerts.Count > 0 || _late is not null || _running is not null)
             {
                 return;
             }
@@ -226,7 +403,7 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
             {
                 CompleteStage();
             }
-            else if (!HasBeenPulled(_stage.In) && (IsAvailable(_stage.Alerts) || IsAvailable(_stage.Late)))
+            else if (!_upstreamFinished && !HasBeenPulled(_stage.In) && (IsAvailable(_stage.Alerts) || IsAvailable(_stage.Late)))
             {
                 Pull(_stage.In);
             }
@@ -234,10 +411,15 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
 
         private void Answer(Request request)
         {
+            var answered = true;
             try
             {
                 switch (request)
                 {
+                    case SnapshotRequest snapshot when _running is not null:
+                        _heldRequests.Add(snapshot); // no checkpoint between a swap and its bootstrap's hand-over
+                        answered = false;
+                        break;
                     case SnapshotRequest snapshot:
                         Snapshot(snapshot.Answer);
                         break;
@@ -254,12 +436,21 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
             }
             finally
             {
-                _control.Answered(request);
+                if (answered)
+                {
+                    _control.Answered(request); // a held one stays pending: it fails if the stage stops first
+                }
             }
         }
 
         private void Snapshot(TaskCompletionSource<IReadOnlyList<PartitionMatchSnapshot>> request)
         {
+            if (_running is not null)
+            {
+                _held.Add(request); // no checkpoint between a swap and its bootstrap's hand-over
+                return;
+            }
+
             try
             {
                 var partitions = new List<SourcePartition>(_positions.Keys);
@@ -310,6 +501,8 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
 
         public override void Fail(Exception exception) => Answer.TrySetException(exception);
     }
+
+    private sealed record Running(long SetVersion, List<(Live.RuleBootstrapDeclaration Declared, RuleBootstrap Matcher)> Rules, long Started);
 
     /// <summary>
     /// The control: requests are handed to the running logic through its async callback; the ones not answered

@@ -1,0 +1,118 @@
+using Alerting.Events;
+using Alerting.Rules.Language;
+
+namespace Alerting.Rules;
+
+/// <summary>
+/// The history matcher of a rule's bootstrap: a standalone <see cref="RuleEngine"/> holding only that rule, fed a
+/// partition's history in offset order, that matches the events of <c>[From, Until)</c> (effective time − look-back up
+/// to the effective time of the set that brings the rule) and then hands the rule's per-device state over
+/// (<see cref="Finish"/>, for <see cref="RuleEngine.ImportRuleState"/> of the live engine). Its watermark is the
+/// largest event time seen minus the out-of-orderness bound, as the live stream's, never past <c>Until − 1</c>: the
+/// live engine, swapped at <c>Until</c>, matches everything from there. So the rule finds in history what an engine
+/// that had it from <c>From</c> on finds before <c>Until</c>, with the same alert ids, and goes on from the same state.
+/// Plain C#, single-threaded.
+/// </summary>
+public sealed class RuleBootstrap
+{
+    private readonly RuleEngine _engine;
+    private readonly long _outOfOrderness;
+    private readonly List<AlertEvent> _found = [];
+    private readonly List<AlertEvent>? _alerts;
+    private long _maxSeen = long.MinValue;
+
+    /// <param name="rule">The rule to bootstrap (its id and version are the ones the live set brings).</param>
+    /// <param name="schema">The event schema the rule is compiled against.</param>
+    /// <param name="from">Event time the history starts at (effective time − look-back): earlier events are skipped.</param>
+    /// <param name="until">The effective time: events at or after it are the live engine's, skipped here.</param>
+    /// <param name="outOfOrdernessMs">The source's out-of-orderness bound: the watermark trails the largest event time by it.</param>
+    /// <param name="keepAlerts">Keep the alerts found (<see cref="BootstrapAlerts.Emit"/>); off: only the state is built.</param>
+    /// <param name="options">The live engine's options (allowed lateness, open-alert time to live).</param>
+    public RuleBootstrap(CompiledRule rule, EventSchema schema, long from, long until, long outOfOrdernessMs, bool keepAlerts, RuleEngineOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(from, until);
+        ArgumentOutOfRangeException.ThrowIfNegative(outOfOrdernessMs);
+        Rule = rule;
+        From = from;
+        Until = until;
+        _outOfOrderness = outOfOrdernessMs;
+        _alerts = keepAlerts ? [] : null;
+        _engine = new RuleEngine(RuleSet.Create(0, [rule], schema), options);
+    }
+
+    public CompiledRule Rule { get; }
+
+    /// <summary>Event time the history starts at (inclusive).</summary>
+    public long From { get; }
+
+    /// <summary>Event time the history ends at (exclusive): the effective time.</summary>
+    public long Until { get; }
+
+    /// <summary>History records offered (in the window or not).</summary>
+    public long EventsRead { get; private set; }
+
+    /// <summary>Events offered that were in <c>[From, Until)</c>.</summary>
+    public long EventsInWindow { get; private set; }
+
+    /// <summary>Events the history engine dropped as later than its watermark by more than the allowed lateness.</summary>
+    public long TooLateEvents => _engine.TooLateEvents;
+
+    /// <summary>The alerts found so far, marked <see cref="AlertEvent.Bootstrap"/>; empty when they are not kept.</summary>
+    public IReadOnlyList<AlertEvent> Alerts => (IReadOnlyList<AlertEvent>?)_alerts ?? [];
+
+    /// <summary>Takes the next history event of the partition (offset order).</summary>
+    public void Offer(DeviceEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        EventsRead++;
+        if (e.EventTime < From || e.EventTime >= Until)
+        {
+            return;
+        }
+
+        EventsInWindow++;
+        _engine.OnEvent(e, _found);
+        if (e.EventTime > _maxSeen)
+        {
+            _maxSeen = e.EventTime;
+            var watermark = Math.Min(_maxSeen - _outOfOrderness, Until - 1);
+            if (watermark > _engine.Watermark)
+            {
+                _engine.OnWatermark(watermark, _found);
+            }
+        }
+
+        Collect();
+    }
+
+    /// <summary>
+    /// Ends the history: matches what is still buffered and fires the timers due before <c>Until</c>, then returns the
+    /// rule's per-device state as <see cref="RuleEngine.ExportRuleState"/> writes it.
+    /// </summary>
+    public byte[] Finish()
+    {
+        _engine.OnWatermark(Until - 1, _found);
+        Collect();
+        return _engine.ExportRuleState(Rule.Id, Rule.Version);
+    }
+
+    private void Collect()
+    {
+        if (_found.Count == 0)
+        {
+            return;
+        }
+
+        if (_alerts is not null)
+        {
+            foreach (var a in _found)
+            {
+                _alerts.Add(a with { Bootstrap = true });
+            }
+        }
+
+        _found.Clear();
+    }
+}

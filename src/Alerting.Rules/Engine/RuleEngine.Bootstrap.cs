@@ -1,0 +1,164 @@
+using System.Text;
+
+namespace Alerting.Rules;
+
+/// <summary>What <see cref="RuleEngine.ImportRuleState"/> took.</summary>
+/// <param name="Devices">Devices that received a state of the rule.</param>
+/// <param name="NewDevices">Of those, devices the engine held no state for before.</param>
+public readonly record struct RuleStateImport(int Devices, int NewDevices);
+
+/// <summary>
+/// Handing one rule's per-device state from one engine to another: a rule bootstrapped over history by an engine
+/// that holds only that rule (see <see cref="RuleBootstrap"/>) gives its state to the live engine, which then
+/// matches the rule's later events as if it had had the rule all along.
+/// </summary>
+public sealed partial class RuleEngine
+{
+    private const int RuleStateFormat = 1;
+
+    /// <summary>
+    /// Writes every device's state of the rule <paramref name="ruleId"/> (version <paramref name="version"/>):
+    /// partial matches, the absence timer and its trigger, open alerts; with each device its source partition. Events
+    /// still waiting for the watermark are not part of it. The engine is left as it was.
+    /// </summary>
+    /// <exception cref="ArgumentException">The rule (id and version) is not in the engine's set.</exception>
+    public byte[] ExportRuleState(string ruleId, int version)
+    {
+        ArgumentNullException.ThrowIfNull(ruleId);
+        var index = RuleIndexOf(ruleId, version);
+        var holding = new List<(DeviceState Device, int Slot)>();
+        List<DeviceState>? emptied = null;
+        foreach (var dev in _devices.Values)
+        {
+            if (dev.Epoch != _epoch && !CatchUp(dev))
+            {
+                (emptied ??= []).Add(dev); // held only states of rules that are gone
+                continue;
+            }
+
+            for (var i = 0; i < dev.SlotCount; i++)
+            {
+                if (dev.Slots[i].Rule == index && !dev.Slots[i].IsEmpty)
+                {
+                    holding.Add((dev, i));
+                    break;
+                }
+            }
+        }
+
+        foreach (var dev in emptied ?? [])
+        {
+            _devices.Remove(dev.DeviceId);
+            _pool.Return(dev);
+        }
+
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(RuleStateFormat);
+            w.Write(ruleId);
+            w.Write(version);
+            w.Write(holding.Count);
+            foreach (var (dev, slot) in holding)
+            {
+                w.Write(dev.DeviceId);
+                w.Write(dev.Topic);
+                w.Write(dev.Partition);
+                WriteRuleState(w, ref dev.Slots[slot]);
+            }
+        }
+
+        return stream.ToArray();
+    }
+
+    /// <summary>
+    /// Takes a rule's per-device state written by <see cref="ExportRuleState"/> (of another engine) into this one: each
+    /// device gets the state as its state of that rule (the same id and version must be in this engine's set), its
+    /// timers armed at this engine's watermark. Meant for the moment a bootstrapped rule goes live, when this engine
+    /// holds no state of the rule yet.
+    /// </summary>
+    /// <exception cref="ArgumentException">The rule (id and version) is not in this engine's set.</exception>
+    /// <exception cref="InvalidOperationException">A device here already holds a state of the rule: nothing is taken from that device on.</exception>
+    /// <exception cref="InvalidDataException">The bytes are not an exported rule state, or are cut short.</exception>
+    public RuleStateImport ImportRuleState(byte[] exported)
+    {
+        ArgumentNullException.ThrowIfNull(exported);
+        using var reader = new BinaryReader(new MemoryStream(exported, writable: false), Encoding.UTF8);
+        try
+        {
+            var format = reader.ReadInt32();
+            if (format != RuleStateFormat)
+            {
+                throw new InvalidDataException($"exported rule state format {format} is not known (expected {RuleStateFormat})");
+            }
+
+            var ruleId = reader.ReadString();
+            var version = reader.ReadInt32();
+            var index = RuleIndexOf(ruleId, version);
+            var devices = reader.ReadInt32();
+            var taken = 0;
+            var fresh = 0;
+            for (var d = 0; d < devices; d++)
+            {
+                var deviceId = reader.ReadString();
+                var topic = reader.ReadString();
+                var partition = reader.ReadInt32();
+                if (_devices.TryGetValue(deviceId, out var dev))
+                {
+                    if (dev.Epoch != _epoch)
+                    {
+                        CatchUp(dev); // may leave it without slots: it stays in the table and gets one below
+                    }
+
+                    for (var i = 0; i < dev.SlotCount; i++)
+                    {
+                        if (dev.Slots[i].Rule == index && !dev.Slots[i].IsEmpty)
+                        {
+                            throw new InvalidOperationException($"device '{deviceId}' already holds a state of rule '{ruleId}' v{version}");
+                        }
+                    }
+
+                    if (ReadRuleState(reader, dev, index))
+                    {
+                        taken++;
+                    }
+
+                    Resettle(dev);
+                    continue;
+                }
+
+                dev = _pool.RentDevice(deviceId, topic, partition);
+                dev.Epoch = _epoch;
+                if (!ReadRuleState(reader, dev, index))
+                {
+                    _pool.Return(dev);
+                    continue;
+                }
+
+                _devices[deviceId] = dev;
+                Settle(dev);
+                taken++;
+                fresh++;
+            }
+
+            return new RuleStateImport(taken, fresh);
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new InvalidDataException("exported rule state is cut short", ex);
+        }
+    }
+
+    private int RuleIndexOf(string ruleId, int version)
+    {
+        for (var i = 0; i < _rules.Length; i++)
+        {
+            if (_rules[i].Version == version && string.Equals(_rules[i].Id, ruleId, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        throw new ArgumentException($"rule '{ruleId}' v{version} is not in the engine's rule set (version {Rules.Version})", nameof(ruleId));
+    }
+}

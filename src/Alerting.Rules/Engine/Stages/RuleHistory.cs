@@ -1,0 +1,40 @@
+using Akka;
+using Akka.Streams.Dsl;
+using Alerting.Events;
+
+namespace Alerting.Rules;
+
+/// <summary>
+/// Reads a partition's history for a rule's bootstrap: a source of its decoded events, each source partition's in
+/// offset order, from the offset of <c>fromTime</c> (the broker's offsets-for-times) up to an end offset, then
+/// completing. Runs in its own materialization, off the live stream.
+/// </summary>
+public interface IRuleHistory
+{
+    /// <summary>
+    /// The events of each source partition of <paramref name="endOffsets"/> from the first offset whose timestamp is at
+    /// or after <paramref name="fromTime"/> up to (not including) its end offset. Where the partition's retained log
+    /// starts after <paramref name="fromTime"/> it reads from the log start and says so (its own log and counter).
+    /// </summary>
+    Source<DeviceEvent, NotUsed> Read(IReadOnlyDictionary<SourcePartition, long> endOffsets, long fromTime);
+}
+
+/// <summary>How a match stage runs bootstraps over history (see <see cref="PartitionMatchStage"/>).</summary>
+/// <param name="History">The history reader.</param>
+/// <param name="OutOfOrdernessMs">The sources' out-of-orderness bound: the history matcher's watermark trails its largest event time by it.</param>
+/// <param name="Options">The live engine's options, given to the history matcher.</param>
+/// <param name="OnDone">Told of each bootstrap that ended, on the stage's thread (logs, metrics); must not throw.</param>
+public sealed record BootstrapSettings(IRuleHistory History, long OutOfOrdernessMs, RuleEngineOptions? Options = null, Action<RuleBootstrapReport>? OnDone = null);
+
+/// <summary>What one rule's bootstrap did.</summary>
+/// <param name="SetVersion">The live rule-set version that brought the rule.</param>
+/// <param name="RuleId">The rule.</param>
+/// <param name="RuleVersion">The rule's version.</param>
+/// <param name="From">Event time the history started at (effective time − look-back).</param>
+/// <param name="Until">The effective time.</param>
+/// <param name="EventsRead">History records read (the window's and the ones around it).</param>
+/// <param name="EventsInWindow">Of those, events in <c>[From, Until)</c>, matched by the rule.</param>
+/// <param name="Alerts">Alerts found in history and produced (0 when suppressed).</param>
+/// <param name="Devices">Devices whose state of the rule was handed to the live matcher.</param>
+/// <param name="Elapsed">How long the partition waited for the bootstrap.</param>
+public sealed record RuleBootstrapReport(long SetVersion, string RuleId, int RuleVersion, long From, long Until, long EventsRead, long EventsInWindow, int Alerts, int Devices, TimeSpan Elapsed);

@@ -1,0 +1,169 @@
+using Alerting.Events;
+using Alerting.Rules.Language;
+using Alerting.Rules.Live;
+using static Alerting.Rules.Tests.RuleTestKit;
+
+namespace Alerting.Rules.Tests;
+
+public sealed class RuleEngineBootstrapSpec
+{
+    private const string Pair = """
+        match all(Fault(ErrCode = 101), Fault(ErrCode = 102)) within 1m
+        revoke when Run
+        alert "PAIR" priority 2
+        """;
+
+    private const string Other = """match all(Fault(ErrCode = 301), Fault(ErrCode = 302)) within 1m alert "OTHER" priority 3""";
+
+    private const string Silent = """match absent(Run, Heartbeat) within 30s alert "SILENT" priority 5""";
+
+    private static CompiledRule Rule(string id, string text, int version = 1) => CompiledRule.Compile(id, version, text, Schema);
+
+    private static RuleSet Set(long version, params CompiledRule[] rules) => RuleSet.Create(version, rules, Schema);
+
+    private static string Describe(AlertEvent a) => $"{a.Kind} {a.RuleId} {a.DeviceId} {a.AlertId}";
+
+    /// <summary>
+    /// Arrival order with watermark = max − bound, as the match stage does; when the watermark reaches the new version,
+    /// swaps, then bootstraps each of <paramref name="bootstrap"/> over the events read so far (their offset order) and
+    /// hands its state to the live engine before anything else happens.
+    /// </summary>
+    private static List<AlertEvent> RunWithBootstrap(LiveRuleSets live, IReadOnlyList<DeviceEvent> events, long boundMs, IReadOnlyList<(CompiledRule Rule, long LookBackMs, bool Emit)> bootstrap)
+    {
+        var engine = new RuleEngine(live.Base);
+        var output = new List<AlertEvent>();
+        var max = long.MinValue;
+        for (var read = 0; read < events.Count; read++)
+        {
+            engine.OnEvent(events[read], output);
+            max = Math.Max(max, events[read].EventTime);
+            Advance(max - boundMs, read + 1);
+        }
+
+        Advance(long.MaxValue, events.Count);
+        return output;
+
+        void Advance(long watermark, int read)
+        {
+            while (live.NextDue(engine.Rules.Version, watermark) is { } due)
+            {
+                engine.SwapRules(due.Rules, due.EffectiveAt, output);
+                foreach (var (rule, lookBack, emit) in bootstrap)
+                {
+                    var history = new RuleBootstrap(rule, Schema, due.EffectiveAt - lookBack, due.EffectiveAt, boundMs, emit);
+                    foreach (var e in events.Take(read))
+                    {
+                        history.Offer(e);
+                    }
+
+                    var state = history.Finish();
+                    output.AddRange(history.Alerts);
+                    engine.ImportRuleState(state);
+                }
+            }
+
+            engine.OnWatermark(watermark, output);
+        }
+    }
+
+    // Devices d1..d4 over 200 s, arrival shuffled within a 5 s bound; the new set takes effect at 100 s, looking back 60 s.
+    private static List<DeviceEvent> History() =>
+    [
+        Ev("Fault", 41_000, 101, device: "d1", id: "a1"), Ev("Fault", 45_000, 301, device: "d2", id: "o1"),
+        Ev("Fault", 44_000, 102, device: "d1", id: "a2"), // d1: a pair inside the history: an alert of the bootstrap
+        Ev("Fault", 50_000, 302, device: "d2", id: "o2"), // the other rule's pair, live all along
+        Ev("Fault", 70_000, 101, device: "d3", id: "b1"), // d3: a partial match handed over, completed live
+        Ev("Heartbeat", 76_000, device: "d4", id: "h1"), Ev("Run", 78_000, device: "d4", id: "r1"), // d4: an absence timer started in history, fired live
+        Ev("Fault", 99_000, 101, device: "d5", id: "c1"), Ev("Fault", 100_500, 102, device: "d5", id: "c2"), // d5: straddles the swap
+        Ev("Run", 120_000, device: "d1", id: "r2"), // revokes d1's alert found in history
+        Ev("Fault", 125_000, 102, device: "d3", id: "b2"),
+        Ev("Fault", 150_000, 101, device: "d6", id: "n1"), Ev("Fault", 149_000, 102, device: "d6", id: "n2"),
+        Ev("Heartbeat", 200_000, device: "d7", id: "h2"),
+    ];
+
+    [Fact]
+    public void A_bootstrapped_rule_must_find_the_alerts_of_a_run_that_had_it_from_the_start_with_the_same_ids()
+    {
+        var pair = Rule("pair", Pair);
+        var silent = Rule("silent", Silent);
+        var other = Rule("other", Other);
+        var events = History();
+
+        var reference = Run(new RuleEngine(Set(1, other, pair, silent)), events, outOfOrdernessMs: 5_000);
+
+        var live = new LiveRuleSets(Set(0, other));
+        live.Add(new LiveRuleSet(1, T0 + 100_000, Set(1, other, pair, silent)));
+        var alerts = RunWithBootstrap(live, events, 5_000, [(pair, 60_000, true), (silent, 60_000, true)]);
+
+        Assert.Equal(reference.Select(Describe).Order(StringComparer.Ordinal), alerts.Select(Describe).Order(StringComparer.Ordinal));
+        Assert.Equal(["pair d1"], alerts.Where(a => a.Bootstrap).Select(a => $"{a.RuleId} {a.DeviceId}"));
+        // the handed-over states did their part: d1's open alert revoked, d3's partial match completed, d4's timer fired
+        Assert.Contains(alerts, a => a is { Kind: AlertKind.Revoke, DeviceId: "d1", Bootstrap: false });
+        Assert.Contains(alerts, a => a is { RuleId: "pair", DeviceId: "d3", Kind: AlertKind.Generate });
+        Assert.Contains(alerts, a => a is { RuleId: "silent", DeviceId: "d4" });
+    }
+
+    [Fact]
+    public void Suppressed_bootstrap_alerts_must_not_be_produced_but_their_state_must_carry_on()
+    {
+        var pair = Rule("pair", Pair);
+        var live = new LiveRuleSets(Set(0, Rule("other", Other)));
+        live.Add(new LiveRuleSet(1, T0 + 100_000, Set(1, Rule("other", Other), pair)));
+
+        var alerts = RunWithBootstrap(live, History(), 5_000, [(pair, 60_000, false)]);
+
+        Assert.DoesNotContain(alerts, a => a.Bootstrap);
+        Assert.DoesNotContain(alerts, a => a is { Kind: AlertKind.Generate, DeviceId: "d1" });
+        Assert.Contains(alerts, a => a is { Kind: AlertKind.Revoke, DeviceId: "d1" }); // the open alert was handed over
+    }
+
+    [Fact]
+    public void History_outside_the_look_back_and_from_the_effective_time_on_must_be_left_out()
+    {
+        var history = new RuleBootstrap(Rule("pair", Pair), Schema, T0 + 60_000, T0 + 100_000, 0, keepAlerts: true);
+        history.Offer(Ev("Fault", 59_999, 101, device: "d1", id: "early"));
+        history.Offer(Ev("Fault", 60_000, 102, device: "d1", id: "first"));
+        history.Offer(Ev("Fault", 100_000, 101, device: "d1", id: "live"));
+        var state = history.Finish();
+
+        Assert.Empty(history.Alerts);
+        Assert.Equal((3L, 1L), (history.EventsRead, history.EventsInWindow));
+
+        // the partial match of 'first' goes live: completed by a 101 the live engine matches
+        var engine = new RuleEngine(Set(1, Rule("pair", Pair)));
+        engine.OnWatermark(T0 + 99_999, []);
+        Assert.Equal(new RuleStateImport(1, 1), engine.ImportRuleState(state));
+        var alert = Assert.Single(Run(engine, [Ev("Fault", 100_000, 101, device: "d1", id: "live")]));
+        Assert.Equal(["first", "live"], alert.EventIds);
+    }
+
+    [Fact]
+    public void Export_must_write_only_the_rule_asked_for_and_import_must_keep_the_devices_other_rules()
+    {
+        var pair = Rule("pair", Pair);
+        var source = new RuleEngine(Set(1, pair, Rule("other", Other)));
+        Run(source, [Ev("Fault", 0, 101, device: "d1", id: "p1"), Ev("Fault", 1, 301, device: "d2", id: "q1")], flush: false);
+        var exported = source.ExportRuleState("pair", 1);
+
+        var target = new RuleEngine(Set(1, Rule("other", Other), pair));
+        Run(target, [Ev("Fault", 0, 301, device: "d1", id: "x1")], flush: false);
+        Assert.Equal(new RuleStateImport(1, 0), target.ImportRuleState(exported)); // d1 exists: it gets the rule's state beside its own
+        var alerts = Run(target, [Ev("Fault", 2, 302, device: "d1", id: "x2"), Ev("Fault", 3, 102, device: "d1", id: "p2")]);
+
+        Assert.Equal([("other", "x1,x2"), ("pair", "p1,p2")], alerts.Select(a => (a.RuleId, string.Join(',', a.EventIds))).Order());
+    }
+
+    [Fact]
+    public void Import_must_refuse_a_rule_not_in_the_set_and_a_device_already_holding_the_rule()
+    {
+        var pair = Rule("pair", Pair);
+        var source = new RuleEngine(Set(1, pair));
+        Run(source, [Ev("Fault", 0, 101, device: "d1", id: "p1")], flush: false);
+        var exported = source.ExportRuleState("pair", 1);
+
+        Assert.Throws<ArgumentException>(() => source.ExportRuleState("pair", 2));
+        Assert.Throws<ArgumentException>(() => new RuleEngine(Set(1, Rule("pair", Pair, version: 2))).ImportRuleState(exported));
+        Assert.Throws<InvalidOperationException>(() => source.ImportRuleState(exported));
+        Assert.Throws<InvalidDataException>(() => new RuleEngine(Set(1, pair)).ImportRuleState(exported[..^3]));
+    }
+}
