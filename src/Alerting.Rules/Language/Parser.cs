@@ -216,11 +216,12 @@ internal sealed class Parser
             return ParseAlert(op, steps, count, within.IntValue, unless, revoke, null);
         }
 
-        if (timeoutType is not null && Peek.Kind == TokenKind.End)
+        if (timeoutType is not null && !Peek.IsWord("alert"))
         {
             // a rule that only reports partial matches that time out: a full match raises nothing
             var onlyTimeout = BuildSequence(elements, skip, timeoutType, timeoutPriority, alertOnMatch: false);
-            return new RuleSyntax(op, [], 0, within.IntValue, unless, revoke, timeoutType, timeoutPriority, 0, "", onlyTimeout);
+            var (timeoutDelay, timeoutInfo) = ParseDelayAndInfo("'alert', 'delay', 'info' or the end of the rule");
+            return new RuleSyntax(op, [], 0, within.IntValue, unless, revoke, timeoutType, timeoutPriority, timeoutDelay, timeoutInfo, onlyTimeout);
         }
 
         return ParseAlert(op, [], 0, within.IntValue, unless, revoke, BuildSequence(elements, skip, timeoutType, timeoutPriority, alertOnMatch: true));
@@ -236,7 +237,12 @@ internal sealed class Parser
         }
 
         var priority = ParsePriority();
+        var (delay, info) = ParseDelayAndInfo("'delay', 'info' or the end of the rule");
+        return new RuleSyntax(op, steps, count, within, unless, revoke, type.Text, priority, delay, info, sequence);
+    }
 
+    private (long Delay, string Info) ParseDelayAndInfo(string expected)
+    {
         long delay = 0;
         var info = "";
         while (Peek.Kind != TokenKind.End)
@@ -252,11 +258,11 @@ internal sealed class Parser
             }
             else
             {
-                throw Error(t, $"expected 'delay', 'info' or the end of the rule but found {t}");
+                throw Error(t, $"expected {expected} but found {t}");
             }
         }
 
-        return new RuleSyntax(op, steps, count, within, unless, revoke, type.Text, priority, delay, info, sequence);
+        return (delay, info);
     }
 
     private int ParsePriority()
