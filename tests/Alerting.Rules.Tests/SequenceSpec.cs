@@ -279,3 +279,116 @@ public sealed class SequenceSpec
         Assert.Equal(AlertIds.Compute("r0", 1, "42", ["f", "a"]), a.AlertId);
     }
 }
+
+/// <summary>Sequence rules' state in partition snapshots (format 2), and format-1 snapshots still restoring.</summary>
+public sealed class SequenceCheckpointSpec
+{
+    private static readonly string[] Rules =
+    [
+        """
+        match seq(a: Fault(ErrCode = 103), b: Fault(ErrCode = 103 and Level > a.Level) times(2, 4), not followed by Run) within 2m
+        revoke when Run
+        alert "HOTTER" priority 3
+        """,
+        """
+        match seq(a: Alarm, b: Ack) within 1m
+        revoke when Ack
+        on timeout alert "UNACKNOWLEDGED" priority 2
+        """,
+    ];
+
+    private static readonly SourcePartition P0 = new("events", 0);
+
+    private static List<DeviceEvent> Traffic()
+    {
+        var events = new List<DeviceEvent>();
+        var random = new Random(7);
+        for (var i = 0; i < 400; i++)
+        {
+            var device = $"d{random.Next(6)}";
+            var at = i * 4_000L;
+            var e = random.Next(10) switch
+            {
+                < 5 => Ev("Fault", at, 103, device: device, id: $"x{i}", level: random.Next(100)),
+                < 7 => Ev("Alarm", at, device: device, id: $"x{i}"),
+                < 9 => Ev("Ack", at, device: device, id: $"x{i}"),
+                _ => Ev("Run", at, device: device, id: $"x{i}"),
+            };
+            events.Add(At(e, 0, i));
+        }
+
+        return events;
+    }
+
+    private static void Feed(RuleEngine engine, IEnumerable<DeviceEvent> events, List<AlertEvent> output)
+    {
+        foreach (var e in events)
+        {
+            engine.OnEvent(e, output);
+            engine.OnWatermark(e.EventTime, output);
+        }
+    }
+
+    [Theory]
+    [InlineData(57)]
+    [InlineData(200)]
+    [InlineData(333)]
+    public void A_restored_snapshot_must_go_on_matching_like_an_uninterrupted_run(int cut)
+    {
+        var events = Traffic();
+        var whole = new RuleEngine(Set(Rules));
+        var uninterrupted = new List<AlertEvent>();
+        Feed(whole, events, uninterrupted);
+        whole.Flush(uninterrupted);
+        Assert.Contains(uninterrupted, a => a.Kind == AlertKind.Generate);
+        Assert.Contains(uninterrupted, a => a.Kind == AlertKind.Timeout);
+        Assert.Contains(uninterrupted, a => a.Kind == AlertKind.Revoke);
+
+        var first = new RuleEngine(Set(Rules));
+        var output = new List<AlertEvent>();
+        Feed(first, events.Take(cut), output);
+        var snapshot = first.SnapshotPartitions([P0])[P0];
+        Assert.True(first.SequenceDevices > 0);
+
+        var second = new RuleEngine(Set(Rules));
+        var restored = second.RestorePartition(P0, snapshot);
+        Assert.Equal(first.SequenceDevices, restored.Devices);
+        Feed(second, events.Skip(cut), output);
+        second.Flush(output);
+
+        Assert.Equal(
+            uninterrupted.Select(a => $"{a.Kind} {a.AlertId} {a.AlertTime}").Order(StringComparer.Ordinal),
+            output.Select(a => $"{a.Kind} {a.AlertId} {a.AlertTime}").Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_rule_gone_from_the_set_drops_its_state_and_removing_the_partition_drops_the_devices()
+    {
+        var engine = new RuleEngine(Set(Rules));
+        var output = new List<AlertEvent>();
+        Feed(engine, [At(Ev("Alarm", 0, device: "d1", id: "a"), 0, 0)], output);
+        var snapshot = engine.SnapshotPartitions([P0])[P0];
+
+        var other = new RuleEngine(Set("""match seq(a: Alarm, next b: Ack) within 1m alert "X" priority 1"""));
+        Assert.Equal(new RestoreResult(0, 1), other.RestorePartition(P0, snapshot));
+
+        Assert.Equal(1, engine.RemovePartition(P0));
+        Assert.Equal(0, engine.SequenceDevices);
+        engine.Flush(output);
+        Assert.Empty(output);
+    }
+
+    [Fact]
+    public void A_format1_snapshot_must_restore_under_a_set_with_sequence_rules()
+    {
+        var engine = new RuleEngine(Set([.. SnapshotCompatibilitySpec.Rules, Rules[1]]), SnapshotCompatibilitySpec.Options);
+        var stored = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Resources", "engine-snapshot-format1-p0.bin"));
+        Assert.Equal(1, BitConverter.ToInt32(stored, 0));
+        var restored = engine.RestorePartition(P0, stored);
+        Assert.True(restored.Devices > 0);
+        Assert.Equal(0, engine.SequenceDevices);
+
+        // and what it writes back is format 2
+        Assert.Equal(2, BitConverter.ToInt32(engine.SnapshotPartitions([P0])[P0], 0));
+    }
+}

@@ -72,7 +72,7 @@ public sealed partial class RuleEngine
 
                 if (dev is null)
                 {
-                    dev = new SequenceDevice(e.DeviceId);
+                    dev = new SequenceDevice(e.DeviceId, e.Topic, e.Partition);
                     _sequenceDevices[e.DeviceId] = dev;
                 }
 
@@ -155,10 +155,17 @@ public sealed partial class RuleEngine
         }
     }
 
-    /// <summary>A device's state of the sequence rules, by rule id and version.</summary>
-    private sealed class SequenceDevice(string deviceId)
+    /// <summary>
+    /// A device's state of the sequence rules, by rule id and version; like a <see cref="DeviceState"/> it belongs
+    /// to the source partition of the event that created it.
+    /// </summary>
+    private sealed class SequenceDevice(string deviceId, string topic, int partition)
     {
         public string DeviceId { get; } = deviceId;
+
+        public string Topic { get; } = topic;
+
+        public int Partition { get; } = partition;
 
         public Dictionary<(string Id, int Version), SequenceState> States { get; } = [];
 
