@@ -124,6 +124,7 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
         {
             var element = Grab(_stage.In);
             var before = _alerts.Count;
+            var dropped = _engine.PartialMatchesDropped;
             if (element.IsWatermark)
             {
                 SwapDue(element.Watermark);
@@ -141,6 +142,11 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
                     _generated++;
                     _stage._counters?.AddRefusedByMatcher();
                 }
+            }
+
+            if (_engine.PartialMatchesDropped != dropped)
+            {
+                _stage._counters?.AddPartialMatchesDropped(_engine.PartialMatchesDropped - dropped);
             }
 
             _generated += _alerts.Count - before;
