@@ -14,6 +14,8 @@ public sealed partial class RuleEngine
     private readonly SequenceCounters _sequenceCounters = new();
     private RuleSet? _sequencesOf;
     private SequenceMatcher[] _sequenceMatchers = [];
+    private SequenceMatcher[] _sequenceAnyKind = [];
+    private Dictionary<string, SequenceMatcher[]> _sequenceByKind = [];
     private Dictionary<(string Id, int Version), SequenceMatcher> _sequenceByRule = [];
 
     /// <summary>Partial matches of sequence rules not kept because a rule and device held <see cref="RuleEngineOptions.MaxPartialMatches"/> already.</summary>
@@ -25,8 +27,8 @@ public sealed partial class RuleEngine
     /// <summary>Devices that hold state of sequence rules.</summary>
     public int SequenceDevices => _sequenceDevices.Count;
 
-    // The matchers of the current set's sequence rules, rebuilt when the set changes (a swap keeps the state of
-    // every rule whose id and version stay: it is found by them).
+    // The matchers of the current set's sequence rules, rebuilt when the set changes, and by kind the ones an event
+    // of that kind concerns (in rule order); a swap keeps the state of every rule whose id and version stay.
     private SequenceMatcher[] SequenceMatchers()
     {
         if (!ReferenceEquals(_sequencesOf, Rules))
@@ -35,32 +37,54 @@ public sealed partial class RuleEngine
             _sequenceMatchers = [.. Rules.Rules.Where(r => r.Sequence is not null)
                 .Select(r => new SequenceMatcher(r, _openTtl, Math.Max(1, Options.MaxPartialMatches), _sequenceCounters))];
             _sequenceByRule = _sequenceMatchers.ToDictionary(m => (m.Rule.Id, m.Rule.Version));
+            _sequenceAnyKind = [.. _sequenceMatchers.Where(m => m.Rule.Sequence!.Kinds is null)];
+            _sequenceByKind = _sequenceMatchers.SelectMany(m => m.Rule.Sequence!.Kinds ?? []).Distinct(StringComparer.Ordinal)
+                .ToDictionary(k => k, k => _sequenceMatchers.Where(m => m.Rule.Sequence!.Kinds is not { } kinds || kinds.Contains(k, StringComparer.Ordinal)).ToArray(), StringComparer.Ordinal);
         }
 
         return _sequenceMatchers;
     }
 
+    // The matcher of a state under the current set, or null when its rule left the set.
+    private SequenceMatcher? Resolve(SequenceState st)
+    {
+        if (!ReferenceEquals(st.ResolvedFor, _sequencesOf))
+        {
+            st.Matcher = _sequenceByRule.GetValueOrDefault((st.RuleId, st.RuleVersion));
+            st.ResolvedFor = _sequencesOf;
+        }
+
+        return st.Matcher;
+    }
+
     private void MatchSequences(DeviceEvent e, ICollection<AlertEvent> output)
     {
-        var matchers = SequenceMatchers();
-        if (matchers.Length == 0 && _sequenceDevices.Count == 0)
+        if (SequenceMatchers().Length == 0)
+        {
+            return;
+        }
+
+        var matchers = _sequenceByKind.TryGetValue(e.Kind, out var byKind) ? byKind : _sequenceAnyKind;
+        if (matchers.Length == 0)
         {
             return;
         }
 
         _sequenceDevices.TryGetValue(e.DeviceId, out var dev);
+        var changed = false;
         foreach (var m in matchers)
         {
-            if (!m.Takes(e))
-            {
-                continue;
-            }
-
-            var key = (m.Rule.Id, m.Rule.Version);
             SequenceState? st = null;
             if (dev is not null)
             {
-                dev.States.TryGetValue(key, out st);
+                foreach (var candidate in dev.States)
+                {
+                    if (ReferenceEquals(Resolve(candidate), m))
+                    {
+                        st = candidate;
+                        break;
+                    }
+                }
             }
 
             if (st is null)
@@ -76,18 +100,15 @@ public sealed partial class RuleEngine
                     _sequenceDevices[e.DeviceId] = dev;
                 }
 
-                st = new SequenceState();
-                dev.States[key] = st;
+                st = new SequenceState(m.Rule.Id, m.Rule.Version) { Matcher = m, ResolvedFor = _sequencesOf };
+                dev.States.Add(st);
             }
 
             m.OnEvent(st, e, output);
-            if (st.IsEmpty)
-            {
-                dev!.States.Remove(key);
-            }
+            changed = true;
         }
 
-        if (dev is not null)
+        if (dev is not null && changed)
         {
             SettleSequences(dev);
         }
@@ -96,6 +117,9 @@ public sealed partial class RuleEngine
     // Ends what is due on the devices whose sequence state has a deadline at or before the watermark.
     private void ExpireSequences(long watermark, ICollection<AlertEvent> output)
     {
+        SequenceMatchers();
+        var until = watermark == long.MaxValue ? long.MaxValue : watermark - _lateness - 1;
+        var openUntil = watermark == long.MaxValue ? long.MaxValue : watermark - _openTtl;
         while (_sequenceWakeups.TryPeek(out var dev, out var at) && at <= watermark)
         {
             _sequenceWakeups.Dequeue();
@@ -105,40 +129,24 @@ public sealed partial class RuleEngine
             }
 
             dev.ScheduledWake = long.MaxValue;
-            SequenceMatchers();
-            foreach (var (key, st) in dev.States.ToList())
+            foreach (var st in dev.States)
             {
-                if (!_sequenceByRule.TryGetValue(key, out var m))
-                {
-                    dev.States.Remove(key); // the rule left the set (or changed version)
-                    continue;
-                }
-
-                m.Expire(st, dev.DeviceId, watermark == long.MaxValue ? long.MaxValue : watermark - _lateness - 1, output, watermark == long.MaxValue ? long.MaxValue : watermark - _openTtl);
-                if (st.IsEmpty)
-                {
-                    dev.States.Remove(key);
-                }
+                Resolve(st)?.Expire(st, dev.DeviceId, until, output, openUntil);
             }
 
             SettleSequences(dev);
         }
     }
 
-    // Drops a device without sequence state, or arms its wake-up at its earliest deadline.
+    // Drops the states that hold nothing (or whose rule left the set), then the device once it holds none, or
+    // arms its wake-up at its earliest deadline.
     private void SettleSequences(SequenceDevice dev)
     {
         var due = long.MaxValue;
-        foreach (var (key, st) in dev.States)
+        dev.States.RemoveAll(st => st.IsEmpty || Resolve(st) is null);
+        foreach (var st in dev.States)
         {
-            if (_sequenceByRule.TryGetValue(key, out var m))
-            {
-                due = Math.Min(due, m.Due(st, _lateness));
-            }
-            else
-            {
-                due = long.MinValue; // a state of a rule that left the set: dropped at the next wake-up
-            }
+            due = Math.Min(due, st.Matcher!.Due(st, _lateness));
         }
 
         if (dev.States.Count == 0)
@@ -167,7 +175,8 @@ public sealed partial class RuleEngine
 
         public int Partition { get; } = partition;
 
-        public Dictionary<(string Id, int Version), SequenceState> States { get; } = [];
+        /// <summary>One state per sequence rule that holds something for the device (few: a list beats hashing).</summary>
+        public List<SequenceState> States { get; } = [];
 
         public long ScheduledWake { get; set; } = long.MaxValue;
 

@@ -24,10 +24,10 @@ public sealed partial class RuleEngine
         {
             w.Write(dev.DeviceId);
             w.Write(dev.States.Count);
-            foreach (var ((ruleId, version), st) in dev.States)
+            foreach (var st in dev.States)
             {
-                w.Write(ruleId);
-                w.Write(version);
+                w.Write(st.RuleId);
+                w.Write(st.RuleVersion);
                 w.Write(st.Seq);
                 w.Write(st.Runs.Count);
                 foreach (var run in st.Runs)
@@ -78,9 +78,8 @@ public sealed partial class RuleEngine
             var states = r.ReadInt32();
             for (var s = 0; s < states; s++)
             {
-                var key = (r.ReadString(), r.ReadInt32());
-                var st = ReadSequenceState(r);
-                if (!_sequenceByRule.TryGetValue(key, out var matcher) || st.IsEmpty)
+                var st = ReadSequenceState(r, r.ReadString(), r.ReadInt32());
+                if (Resolve(st) is not { } matcher || st.IsEmpty)
                 {
                     dropped++;
                     continue;
@@ -88,10 +87,10 @@ public sealed partial class RuleEngine
 
                 if (st.Runs.Any(run => run.Captures.Length != matcher.Rule.Sequence!.CaptureCount || run.Stage >= matcher.Rule.Sequence.Steps.Length))
                 {
-                    throw new InvalidDataException($"rule engine snapshot holds a partial match of rule '{key.Item1}' that does not fit its steps");
+                    throw new InvalidDataException($"rule engine snapshot holds a partial match of rule '{st.RuleId}' that does not fit its steps");
                 }
 
-                dev.States[key] = st;
+                dev.States.Add(st);
             }
 
             read.Add(dev);
@@ -112,9 +111,9 @@ public sealed partial class RuleEngine
         return (restored, dropped);
     }
 
-    private static SequenceState ReadSequenceState(BinaryReader r)
+    private static SequenceState ReadSequenceState(BinaryReader r, string ruleId, int version)
     {
-        var st = new SequenceState { Seq = r.ReadInt64() };
+        var st = new SequenceState(ruleId, version) { Seq = r.ReadInt64() };
         var runs = Count(r, "partial matches");
         for (var i = 0; i < runs; i++)
         {

@@ -45,12 +45,22 @@ internal sealed class SequenceRun
 }
 
 /// <summary>What one sequence rule holds for one device: its partial matches, its event counter and its open alerts.</summary>
-internal sealed class SequenceState
+internal sealed class SequenceState(string ruleId, int ruleVersion)
 {
+    /// <summary>The rule (id and version) the state belongs to: a swap that keeps them keeps the state.</summary>
+    public string RuleId { get; } = ruleId;
+
+    public int RuleVersion { get; } = ruleVersion;
+
+    /// <summary>The rule's matcher under <see cref="ResolvedFor"/> (null: the rule is not in that set).</summary>
+    public SequenceMatcher? Matcher { get; set; }
+
+    public RuleSet? ResolvedFor { get; set; }
+
     /// <summary>Events of the device offered to the rule so far (numbers them for contiguity and skipping).</summary>
     public long Seq { get; set; }
 
-    public List<SequenceRun> Runs { get; set; } = [];
+    public List<SequenceRun> Runs { get; } = [];
 
     public List<SequenceOpenAlert> Open { get; } = [];
 
@@ -94,26 +104,6 @@ internal sealed class SequenceMatcher
     }
 
     public CompiledRule Rule => _rule;
-
-    /// <summary>Whether an event can concern the rule at all (its kind, when the rule does not count every event).</summary>
-    public bool Takes(DeviceEvent e)
-    {
-        var kinds = _p.Kinds;
-        if (kinds is null)
-        {
-            return true;
-        }
-
-        foreach (var k in kinds)
-        {
-            if (ReferenceEquals(k, e.Kind) || string.Equals(k, e.Kind, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     /// <summary>Whether the event starts a partial match (so a device without state needs one).</summary>
     public bool Starts(DeviceEvent e)
@@ -207,7 +197,8 @@ internal sealed class SequenceMatcher
             }
         }
 
-        var kept = new List<SequenceRun>(_next.Count);
+        var kept = st.Runs;
+        kept.Clear();
         foreach (var r in _next)
         {
             if (r.Dead)
@@ -224,7 +215,8 @@ internal sealed class SequenceMatcher
             kept.Add(r);
         }
 
-        st.Runs = kept;
+        _next.Clear();
+        _completed.Clear();
     }
 
     /// <summary>
