@@ -402,6 +402,7 @@ public sealed partial class AlertGraph
         {
             AllowedLateness = source.AllowedLateness,
             OpenAlertTimeToLive = _settings.Rules.OpenAlertTimeToLive,
+            MaxPartialMatches = _settings.Rules.MaxPartialMatches,
         });
         long? releasedUpTo = null;
         foreach (var (partition, state) in run.Partitions)
