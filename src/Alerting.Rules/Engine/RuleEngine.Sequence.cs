@@ -143,11 +143,21 @@ public sealed partial class RuleEngine
     private void SettleSequences(SequenceDevice dev)
     {
         var due = long.MaxValue;
-        dev.States.RemoveAll(st => st.IsEmpty || Resolve(st) is null);
-        foreach (var st in dev.States)
+        var states = dev.States;
+        var kept = 0;
+        for (var i = 0; i < states.Count; i++)
         {
-            due = Math.Min(due, st.Matcher!.Due(st, _lateness));
+            var st = states[i];
+            if (st.IsEmpty || Resolve(st) is not { } matcher)
+            {
+                continue;
+            }
+
+            due = Math.Min(due, matcher.Due(st, _lateness));
+            states[kept++] = st;
         }
+
+        states.RemoveRange(kept, states.Count - kept);
 
         if (dev.States.Count == 0)
         {
