@@ -56,6 +56,17 @@ public sealed class DeviceEntitySpec
     }
 
     [Fact]
+    public void A_timeout_alert_must_be_held_dispatched_and_revoked_like_a_generate()
+    {
+        var timeout = Alerts.Generate("press-1", "t1", "ALARM_UNACKNOWLEDGED", 2, 5000, []) with { Kind = AlertKind.Timeout };
+        Assert.IsType<AlertHeld>(Assert.Single(Send(new AlertCommand(timeout)).Events));
+        Assert.Empty(Send(new AlertCommand(timeout)).Events); // a repeat of a held alert
+        Assert.IsType<AlertDispatched>(Assert.Single(Tick(TimeSpan.FromSeconds(5)).Events));
+        Assert.Equal(["t1"], Outbox(DispatchKind.Dispatch));
+        Assert.IsType<AlertRevoked>(Assert.Single(Revoke("t1").Events));
+    }
+
+    [Fact]
     public void A_revoke_inside_the_delay_must_cancel_both_so_nothing_is_sent()
     {
         Generate("a1", "OVERHEAT", delayMs: 5000);

@@ -42,6 +42,14 @@ public sealed class DispatchJsonSpec
     }
 
     [Fact]
+    public void A_timeout_alert_must_read_and_write_kind_timeout()
+    {
+        var alert = DispatchJson.ParseAlert("""{"kind":"timeout","DeviceNumber":"d","AlertID":"a","AlertType":"ALARM_UNACKNOWLEDGED","priority":2}""");
+        Assert.Equal(AlertKind.Timeout, alert!.Kind);
+        Assert.Contains("\"kind\":\"timeout\"", DispatchJson.Write(alert), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Work_order_and_dispatch_messages_must_use_the_topic_field_names()
     {
         Assert.Equal(new WorkOrderMessage("d", "a", WorkOrderStatus.Closed),

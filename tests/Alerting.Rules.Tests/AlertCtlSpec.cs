@@ -91,6 +91,40 @@ public sealed class AlertCtlSpec : IDisposable
     }
 
     [Fact]
+    public void Rules_test_must_print_a_timed_out_partial_match_with_its_own_kind()
+    {
+        var rules = Write("ack.conf", """rules = [ { id = "ack", template = "alarm-unacknowledged", params { alertType = ALARM_UNACKNOWLEDGED, priority = 2 } } ]""");
+        var (code, stdout, _) = Run("rules", "test", "--rules", rules, "--events", Write("e.jsonl", Event("Alarm", 1, "2026-11-22T08:00:00.000Z", "a1")));
+        Assert.Equal(0, code);
+        var line = Assert.Single(Lines(stdout));
+        Assert.Equal("timeout", line.GetProperty("kind").GetString());
+        Assert.Equal("ALARM_UNACKNOWLEDGED", line.GetProperty("alertType").GetString());
+        Assert.Equal("2026-11-22T08:01:00.000Z", line.GetProperty("alertTime").GetString());
+        Assert.Equal(AlertIds.ComputeTimeout("ack", 1, "1", ["a1"]), line.GetProperty("alertId").GetString());
+    }
+
+    [Fact]
+    public void Rules_validate_must_refuse_a_sequence_rule_by_step_name_with_its_position()
+    {
+        var templates = Directory.CreateDirectory(Path.Combine(_dir, "templates")).FullName;
+        File.WriteAllText(Path.Combine(templates, "hotter.sbn"), """
+            {{##
+            A fault, then an alarm hotter than a step that does not exist.
+            @param alertType string
+            ##}}
+            match seq(a: Fault, b: Alarm($.Param.Temp > c.$.Param.Temp)) within 1m
+            alert {{ alertType }} priority 1
+            """);
+        var rules = Write("seq.conf", """rules = [ { id = "s", template = "hotter", params { alertType = X } } ]""");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = AlertCtl.Run(["rules", "validate", "--rules", rules, "--templates", templates], stdout, stderr);
+        Assert.Equal(2, code);
+        Assert.Contains("step 'b' refers to step 'c', but no step has that name", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains("line 5, column 45", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Invalid_rules_must_be_reported_with_rule_template_and_position_and_exit_with_2()
     {
         var rules = Write("bad.conf", """

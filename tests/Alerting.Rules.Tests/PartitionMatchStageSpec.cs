@@ -159,6 +159,27 @@ public sealed class PartitionMatchStageSpec(ITestOutputHelper output) : StageSpe
     }
 
     [Fact]
+    public async Task A_partition_match_stage_must_count_the_partial_matches_the_cap_drops()
+    {
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (up, _, alerts, late) = Run(() => new RuleEngine(Set("""match seq(a: Fault, b: Alarm) within 1m skip none alert "S" priority 1"""),
+                new RuleEngineOptions { MaxPartialMatches = 1 }));
+            alerts.Request(10);
+            late.Request(10);
+            await up.SendNextAsync(Timed.Of(Ev("Fault", 0, id: "f1")));
+            await up.SendNextAsync(Timed.Of(Ev("Fault", 1, id: "f2")));
+            await up.SendNextAsync(Timed.Of(Ev("Fault", 2, id: "f3")));
+            await up.SendNextAsync(Timed.Of(Ev("Alarm", 3, id: "a")));
+            await up.SendNextAsync(Timed.OfWatermark(T0 + 10));
+            Assert.Equal(["f1", "a"], (await alerts.ExpectNextAsync()).EventIds);
+            await up.SendCompleteAsync();
+            await alerts.ExpectCompleteAsync();
+            Assert.Equal(2, _counters.PartialMatchesDropped);
+        }, Materializer);
+    }
+
+    [Fact]
     public async Task A_partition_match_stage_must_hand_out_many_alerts_of_one_watermark_only_as_fast_as_they_are_taken()
     {
         await this.AssertAllStagesStoppedAsync(async () =>

@@ -82,6 +82,26 @@ public sealed class RuleEngineInspectSpec
     }
 
     [Fact]
+    public void A_sequence_rule_s_partial_matches_and_open_alerts_must_show_with_the_step_each_event_took()
+    {
+        var engine = new RuleEngine(Set("""
+            match seq(a: Fault(ErrCode = 103), b: Fault(ErrCode = 103) times(2)) within 1m
+            revoke when Run
+            alert "REPEATED" priority 2
+            """));
+        Run(engine, [Ev("Fault", 0, 103, id: "f1"), Ev("Fault", 1_000, 103, id: "f2")], flush: false);
+        var seen = engine.Inspect("42");
+        Assert.Equal(PatternOperator.Sequence, Assert.Single(seen.PartialMatches, p => p.Events.Count == 2).Operator);
+        var run = seen.PartialMatches.Single(p => p.Events.Count == 2);
+        Assert.Equal([("f1", 0), ("f2", 1)], run.Events.Select(e => (e.EventId, Assert.Single(e.Steps))));
+        Assert.Equal(T0 + 60_000, run.ExpiresAt);
+
+        var alerts = Run(engine, [Ev("Fault", 2_000, 103, id: "f3")], flush: false);
+        var alert = Assert.Single(alerts);
+        Assert.Equal(alert.AlertId, Assert.Single(engine.Inspect("42").OpenAlerts).AlertId);
+    }
+
+    [Fact]
     public void After_a_swap_a_device_must_show_only_the_states_of_rules_kept_and_inspecting_it_must_not_change_what_follows()
     {
         RuleSet Versioned(long version, params (string Id, string Text)[] rules) =>

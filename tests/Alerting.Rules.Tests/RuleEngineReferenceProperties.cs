@@ -124,6 +124,17 @@ public sealed class RuleEngineReferenceProperties
         Assert.Contains("Revoke:ABSENT", seen);
     }
 
+    // The reference matcher writes format 1; the engine writes format 2, which for rules without sequence rules is
+    // format 1 with its number changed and an empty sequence section (a zero count) after it.
+    internal static byte[] AsFormat2(byte[] format1)
+    {
+        Assert.Equal(1, BitConverter.ToInt32(format1, 0));
+        var bytes = new byte[format1.Length + 4];
+        format1.CopyTo(bytes, 0);
+        BitConverter.TryWriteBytes(bytes.AsSpan(0, 4), 2);
+        return bytes;
+    }
+
     // Feeds both matchers the same arrivals and compares every alert field, in output order, and the snapshots
     // they would write halfway and at the end.
     private static void Same(Step[] steps, long lateness)
@@ -148,7 +159,7 @@ public sealed class RuleEngineReferenceProperties
             {
                 var a = engine.SnapshotPartitions(partitions);
                 var b = reference.SnapshotPartitions(partitions);
-                Assert.All(partitions, p => Assert.Equal(b[p], a[p]));
+                Assert.All(partitions, p => Assert.Equal(AsFormat2(b[p]), a[p]));
                 Assert.Equal(reference.OldestPendingOffsets(), engine.OldestPendingOffsets());
             }
         }

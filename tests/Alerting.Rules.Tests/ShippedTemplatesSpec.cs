@@ -20,10 +20,24 @@ public sealed class ShippedTemplatesSpec
     private static readonly RuleSet FaultPair = Rule("fault-pair", ("codeA", 101), ("codeB", 102), ("window", "1m"), ("alertType", "FAULT_PAIR"), ("priority", 2));
 
     [Fact]
-    public void The_library_must_hold_the_four_shipped_templates()
+    public void The_library_must_hold_the_six_shipped_templates()
     {
-        Assert.Equal(["fault-pair", "fault-then-alarm", "heartbeat-missing", "threshold"], Library.Templates.Select(t => t.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["alarm-unacknowledged", "fault-pair", "fault-repeat-hotter", "fault-then-alarm", "heartbeat-missing", "threshold"], Library.Templates.Select(t => t.Name).Order(StringComparer.Ordinal));
         Assert.All(Library.Templates, t => Assert.NotEmpty(t.Description));
+    }
+
+    [Fact]
+    public void A_rule_of_the_sequence_vocabulary_must_be_refused_with_a_bootstrap_and_one_of_the_other_operators_taken()
+    {
+        Dictionary<string, object?> hotter = new() { ["code"] = 103, ["alertType"] = "HOTTER", ["priority"] = 2 };
+        Dictionary<string, object?> pair = new() { ["codeA"] = 101, ["codeB"] = 102, ["window"] = "1m", ["alertType"] = "PAIR", ["priority"] = 2 };
+        var refused = RuleSetCompiler.Compile(1, [new RuleInstance("hot", "fault-repeat-hotter", hotter) { Bootstrap = TimeSpan.FromHours(2) }], Library, Schema);
+        var error = Assert.Single(refused.Errors);
+        Assert.Equal("hot", error.RuleId);
+        Assert.Contains("bootstrap over history is not available for a rule using the sequence vocabulary", error.Message, StringComparison.Ordinal);
+
+        Assert.True(RuleSetCompiler.Compile(1, [new RuleInstance("hot", "fault-repeat-hotter", hotter)], Library, Schema).Succeeded);
+        Assert.True(RuleSetCompiler.Compile(1, [new RuleInstance("ab", "fault-pair", pair) { Bootstrap = TimeSpan.FromHours(2) }], Library, Schema).Succeeded);
     }
 
     /// <summary>The rules the Handlebars templates rendered for the example rule set: the Scriban ones must render the same.</summary>
@@ -41,6 +55,40 @@ public sealed class ShippedTemplatesSpec
         var values = parameters.Split(';').Select(p => p.Split('=')).ToDictionary(p => p[0], p => (object?)p[1]);
         var rule = Assert.Single(Rule(template, [.. values.Select(v => (v.Key, v.Value))]).Rules);
         Assert.Equal(expected.Split('|'), rule.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    private static DeviceEvent Hot(long at, int temp, string id) => Ev("Fault", at, 103, id: id, payload: "{\"Param\":{\"ErrCode\":103,\"Temp\":" + temp.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}}");
+
+    [Fact]
+    public void Fault_repeat_hotter_must_fire_when_the_window_ends_for_three_to_five_faults_hotter_than_the_first_and_no_resume()
+    {
+        var set = Rule("fault-repeat-hotter", ("code", 103), ("alertType", "FAULT_HOTTER"), ("priority", 3));
+        var a = Assert.Single(Run(set, Hot(0, 50, "f1"), Hot(10_000, 40, "f2"), Hot(20_000, 60, "f3"), Hot(30_000, 70, "f4")));
+        Assert.Equal((AlertKind.Generate, "FAULT_HOTTER", 3), (a.Kind, a.AlertType, a.Priority));
+        Assert.Equal(["f1", "f3", "f4"], a.EventIds);
+        Assert.Equal(T0 + 120_000, a.AlertTime);
+
+        var five = Assert.Single(Run(set, [.. Enumerable.Range(0, 7).Select(i => Hot(i * 1000, 50 + i, $"g{i}"))]));
+        Assert.Equal(["g0", "g1", "g2", "g3", "g4"], five.EventIds);
+
+        Assert.Empty(Run(set, Hot(0, 50, "f1"), Hot(10_000, 60, "f2"), Hot(20_000, 70, "f3"), Ev("Run", 119_000)));
+        Assert.Empty(Run(set, Hot(0, 50, "f1"), Hot(10_000, 60, "f2"), Hot(20_000, 40, "f3")));
+        var revoked = Run(set, Hot(0, 50, "f1"), Hot(10_000, 60, "f2"), Hot(20_000, 70, "f3"), Ev("Run", 121_000));
+        Assert.Equal([AlertKind.Generate, AlertKind.Revoke], revoked.Select(x => x.Kind));
+    }
+
+    [Fact]
+    public void Alarm_unacknowledged_must_raise_a_timeout_for_an_alarm_without_an_acknowledgement_within_the_window()
+    {
+        var set = Rule("alarm-unacknowledged", ("alertType", "ALARM_UNACKNOWLEDGED"), ("priority", 2), ("ack", "Ack"));
+        var t = Assert.Single(Run(set, Ev("Alarm", 0, id: "al")));
+        Assert.Equal((AlertKind.Timeout, "ALARM_UNACKNOWLEDGED", 2, T0 + 60_000), (t.Kind, t.AlertType, t.Priority, t.AlertTime));
+        Assert.Equal(["al"], t.EventIds);
+
+        Assert.Empty(Run(set, Ev("Alarm", 0, id: "al"), Ev("Ack", 60_000, id: "k")));
+        var late = Run(set, Ev("Alarm", 0, id: "al"), Ev("Ack", 90_000, id: "k"));
+        Assert.Equal([AlertKind.Timeout, AlertKind.Revoke], late.Select(x => x.Kind));
+        Assert.Equal(late[0].AlertId, late[1].AlertId);
     }
 
     [Fact]

@@ -126,7 +126,7 @@ public sealed class DeviceEntityState
         ArgumentNullException.ThrowIfNull(command);
         return command switch
         {
-            AlertCommand { Message.Kind: AlertKind.Generate } c => DecideGenerate(c.Message, now, defaultDelay),
+            AlertCommand { Message.Kind: AlertKind.Generate or AlertKind.Timeout } c => DecideGenerate(c.Message, now, defaultDelay),
             AlertCommand c => DecideRevoke(c.Message.AlertId, now),
             WorkOrderCommand c => DecideWorkOrder(c),
             DelayElapsed => DecideDue(now),

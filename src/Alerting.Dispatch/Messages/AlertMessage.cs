@@ -13,13 +13,20 @@ public enum AlertKind
     /// <summary>Withdraw the alert of the same <c>AlertID</c> (<c>"revoke"</c>).</summary>
     [JsonStringEnumMemberName("revoke")]
     Revoke,
+
+    /// <summary>
+    /// Raise the alert of a partial match whose window ran out (<c>"timeout"</c>): handled exactly like a
+    /// generate (delay, repeats, priority cover, revokes); the kind tells people what raised it.
+    /// </summary>
+    [JsonStringEnumMemberName("timeout")]
+    Timeout,
 }
 
 /// <summary>
 /// One record of the alerts topic, produced by the alert application and keyed by device id, in UTF-8 JSON:
 /// <code>
 /// {
-///   "kind": "generate",                  // or "revoke"
+///   "kind": "generate",                  // or "revoke", or "timeout" (a generate raised by a timed-out partial match)
 ///   "DeviceNumber": "press-17",          // the device; also the record key
 ///   "AlertType": "OVERHEAT",
 ///   "AlertID": "9f2c…",                  // deterministic id of the alert; a revoke names the alert it withdraws

@@ -53,7 +53,7 @@ public static class DispatchRecords
             {
                 return tooLong;
             }
-            if (alert.Kind == AlertKind.Generate && alert.DelayMs is { } delay
+            if (alert.Kind is AlertKind.Generate or AlertKind.Timeout && alert.DelayMs is { } delay
                 && (delay < 0 || delay > limits.MaxDelay.TotalMilliseconds))
             {
                 return new DispatchRecord(alert.DeviceNumber, null, DelayOutOfRange, string.Create(CultureInfo.InvariantCulture,

@@ -9,6 +9,12 @@ public enum AlertKind
 {
     Generate,
     Revoke,
+    /// <summary>
+    /// A partial match of a sequence whose window ran out (<c>on timeout alert</c>): raises an alert of the
+    /// rule's timeout type and is dispatched like a Generate. Its <see cref="AlertEvent.EventIds"/> are the
+    /// events the partial match took, its alert time the end of the window.
+    /// </summary>
+    Timeout,
 }
 
 /// <summary>
@@ -89,6 +95,20 @@ public static class AlertIds
 
         return Convert.ToHexStringLower(digest[..16]);
     }
+
+    /// <summary>
+    /// The id of a timed-out partial match: <see cref="Compute(string, int, string, IReadOnlyList{string})"/> over
+    /// <see cref="TimeoutMarker"/> and then the event ids, so it never equals the id of a full match of the same
+    /// events, unless an event's id were that very marker (a NUL character then "timeout").
+    /// </summary>
+    public static string ComputeTimeout(string ruleId, int ruleVersion, string deviceId, IReadOnlyList<string> eventIds)
+    {
+        ArgumentNullException.ThrowIfNull(eventIds);
+        return Compute(ruleId, ruleVersion, deviceId, [TimeoutMarker, .. eventIds]);
+    }
+
+    /// <summary>The first element hashed for a timed-out partial match.</summary>
+    public const string TimeoutMarker = "\u0000timeout";
 
     private static int Put(Span<byte> buffer, int at, string s)
     {

@@ -22,7 +22,8 @@ public readonly record struct RestoreResult(int Devices, int DroppedRuleStates);
 /// </summary>
 public sealed partial class RuleEngine
 {
-    private const int SnapshotFormat = 1;
+    // 2: format 1 followed by the sequence rules' section (RuleEngine.SequenceCheckpoint.cs); 1 is still read
+    private const int SnapshotFormat = 2;
 
     /// <summary>
     /// The oldest Kafka offset of the events still waiting for the watermark, by source partition; a partition
@@ -96,6 +97,7 @@ public sealed partial class RuleEngine
         var snapshots = new Dictionary<SourcePartition, byte[]>(writers.Count);
         foreach (var (key, w) in writers)
         {
+            WriteSequenceSection(w.Writer, key);
             w.Writer.Flush();
             var bytes = w.Stream.ToArray();
             BitConverter.TryWriteBytes(bytes.AsSpan(4, 4), w.Count);
@@ -124,10 +126,11 @@ public sealed partial class RuleEngine
         }
 
         using var reader = new BinaryReader(new MemoryStream(snapshot, writable: false), Encoding.UTF8);
+        var added = new List<DeviceState>();
         try
         {
             var format = reader.ReadInt32();
-            if (format != SnapshotFormat)
+            if (format is not (1 or SnapshotFormat))
             {
                 throw new InvalidDataException($"rule engine snapshot format {format} is not known (expected {SnapshotFormat})");
             }
@@ -158,15 +161,30 @@ public sealed partial class RuleEngine
                 }
 
                 _devices[deviceId] = dev;
+                added.Add(dev);
                 Settle(dev);
                 restored++;
             }
 
+            if (format >= 2)
+            {
+                var (sequenceDevices, sequenceDropped) = ReadSequenceSection(reader, partition);
+                restored += sequenceDevices;
+                dropped += sequenceDropped;
+            }
+
             return new RestoreResult(restored, dropped);
         }
-        catch (EndOfStreamException ex)
+        catch (Exception ex) when (ex is EndOfStreamException or InvalidDataException)
         {
-            throw new InvalidDataException("rule engine snapshot is cut short", ex);
+            // a snapshot is restored whole or not at all
+            foreach (var dev in added)
+            {
+                _devices.Remove(dev.DeviceId);
+                _pool.Return(dev);
+            }
+
+            throw ex as InvalidDataException ?? new InvalidDataException("rule engine snapshot is cut short", ex);
         }
     }
 
@@ -191,6 +209,8 @@ public sealed partial class RuleEngine
             _pool.Return(dev);
         }
 
+        var doomedSequences = RemoveSequencePartition(partition, doomed.Select(d => d.DeviceId).ToHashSet(StringComparer.Ordinal));
+
         var kept = new List<(DeviceEvent, PendingKey)>(_pending.Count);
         var any = false;
         foreach (var (e, priority) in _pending.UnorderedItems)
@@ -211,7 +231,7 @@ public sealed partial class RuleEngine
             _pending.EnqueueRange(kept);
         }
 
-        return doomed.Count;
+        return doomed.Count + doomedSequences;
     }
 
     private void WriteDevice(BinaryWriter w, DeviceState dev)

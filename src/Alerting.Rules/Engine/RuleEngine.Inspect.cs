@@ -89,6 +89,7 @@ public sealed partial class RuleEngine
                 _pool.Return(dev);
             }
 
+            InspectSequences(deviceId, partial, open);
             return new DeviceInspection(deviceId, Watermark, Rules.Version, awaiting, partial, timers, open, 0);
         }
 
@@ -121,7 +122,43 @@ public sealed partial class RuleEngine
             }
         }
 
+        InspectSequences(deviceId, partial, open);
         return new DeviceInspection(deviceId, Watermark, Rules.Version, awaiting, partial, timers, open, EstimateBytes(dev));
+    }
+
+    // The partial matches and open alerts of the sequence rules (their own state, beside the slots).
+    private void InspectSequences(string deviceId, List<PartialMatchView> partial, List<OpenAlertView> open)
+    {
+        if (!_sequenceDevices.TryGetValue(deviceId, out var dev))
+        {
+            return;
+        }
+
+        SequenceMatchers();
+        foreach (var st in dev.States)
+        {
+            if (Resolve(st) is not { } matcher)
+            {
+                continue; // its rule left the set: dropped at the device's next settle
+            }
+
+            var rule = matcher.Rule;
+            foreach (var run in st.Runs)
+            {
+                if (run.Dead || run.Events.Count == 0)
+                {
+                    continue;
+                }
+
+                var events = run.Events.Select(e => new PartialMatchEvent(e.Id, e.Time, [e.Step])).ToArray();
+                partial.Add(new PartialMatchView(rule.Id, rule.Version, rule.Operator, rule.Sequence!.Steps.Length, events, Sat(run.Start, rule.WindowMs), null));
+            }
+
+            foreach (var o in st.Open)
+            {
+                open.Add(new OpenAlertView(rule.Id, rule.Version, o.AlertId, o.FaultTime, o.AlertTime));
+            }
+        }
     }
 
     private static int[] StepsOf(int mask)

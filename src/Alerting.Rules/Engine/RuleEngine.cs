@@ -134,6 +134,11 @@ public sealed partial class RuleEngine
             Wake(dev, watermark, output);
         }
 
+        if (_sequenceWakeups.Count > 0)
+        {
+            ExpireSequences(watermark, output);
+        }
+
         TrimIfSparse();
     }
 
@@ -231,6 +236,8 @@ public sealed partial class RuleEngine
         {
             Settle(dev);
         }
+
+        MatchSequences(e, output);
     }
 
     // Fills _slotOf for the device's slots (they keep their positions until the device settles).

@@ -9,8 +9,9 @@ namespace Alerting.Rules.Language;
 /// </summary>
 public sealed class CompiledRule
 {
-    internal CompiledRule(string id, int version, string? template, string text, RuleSyntax syntax, EventMatcher[] steps, EventMatcher[] unless, EventMatcher[] revoke)
+    internal CompiledRule(string id, int version, string? template, string text, RuleSyntax syntax, EventMatcher[] steps, EventMatcher[] unless, EventMatcher[] revoke, SequencePattern? sequence = null)
     {
+        Sequence = sequence;
         Id = id;
         Version = version;
         Template = template;
@@ -54,7 +55,16 @@ public sealed class CompiledRule
     public string Info { get; }
 
     /// <summary>Whether the rule has a <c>revoke when</c> clause (so its open alerts are tracked).</summary>
-    public bool Revocable => Revoke.Length > 0;
+    public bool Revocable => Revoke.Length > 0 || Sequence?.Revoke.Length > 0;
+
+    /// <summary>
+    /// The sequence automaton's pattern of a <see cref="PatternOperator.Sequence"/> rule, else null. Such a rule
+    /// keeps its steps and clauses here only, so the index and the matcher of the other operators never see it.
+    /// </summary>
+    internal SequencePattern? Sequence { get; }
+
+    /// <summary>The alert type of a partial match that times out (<c>on timeout alert</c>), or null.</summary>
+    public string? TimeoutAlertType => Sequence?.TimeoutAlertType;
 
     internal EventMatcher[] Steps { get; }
 
@@ -71,6 +81,12 @@ public sealed class CompiledRule
         ArgumentNullException.ThrowIfNull(schema);
         var syntax = Parser.Parse(text);
         var compiler = new ConditionCompiler(schema, regexTimeout ?? TimeSpan.FromMilliseconds(50));
+        if (syntax.Sequence is { } sequence)
+        {
+            var pattern = SequencePattern.Compile(sequence, compiler, syntax.Unless, syntax.Revoke);
+            return new CompiledRule(id, version, template, text, syntax, [], [], [], pattern);
+        }
+
         var steps = syntax.Steps.Select(compiler.CompilePattern).ToArray();
         var unless = syntax.Unless.Select(compiler.CompilePattern).ToArray();
         var revoke = syntax.Revoke.Select(compiler.CompilePattern).ToArray();

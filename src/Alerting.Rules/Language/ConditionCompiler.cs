@@ -6,6 +6,12 @@ namespace Alerting.Rules.Language;
 /// <summary>Compiles condition syntax to delegates over <see cref="DeviceEvent"/>, resolving fields to schema slots.</summary>
 internal sealed class ConditionCompiler(EventSchema schema, TimeSpan regexTimeout)
 {
+    /// <summary>
+    /// Resolves a step reference (<c>a.Field</c>) to the index of its captured value while a sequence step is
+    /// compiled; null outside sequences, where a step reference is an error.
+    /// </summary>
+    public Func<StepRefOperand, Func<DeviceEvent, FieldValue>, int>? ResolveStepRef { get; set; }
+
     public EventMatcher CompilePattern(EventPatternSyntax p)
     {
         var where = p.Where is null ? null : Compile(p.Where);
@@ -178,10 +184,26 @@ internal sealed class ConditionCompiler(EventSchema schema, TimeSpan regexTimeou
             : throw new RuleSyntaxException($"field '{f.Name}' is not mapped by the event schema (for a payload field write a JSON path such as $.{f.Name})", f.Line, f.Column);
     }
 
-    private Func<DeviceEvent, FieldValue> Operand(Operand o)
+    internal Func<DeviceEvent, FieldValue> Operand(Operand o)
     {
         switch (o)
         {
+            case StepRefOperand r:
+            {
+                if (ResolveStepRef is null)
+                {
+                    throw new RuleSyntaxException($"'{r.Step}.' refers to a step: only seq with named steps has them", r.Line, r.Column);
+                }
+
+                if (r.Inner is StepRefOperand)
+                {
+                    throw new RuleSyntaxException("a step reference names one field or JSON path", r.Line, r.Column);
+                }
+
+                var index = ResolveStepRef(r, Operand(r.Inner));
+                return _ => SequenceCaptures.Read(index);
+            }
+
             case FieldOperand f:
             {
                 var slot = Slot(f);

@@ -17,6 +17,8 @@ internal enum TokenKind
     LBracket,
     RBracket,
     Comma,
+    Colon,
+    Dot,
     Eq,
     NotEq,
     Lt,
@@ -91,6 +93,8 @@ internal static class Lexer
                 case '[': tokens.Add(new Token(TokenKind.LBracket, "[", line, col)); i++; continue;
                 case ']': tokens.Add(new Token(TokenKind.RBracket, "]", line, col)); i++; continue;
                 case ',': tokens.Add(new Token(TokenKind.Comma, ",", line, col)); i++; continue;
+                case ':': tokens.Add(new Token(TokenKind.Colon, ":", line, col)); i++; continue;
+                case '.': tokens.Add(new Token(TokenKind.Dot, ".", line, col)); i++; continue;
                 case '=':
                     i += i + 1 < text.Length && text[i + 1] == '=' ? 2 : 1;
                     tokens.Add(new Token(TokenKind.Eq, "=", line, col));

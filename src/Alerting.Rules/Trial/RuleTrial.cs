@@ -95,7 +95,12 @@ public static class RuleTrial
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
-            w.WriteString("kind", a.Kind == AlertKind.Generate ? "generate" : "revoke");
+            w.WriteString("kind", a.Kind switch
+            {
+                AlertKind.Generate => "generate",
+                AlertKind.Timeout => "timeout",
+                _ => "revoke",
+            });
             w.WriteString("alertId", a.AlertId);
             w.WriteString("ruleId", a.RuleId);
             w.WriteNumber("ruleVersion", a.RuleVersion);

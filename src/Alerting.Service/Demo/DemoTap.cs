@@ -73,7 +73,7 @@ public sealed partial class DemoTap(KafkaSettings kafka, int partitions, TextWri
         if (topic == kafka.Topics.Alerts)
         {
             var alert = DispatchJson.ParseAlert(json);
-            var kind = alert?.Kind == AlertKind.Revoke ? "revoke" : "generate";
+            var kind = alert?.Kind switch { AlertKind.Revoke => "revoke", AlertKind.Timeout => "timeout", _ => "generate" };
             return alert is null || !sample.Take("alert " + kind, now) ? null : FormatAlert(alert);
         }
 
@@ -86,7 +86,7 @@ public sealed partial class DemoTap(KafkaSettings kafka, int partitions, TextWri
     public static string FormatAlert(AlertMessage alert)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        var kind = alert.Kind == AlertKind.Revoke ? "revoke" : "generate";
+        var kind = alert.Kind switch { AlertKind.Revoke => "revoke", AlertKind.Timeout => "timeout", _ => "generate" };
         var fault = alert.FaultTime is { } f ? " fault_time=" + Time(f) : "";
         return string.Create(
             CultureInfo.InvariantCulture,

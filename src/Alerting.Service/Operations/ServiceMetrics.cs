@@ -116,7 +116,12 @@ public sealed class ServiceMetrics
 
         foreach (var (rule, kind, count) in _counters.AlertsByRule())
         {
-            _alerts.WithLabels(rule, kind == Rules.AlertKind.Generate ? "generate" : "revoke").IncTo(count);
+            _alerts.WithLabels(rule, kind switch
+            {
+                Rules.AlertKind.Generate => "generate",
+                Rules.AlertKind.Timeout => "timeout",
+                _ => "revoke",
+            }).IncTo(count);
         }
 
         _late.IncTo(_counters.Late);

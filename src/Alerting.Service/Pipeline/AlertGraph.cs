@@ -400,6 +400,7 @@ public sealed partial class AlertGraph
     {
         AllowedLateness = source.AllowedLateness,
         OpenAlertTimeToLive = _settings.Rules.OpenAlertTimeToLive,
+        MaxPartialMatches = _settings.Rules.MaxPartialMatches,
     };
 
     private RuleEngine CreateEngine(SourceDefinition source, PartitionRun run)

@@ -16,7 +16,12 @@ public static class AlertRecords
         ArgumentNullException.ThrowIfNull(alert);
         return new AlertMessage
         {
-            Kind = alert.Kind == RulesAlertKind.Generate ? DispatchAlertKind.Generate : DispatchAlertKind.Revoke,
+            Kind = alert.Kind switch
+            {
+                RulesAlertKind.Generate => DispatchAlertKind.Generate,
+                RulesAlertKind.Timeout => DispatchAlertKind.Timeout,
+                _ => DispatchAlertKind.Revoke,
+            },
             DeviceNumber = alert.DeviceId,
             AlertType = alert.AlertType,
             AlertId = alert.AlertId,

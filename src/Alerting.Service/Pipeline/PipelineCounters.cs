@@ -75,10 +75,10 @@ public sealed class PipelineCounters
         _deadLettersByReason.GetOrAdd(reason, static _ => new Tally()).Add(1);
     }
 
-    /// <summary>Counts one alert of <paramref name="ruleId"/> (and the Generate or Revoke total).</summary>
+    /// <summary>Counts one alert of <paramref name="ruleId"/> (and the Generate or Revoke total; a Timeout counts as a Generate).</summary>
     public void CountAlert(string ruleId, AlertKind kind)
     {
-        if (kind == AlertKind.Generate)
+        if (kind != AlertKind.Revoke)
         {
             Interlocked.Increment(ref _alertsOut);
         }

@@ -83,13 +83,18 @@ public sealed record KafkaSettings(
 }
 
 /// <summary>Where the rules come from (<c>alerting.rules</c>); relative paths are taken from the service's folder.</summary>
-public sealed record RulesSettings(string TemplatesDirectory, string File, TimeSpan OpenAlertTimeToLive)
+/// <param name="TemplatesDirectory">Folder of the rule templates.</param>
+/// <param name="File">HOCON file of rule instances.</param>
+/// <param name="OpenAlertTimeToLive">How long an open alert waits for its revoke.</param>
+/// <param name="MaxPartialMatches">The most partial matches a sequence rule keeps per device.</param>
+public sealed record RulesSettings(string TemplatesDirectory, string File, TimeSpan OpenAlertTimeToLive, int MaxPartialMatches = 64)
 {
     /// <summary>The settings under <c>alerting.rules</c> of <paramref name="c"/>.</summary>
     public static RulesSettings Create(Config c) => new(
         Resolve(c.ReadRequiredString("alerting.rules.templates")),
         Resolve(c.ReadRequiredString("alerting.rules.file")),
-        c.ReadDuration("alerting.rules.open-alert-ttl", TimeSpan.FromHours(24)));
+        c.ReadDuration("alerting.rules.open-alert-ttl", TimeSpan.FromHours(24)),
+        c.ReadInt("alerting.rules.max-partial-matches", 64, 1, 100_000));
 
     /// <summary>A copy reading the rules from <paramref name="file"/>.</summary>
     public RulesSettings WithFile(string file) => this with { File = Resolve(file) };

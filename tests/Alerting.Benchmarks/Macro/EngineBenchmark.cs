@@ -88,6 +88,19 @@ public sealed class EngineBenchmark : IMacroBenchmark
         var idleHeap = GC.GetTotalMemory(true) - before;
         GC.KeepAlive(engine);
 
+        // the same full path with the sequence vocabulary added: today's rules plus sequence rules of the two
+        // shipped templates that use it (engine_vocabulary_*; the keys above stay today's workload)
+        var vocabularyRules = VocabularyRules(source.Schema(), rules, Math.Max(2, ruleCount / 5));
+        _ = FullPath(decoder, source, vocabularyRules, records.AsSpan(0, Math.Min(records.Length, 20_000)), out _);
+        GC.Collect();
+        var vocabularyWatch = CpuWatch.StartNew();
+        var vocabularyEngine = FullPathEngine(decoder, source, vocabularyRules, records, out var vocabularyAlerts, out _);
+        var vocabularyRate = records.Length / vocabularyWatch.Elapsed.TotalSeconds;
+        var vocabularyDropped = vocabularyEngine.PartialMatchesDropped;
+        var vocabularyDevices = vocabularyEngine.SequenceDevices;
+        context.Log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"engine: with {vocabularyRules.Rules.Count - rules.Rules.Count} sequence rules added, decode+watermark+match {vocabularyRate:N0}/s, {vocabularyAlerts} alerts, {vocabularyDevices} devices with sequence state, {vocabularyDropped} partial matches dropped by the cap"));
+
         // match alone from decoded events
         var events = records.Select(r => decoder.Decode(r, default).Event).Where(e => e is not null).Select(e => e!).ToArray();
         long warmupAllocated = 0, steadyAllocated = 0, matchAlerts = 0;
@@ -122,6 +135,10 @@ public sealed class EngineBenchmark : IMacroBenchmark
             ["engine_full_path_bytes_allocated_per_event"] = Math.Round((double)fullAllocated / records.Length, 1),
             ["engine_match_only_alerts"] = matchAlerts,
             ["engine_rules_touched_per_event"] = Math.Round(rulesTouched, 2),
+            ["engine_vocabulary_events_per_cpu_sec"] = Math.Round(vocabularyRate),
+            ["engine_vocabulary_rules"] = vocabularyRules.Rules.Count,
+            ["engine_vocabulary_alerts"] = vocabularyAlerts,
+            ["engine_vocabulary_partial_matches_dropped"] = vocabularyDropped,
         });
     }
 
@@ -263,6 +280,29 @@ public sealed class EngineBenchmark : IMacroBenchmark
         var templates = TemplateLibrary.LoadDirectory(TemplatesDirectory());
         var result = RuleSetCompiler.Compile(1, instances, templates, schema);
         return result.RuleSet ?? throw new InvalidOperationException(string.Join(Environment.NewLine, result.Errors));
+    }
+
+    /// <summary>
+    /// <paramref name="baseline"/>'s rules plus <paramref name="count"/> sequence rules: half fault-repeat-hotter over
+    /// the seed's codes, half alarm-unacknowledged (a Run as the acknowledgement, windows from 10 s), so every alarm
+    /// opens a partial match that either a run ends or the watermark times out, even in a quick run.
+    /// </summary>
+    internal static RuleSet VocabularyRules(EventSchema schema, RuleSet baseline, int count)
+    {
+        var codes = new[] { 101, 102, 103, 104, 105, 201, 202, 301 };
+        var instances = new List<RuleInstance>();
+        Dictionary<string, object?> P(params (string, object?)[] p) => p.ToDictionary(x => x.Item1, x => x.Item2);
+        for (var i = 0; i < count; i++)
+        {
+            instances.Add(i % 2 == 0
+                ? new RuleInstance($"hotter-{i}", "fault-repeat-hotter", P(("code", codes[i / 2 % codes.Length]), ("window", "2m"), ("alertType", "FAULT_HOTTER"), ("priority", 3)))
+                : new RuleInstance($"unacknowledged-{i}", "alarm-unacknowledged", P(("window", $"{10 + (i / 2)}s"), ("alertType", "ALARM_UNACKNOWLEDGED"), ("priority", 2), ("ack", "Run"))));
+        }
+
+        var templates = TemplateLibrary.LoadDirectory(TemplatesDirectory());
+        var result = RuleSetCompiler.Compile(1, instances, templates, schema);
+        var added = result.RuleSet ?? throw new InvalidOperationException(string.Join(Environment.NewLine, result.Errors));
+        return RuleSet.Create(baseline.Version + 1, baseline.Rules.Concat(added.Rules), schema);
     }
 
     // the repository's templates/ folder, found upwards from the benchmark's output folder

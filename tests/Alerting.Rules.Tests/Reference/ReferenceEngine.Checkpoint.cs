@@ -104,7 +104,9 @@ internal sealed partial class ReferenceEngine
         try
         {
             var format = reader.ReadInt32();
-            if (format != SnapshotFormat)
+            // format 2 (the engine's) is format 1 followed by the sequence rules' section, which the reference
+            // matcher has none of: it must be empty
+            if (format is not (SnapshotFormat or 2))
             {
                 throw new InvalidDataException($"rule engine snapshot format {format} is not known (expected {SnapshotFormat})");
             }
@@ -139,6 +141,11 @@ internal sealed partial class ReferenceEngine
                 _devices[deviceId] = dev;
                 Settle(dev);
                 restored++;
+            }
+
+            if (format == 2 && reader.ReadInt32() != 0)
+            {
+                throw new InvalidDataException("the reference matcher has no sequence rules to restore");
             }
 
             return new RestoreResult(restored, dropped);

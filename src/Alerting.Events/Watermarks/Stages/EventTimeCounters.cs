@@ -10,6 +10,7 @@ public sealed class EventTimeCounters
     private long _tooLate;
     private long _refused;
     private long _clamped;
+    private long _partialMatchesDropped;
 
     /// <summary>Events behind the watermark within the allowed lateness: passed on, flagged late.</summary>
     public long Late => Interlocked.Read(ref _late);
@@ -23,6 +24,12 @@ public sealed class EventTimeCounters
     /// <summary>Events whose time was ahead of wall clock + max clock skew, fed to the watermark clamped.</summary>
     public long Clamped => Interlocked.Read(ref _clamped);
 
+    /// <summary>
+    /// Partial matches of sequence rules the matcher did not keep because a rule and device already held the most
+    /// allowed (the engine's <c>MaxPartialMatches</c>): non-zero means alerts may have been missed.
+    /// </summary>
+    public long PartialMatchesDropped => Interlocked.Read(ref _partialMatchesDropped);
+
     /// <summary>All events sent to a late outlet, by either stage.</summary>
     public long SentToLate => TooLate + RefusedByMatcher;
 
@@ -31,6 +38,9 @@ public sealed class EventTimeCounters
     internal void AddTooLate() => Interlocked.Increment(ref _tooLate);
 
     internal void AddClamped(long n) => Interlocked.Add(ref _clamped, n);
+
+    /// <summary>Counts partial matches the matcher did not keep.</summary>
+    public void AddPartialMatchesDropped(long n) => Interlocked.Add(ref _partialMatchesDropped, n);
 
     /// <summary>Counts one event the matcher refused.</summary>
     public void AddRefusedByMatcher() => Interlocked.Increment(ref _refused);

@@ -113,6 +113,7 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
         private (long Watermark, bool Flush) _resume;
         private readonly List<TaskCompletionSource<IReadOnlyList<PartitionMatchSnapshot>>> _held = [];
         private readonly List<SnapshotRequest> _heldRequests = [];
+        private long _partialMatchesDropped;
         private bool _upstreamFinished;
         private Action<Exception?> _bootstrapDone = null!;
 
@@ -378,6 +379,13 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
 
         private void Drain()
         {
+            // partial matches the engine's cap dropped (while matching an event or what a watermark released)
+            if (_engine.PartialMatchesDropped != _partialMatchesDropped)
+            {
+                _stage._counters?.AddPartialMatchesDropped(_engine.PartialMatchesDropped - _partialMatchesDropped);
+                _partialMatchesDropped = _engine.PartialMatchesDropped;
+            }
+
             if (_nextAlert < _alerts.Count && IsAvailable(_stage.Alerts))
             {
                 Push(_stage.Alerts, _alerts[_nextAlert++]);
