@@ -183,36 +183,10 @@ public sealed class BootstrapSpec(PostgresFixture postgres, ITestOutputHelper ou
     }
 
     // Every alert record, with whether it carries the bootstrap header.
-    private static List<(AlertMessage Alert, bool Bootstrap)> ReadAlerts(AlertingSettings settings, CancellationToken cancellationToken)
-    {
-        var config = KafkaClients.ConsumerConfig(settings.Kafka.BootstrapServers, "reader-" + Guid.NewGuid().ToString("N"), settings.Kafka.SessionTimeout, settings.Kafka.HeartbeatInterval);
-        config.EnablePartitionEof = true;
-        using var consumer = KafkaClients.ConsumerBuilder<byte[]?, byte[]>(config).Build();
-        consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(settings.Kafka.Topics.Alerts, p, Offset.Beginning)));
-        var alerts = new List<(AlertMessage, bool)>();
-        var finished = new HashSet<int>();
-        while (finished.Count < Partitions)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (result is null)
-            {
-                continue;
-            }
-
-            if (result.IsPartitionEOF)
-            {
-                finished.Add(result.Partition.Value);
-                continue;
-            }
-
-            var header = result.Message.Headers?.TryGetLastBytes(AlertRecords.BootstrapHeader, out var bytes) == true && Encoding.UTF8.GetString(bytes) == "true";
-            alerts.Add((DispatchJson.ParseAlert(Encoding.UTF8.GetString(result.Message.Value)) ?? throw new InvalidOperationException("not an alert record"), header));
-        }
-
-        consumer.Close();
-        return alerts;
-    }
+    private static List<(AlertMessage Alert, bool Bootstrap)> ReadAlerts(AlertingSettings settings, CancellationToken cancellationToken) =>
+        [.. EventTopics.ReadMessages(settings, settings.Kafka.Topics.Alerts, Partitions, cancellationToken).Select(m => (
+            DispatchJson.ParseAlert(Encoding.UTF8.GetString(m.Value)) ?? throw new InvalidOperationException("not an alert record"),
+            EventTopics.Header(m, AlertRecords.BootstrapHeader) == "true"))];
 }
 
 public sealed class KafkaRuleHistoryStartSpec

@@ -43,13 +43,22 @@ internal static class EventTopics
     /// Every record of a topic, read from the beginning of each partition to its end, with the source partition and
     /// offset its headers name (dead-letter records; -1 where absent).
     /// </summary>
-    public static List<(byte[] Value, int Partition, long SourceOffset)> ReadRecords(AlertingSettings settings, string topic, int partitions, CancellationToken cancellationToken)
+    public static List<(byte[] Value, int Partition, long SourceOffset)> ReadRecords(AlertingSettings settings, string topic, int partitions, CancellationToken cancellationToken) =>
+        [.. ReadMessages(settings, topic, partitions, cancellationToken).Select(m =>
+        {
+            var partition = Header(m, DeadLetterHeaders.SourcePartition) is { } p ? int.Parse(p, CultureInfo.InvariantCulture) : -1;
+            var offset = Header(m, DeadLetterHeaders.SourceOffset) is { } o ? long.Parse(o, CultureInfo.InvariantCulture) : -1;
+            return (m.Value, partition, offset);
+        })];
+
+    /// <summary>Every message of a topic (value and headers), read from the beginning of each partition to its end.</summary>
+    public static List<Message<byte[]?, byte[]>> ReadMessages(AlertingSettings settings, string topic, int partitions, CancellationToken cancellationToken)
     {
         var config = KafkaClients.ConsumerConfig(settings.Kafka.BootstrapServers, "reader-" + Guid.NewGuid().ToString("N"), settings.Kafka.SessionTimeout, settings.Kafka.HeartbeatInterval);
         config.EnablePartitionEof = true;
         using var consumer = KafkaClients.ConsumerBuilder<byte[]?, byte[]>(config).Build();
         consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
-        var records = new List<(byte[], int, long)>();
+        var messages = new List<Message<byte[]?, byte[]>>();
         var finished = new HashSet<int>();
         while (finished.Count < partitions)
         {
@@ -66,13 +75,14 @@ internal static class EventTopics
                 continue;
             }
 
-            string? Header(string name) => result.Message.Headers?.TryGetLastBytes(name, out var bytes) == true ? Encoding.UTF8.GetString(bytes) : null;
-            var partition = Header(DeadLetterHeaders.SourcePartition) is { } p ? int.Parse(p, CultureInfo.InvariantCulture) : -1;
-            var offset = Header(DeadLetterHeaders.SourceOffset) is { } o ? long.Parse(o, CultureInfo.InvariantCulture) : -1;
-            records.Add((result.Message.Value, partition, offset));
+            messages.Add(result.Message);
         }
 
         consumer.Close();
-        return records;
+        return messages;
     }
+
+    /// <summary>The last value of a header as UTF-8 text; null when the message does not carry it.</summary>
+    public static string? Header(Message<byte[]?, byte[]> message, string name) =>
+        message.Headers?.TryGetLastBytes(name, out var bytes) == true ? Encoding.UTF8.GetString(bytes) : null;
 }
