@@ -58,6 +58,7 @@ public sealed partial class MetricsSpec
         Assert.All(samples.Where(s => s.Name == "alerting_dead_letters_total"), s => Assert.Matches("^[a-z0-9_]+$", s.Labels["reason"]));
         Assert.True(Sum(samples, "alerting_dead_letters_total") < Sum(samples, "alerting_events_in_total"));
         Assert.Contains(samples, s => s.Name == "alerting_late_events_total" && s.Value >= 0);
+        Assert.Equal(0, Single(samples, "alerting_partial_matches_dropped_total")); // the shipped rules use no sequence vocabulary
 
         // alerts by rule and kind: rules of the shipped set, generates at least
         var alerts = samples.Where(s => s.Name == "alerting_alerts_total").ToList();

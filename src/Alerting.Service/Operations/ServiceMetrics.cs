@@ -51,6 +51,7 @@ public sealed class ServiceMetrics
     private readonly Gauge _shards;
     private readonly Gauge _ruleSetVersion;
     private readonly Gauge _rules;
+    private readonly Counter _partialMatchesDropped;
     private readonly Gauge _members;
 
     public ServiceMetrics(PipelineCounters counters, NodeParts parts, AlertingSettings settings, AdminSettings admin, ActorSystem system, TimeProvider time, ILoggerFactory loggerFactory)
@@ -87,6 +88,7 @@ public sealed class ServiceMetrics
         _bootstraps = f.CreateCounter("alerting_rule_bootstraps_total", "Rule bootstraps over history finished (one per rule and partition).");
         _bootstrapEvents = f.CreateCounter("alerting_rule_bootstrap_events_total", "History records read by rule bootstraps.");
         _bootstrapRetentionGaps = f.CreateCounter("alerting_rule_bootstrap_retention_gaps_total", "Source partitions whose history for a bootstrap was partly past Kafka's retention (read from the log start instead).");
+        _partialMatchesDropped = f.CreateCounter("alerting_partial_matches_dropped_total", "Partial matches of sequence rules not kept because a rule and device held alerting.rules.max-partial-matches already.");
         _members = f.CreateGauge("alerting_cluster_members", "Members of the Akka cluster as this node sees them, per status.", "status");
         _registry.AddBeforeCollectCallback(RefreshAsync);
     }
@@ -141,6 +143,7 @@ public sealed class ServiceMetrics
         if (_parts.Graph is { } graph)
         {
             _checkpoints.IncTo(graph.CheckpointsTaken);
+            _partialMatchesDropped.IncTo(graph.PartialMatchesDropped);
         }
 
         if (_parts.Lookup is { } lookup)

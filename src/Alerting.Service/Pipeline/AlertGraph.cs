@@ -66,6 +66,8 @@ public sealed partial class AlertGraph
     private volatile bool _draining;
     private long _consumed;
     private long _checkpointsTaken;
+    private readonly Lock _endedGate = new();
+    private long _endedPartialMatchesDropped;
 
     /// <summary>
     /// Creates the graph (not running); without <paramref name="lookup"/> alerts are produced as the rules give
@@ -115,6 +117,21 @@ public sealed partial class AlertGraph
 
     /// <summary>The source partitions this graph runs now (assigned, not revoked, not ended).</summary>
     public IReadOnlyCollection<TopicPartition> AssignedPartitions => [.. _runs.Where(r => !r.Value.Revoked && !r.Value.IsEnded).Select(r => r.Key)];
+
+    /// <summary>
+    /// Partial matches of sequence rules the matchers did not keep because a rule and device held the most allowed
+    /// (<c>alerting.rules.max-partial-matches</c>), over every partition this graph has run.
+    /// </summary>
+    public long PartialMatchesDropped
+    {
+        get
+        {
+            lock (_endedGate)
+            {
+                return _endedPartialMatchesDropped + _runs.Values.Distinct().Where(r => !r.IsEnded).Sum(r => r.EventTime.PartialMatchesDropped);
+            }
+        }
+    }
 
     /// <summary>Records taken from the source topics so far (good and bad).</summary>
     public long Consumed => Interlocked.Read(ref _consumed);
@@ -369,7 +386,12 @@ public sealed partial class AlertGraph
                 ended.ContinueWith(
                     task =>
                     {
-                        run.Ended();
+                        lock (_endedGate)
+                        {
+                            _endedPartialMatchesDropped += run.EventTime.PartialMatchesDropped;
+                            run.Ended();
+                        }
+
                         _activeVersions.TryRemove(run, out _);
                     },
                     CancellationToken.None,
