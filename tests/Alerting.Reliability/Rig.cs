@@ -58,6 +58,9 @@ public sealed class Rig : IAsyncDisposable
 
     public ChildProcess? Node(int i) => _nodes[i];
 
+    /// <summary>The remoting port node <paramref name="i"/> runs (or last ran) on: its cluster address ends in it.</summary>
+    public int RemotingPort(int i) => _remoting[i];
+
     public static async Task<Rig> StartAsync(string scenario, string logRoot, string serverConnection, Canaries canaries, TextWriter log, CancellationToken cancellationToken)
     {
         var logDir = Path.Combine(logRoot, scenario);

@@ -5,7 +5,7 @@ using Confluent.Kafka;
 namespace Alerting.Reliability;
 
 /// <summary>The scenarios the suite runs; each starts its own rig and leaves every process it started stopped.</summary>
-public sealed class Scenarios(Options options, string serverConnection, Canaries canaries, TextWriter log)
+public sealed partial class Scenarios(Options options, string serverConnection, Canaries canaries, TextWriter log)
 {
     private const string EventsTopic = "device-events";
     private const string DeadLetterTopic = "device-events-dead-letter";
