@@ -29,6 +29,8 @@ public sealed partial class Scenarios
         log.WriteLine("[05-postgres-down] PostgreSQL stopped");
         await Task.Delay(downFor, ct);
         await pg.StartAgainAsync(ct);
+        // The harness's own pooled connections died with the server (the rig drops its database at the end).
+        Npgsql.NpgsqlConnection.ClearAllPools();
         var up = DateTime.UtcNow;
         log.WriteLine("[05-postgres-down] PostgreSQL started again");
         await Task.Delay(TimeSpan.FromSeconds(15), ct);
