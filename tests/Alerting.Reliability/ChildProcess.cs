@@ -140,6 +140,23 @@ public sealed partial class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>CPU seconds the child has used so far (user + system, from /proc/PID/stat), or null once it has exited.</summary>
+    public double? CpuSeconds()
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+            // Fields after the command name (which is in parentheses and may hold spaces): utime and stime are 14 and 15.
+            var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(rest[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(rest[12], System.Globalization.CultureInfo.InvariantCulture);
+            return ticks / 100.0;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Sends SIGTERM and waits for the exit code.</summary>
     public async Task<int> TerminateAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
