@@ -43,9 +43,9 @@ public sealed class Rig : IAsyncDisposable
             MessageMaxBytes = 4 * 1024 * 1024,
             CompressionType = CompressionType.None,
             // One request in flight: the mock cluster checks producer sequence numbers only for transactional
-            // producers, so with several in flight a later batch is appended while an earlier one that got an
-            // injected error is retried, and the input came out short (scenario 3 lost the input of a few devices,
-            // with no delivery error). A real broker refuses the out-of-order batch instead.
+            // producers, so with several in flight a batch sent after one that got an injected error is appended,
+            // and librdkafka, seeing it acknowledged, reports the earlier batch delivered too: the input came out
+            // short with no delivery error (scenario 3). A real broker refuses the overtaking batch instead.
             MaxInFlight = 1,
         }).Build();
     }
