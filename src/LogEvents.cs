@@ -97,8 +97,11 @@ internal static class LogEvents
     public const int DispatchDeliveryFailed = 4204;
     public const int DispatchCommandRetried = 4205;
 
-    // 4650–4699: the service host: profile and transport security
+    // 4650–4699: the service host: profile and transport security, the dev broker's control channel
     public const int HostTransportInsecure = 4650;
+    public const int HostBrokerCommandApplied = 4651;
+    public const int HostBrokerCommandRefused = 4652;
+    public const int HostBrokerControlClosed = 4653;
 
     // 5100–5199: the device-config lookup
     public const int LookupLoadFailed = 5100;

@@ -33,13 +33,19 @@ public sealed partial class ChildProcess : IAsyncDisposable
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Starts the service with <paramref name="args"/> and <paramref name="environment"/>, logging to <c>{logDir}/{name}.{n}.out|err</c>.</summary>
-    public static ChildProcess Start(string name, string logDir, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
+    /// <param name="name">The name of the child in its log files.</param>
+    /// <param name="logDir">The scenario's log folder.</param>
+    /// <param name="args">The service's arguments.</param>
+    /// <param name="environment">Variables added to the child's environment.</param>
+    /// <param name="input">Whether <see cref="SendAsync"/> may write to the child's standard input (the dev broker's control channel).</param>
+    public static ChildProcess Start(string name, string logDir, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, bool input = false)
     {
         var service = Path.Combine(AppContext.BaseDirectory, "Alerting.Service.dll");
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = input,
             UseShellExecute = false,
             WorkingDirectory = logDir,
         };
@@ -111,6 +117,44 @@ public sealed partial class ChildProcess : IAsyncDisposable
         }
 
         throw new InvalidOperationException($"{Name} printed no line starting with '{prefix}' (exited: {_process.HasExited})");
+    }
+
+    /// <summary>Writes one line to the child's standard input (started with <c>input: true</c>).</summary>
+    public async Task SendAsync(string line, CancellationToken cancellationToken)
+    {
+        await _process.StandardInput.WriteLineAsync(line.AsMemory(), cancellationToken);
+        await _process.StandardInput.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>The child's resident set size in bytes (VmRSS of /proc/PID/status), or null once it has exited.</summary>
+    public long? ResidentBytes()
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{_process.Id}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return line is null ? null : long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>CPU seconds the child has used so far (user + system, from /proc/PID/stat), or null once it has exited.</summary>
+    public double? CpuSeconds()
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+            // Fields after the command name (which is in parentheses and may hold spaces): utime and stime are 14 and 15.
+            var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(rest[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(rest[12], System.Globalization.CultureInfo.InvariantCulture);
+            return ticks / 100.0;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Sends SIGTERM and waits for the exit code.</summary>

@@ -78,7 +78,26 @@ public static class Outcome
             Lost: expected.Count(d => !devices.Contains(d)),
             RawDuplicates: records.Count - byId.Count,
             DuplicateIdsWithDifferentContent: byId.Count(g => g.Select(r => Convert.ToBase64String(r.Record.Value)).Distinct().Count() > 1),
-            Unexpected: devices.Count(d => !expected.Contains(d)));
+            Unexpected: devices.Count(d => !expected.Contains(d)),
+            LostSample: [.. expected.Where(d => !devices.Contains(d)).Order(StringComparer.Ordinal).Take(5)]);
+    }
+
+    /// <summary>
+    /// Where the input of <paramref name="devices"/> went: each record keyed by one of them on the events, late and
+    /// dead-letter topics (topic, partition, offset, record time, value), for a lost device's trace in the log.
+    /// </summary>
+    public static List<string> Trace(string bootstrap, IReadOnlyCollection<string> devices)
+    {
+        var lines = new List<string>();
+        foreach (var topic in new[] { "device-events", "device-events-late", "device-events-dead-letter", "alerts" })
+        {
+            foreach (var r in ReadAll(bootstrap, topic).Where(r => r.Key is not null && devices.Contains(r.Key)))
+            {
+                lines.Add($"{topic}[{r.Partition}]@{r.Offset} {r.Timestamp:HH:mm:ss.fff} key {r.Key}: {(r.Text.Length > 300 ? r.Text[..300] : r.Text)}");
+            }
+        }
+
+        return lines;
     }
 
     /// <summary>Waits until every expected device has its alert and its dispatch, or <paramref name="timeout"/> passes.</summary>
@@ -98,6 +117,6 @@ public static class Outcome
     }
 }
 
-public sealed record SideCounts(int Expected, int DistinctDelivered, int Lost, int RawDuplicates, int DuplicateIdsWithDifferentContent, int Unexpected);
+public sealed record SideCounts(int Expected, int DistinctDelivered, int Lost, int RawDuplicates, int DuplicateIdsWithDifferentContent, int Unexpected, IReadOnlyList<string> LostSample);
 
 public sealed record Counts(SideCounts Alerts, SideCounts Dispatches, IReadOnlyDictionary<string, DateTime> FirstSeen, IReadOnlyList<(string Device, string Id)> AlertIds);

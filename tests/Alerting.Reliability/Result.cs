@@ -45,6 +45,11 @@ public sealed class Result(int number, string name)
         Figures[prefix + "raw_duplicates"] = side.RawDuplicates;
         Figures[prefix + "duplicate_ids_with_different_content"] = side.DuplicateIdsWithDifferentContent;
         Figures[prefix + "unexpected"] = side.Unexpected;
+        if (side.Lost > 0)
+        {
+            Figures[prefix + "lost_sample"] = string.Join(' ', side.LostSample);
+        }
+
         var what = prefix.Length == 0 ? "alerts" : "dispatches";
         Check(side.Lost == 0, $"{side.Lost} {what} lost");
         Check(side.DuplicateIdsWithDifferentContent == 0, $"{side.DuplicateIdsWithDifferentContent} {what} ids with different content");

@@ -42,6 +42,11 @@ public sealed class Rig : IAsyncDisposable
             // The 2 MB bad record must get to the broker: more than the service's producers forward.
             MessageMaxBytes = 4 * 1024 * 1024,
             CompressionType = CompressionType.None,
+            // One request in flight: the mock cluster checks producer sequence numbers only for transactional
+            // producers, so with several in flight a batch sent after one that got an injected error is appended,
+            // and librdkafka, seeing it acknowledged, reports the earlier batch delivered too: the input came out
+            // short with no delivery error (scenario 3). A real broker refuses the overtaking batch instead.
+            MaxInFlight = 1,
         }).Build();
     }
 
@@ -58,12 +63,15 @@ public sealed class Rig : IAsyncDisposable
 
     public ChildProcess? Node(int i) => _nodes[i];
 
+    /// <summary>The remoting port node <paramref name="i"/> runs (or last ran) on: its cluster address ends in it.</summary>
+    public int RemotingPort(int i) => _remoting[i];
+
     public static async Task<Rig> StartAsync(string scenario, string logRoot, string serverConnection, Canaries canaries, TextWriter log, CancellationToken cancellationToken)
     {
         var logDir = Path.Combine(logRoot, scenario);
         Directory.CreateDirectory(logDir);
         var secretDir = Directory.CreateTempSubdirectory("alerting-rel-secrets").FullName;
-        var broker = ChildProcess.Start("broker", logDir, ["dev-broker", $"--alerting:demo:partitions={Partitions}"], new Dictionary<string, string>());
+        var broker = ChildProcess.Start("broker", logDir, ["dev-broker", $"--alerting:demo:partitions={Partitions}"], new Dictionary<string, string>(), input: true);
         string bootstrap;
         try
         {
@@ -186,6 +194,32 @@ public sealed class Rig : IAsyncDisposable
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_admin[i]}"), Timeout = TimeSpan.FromSeconds(10) };
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Canaries.AdminToken);
         return http;
+    }
+
+    /// <summary>The dev broker process (its memory, its control channel).</summary>
+    public ChildProcess Broker => _broker;
+
+    private int _brokerCommands;
+
+    /// <summary>Sends one command to the dev broker's control channel (<c>down</c>, <c>up</c>, <c>errors API CODE N</c>, …) and waits for its answer; throws if refused.</summary>
+    public async Task BrokerAsync(string command, CancellationToken cancellationToken)
+    {
+        var n = Interlocked.Increment(ref _brokerCommands);
+        await _broker.SendAsync(command, cancellationToken);
+        var answer = await _broker.WaitForLineAsync($"#{n} ", TimeSpan.FromSeconds(30), cancellationToken);
+        if (!answer.StartsWith($"#{n} ok", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"the dev broker refused '{command}': {answer}");
+        }
+
+        _log.WriteLine($"[broker] {answer}");
+    }
+
+    /// <summary>GET <paramref name="path"/> on node <paramref name="i"/>'s admin endpoint (with the token), parsed.</summary>
+    public async Task<System.Text.Json.Nodes.JsonNode?> GetJsonAsync(int i, string path, CancellationToken cancellationToken)
+    {
+        using var http = Http(i);
+        return System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync(new Uri(path, UriKind.Relative), cancellationToken));
     }
 
     /// <summary>Produces <paramref name="value"/> to <paramref name="topic"/>, keyed.</summary>

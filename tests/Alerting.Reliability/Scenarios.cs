@@ -5,7 +5,7 @@ using Confluent.Kafka;
 namespace Alerting.Reliability;
 
 /// <summary>The scenarios the suite runs; each starts its own rig and leaves every process it started stopped.</summary>
-public sealed class Scenarios(Options options, string serverConnection, Canaries canaries, TextWriter log)
+public sealed partial class Scenarios(Options options, string serverConnection, Canaries canaries, TextWriter log)
 {
     private const string EventsTopic = "device-events";
     private const string DeadLetterTopic = "device-events-dead-letter";
@@ -26,6 +26,21 @@ public sealed class Scenarios(Options options, string serverConnection, Canaries
         var kinds = BadRecords.Kinds;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var running = traffic.RunAsync(0, 50, stop.Token);
+        // The cost of bad records: the node's CPU seconds over a phase of the same good traffic with the bad records
+        // spread through it, against a phase of good traffic alone after it (at this rate the node keeps up, so each
+        // phase's CPU is its own work; the node's own CPU time, not wall time, since the machine is shared). A
+        // good-only phase before it is recorded too but still holds start-up work (JIT, first checkpoints).
+        var phase = TimeSpan.FromSeconds(options.Quick ? 5 : 12);
+        await Task.Delay(TimeSpan.FromSeconds(options.Quick ? 5 : 10), ct);
+        async Task<(int Pairs, double Cpu)> GoodPhaseAsync()
+        {
+            var (p0, c0) = (traffic.Pairs.Count, node.CpuSeconds() ?? 0);
+            await Task.Delay(phase, ct);
+            return (traffic.Pairs.Count - p0, (node.CpuSeconds() ?? 0) - c0);
+        }
+
+        var before = await GoodPhaseAsync();
+        var (pairs1, cpu1) = (traffic.Pairs.Count, node.CpuSeconds() ?? 0);
         for (var i = 0; i < perKind; i++)
         {
             foreach (var kind in kinds)
@@ -34,9 +49,20 @@ public sealed class Scenarios(Options options, string serverConnection, Canaries
                 rig.Produce(topic == BadRecords.Alerts ? "alerts" : EventsTopic, $"bad-{kind.Name}-{i}", value);
             }
 
-            await Task.Delay(300, ct);
+            await Task.Delay(phase / perKind, ct);
         }
 
+        var bad = (Pairs: traffic.Pairs.Count - pairs1, Cpu: (node.CpuSeconds() ?? 0) - cpu1);
+        var after = await GoodPhaseAsync();
+        var goodOnly = after.Pairs / Math.Max(after.Cpu, 0.01);
+        var withBad = bad.Pairs / Math.Max(bad.Cpu, 0.01);
+        result.Figures["phase_seconds"] = phase.TotalSeconds;
+        result.Figures["cpu_seconds_good_only_before"] = Math.Round(before.Cpu, 2);
+        result.Figures["cpu_seconds_good_only_after"] = Math.Round(after.Cpu, 2);
+        result.Figures["cpu_seconds_with_bad"] = Math.Round(bad.Cpu, 2);
+        result.Figures["good_pairs_per_cpu_second_good_only"] = Math.Round(goodOnly, 1);
+        result.Figures["good_pairs_per_cpu_second_with_bad"] = Math.Round(withBad, 1);
+        result.Figures["throughput_ratio_with_bad_vs_good_only"] = Math.Round(withBad / goodOnly, 3);
         await Task.Delay(2000, ct);
         await stop.CancelAsync();
         await running;

@@ -15,11 +15,22 @@ public static class DevBroker
     /// cluster up until <paramref name="cancellationToken"/> is cancelled; then destroys it and completes
     /// normally. Fails if the cluster or a topic cannot be created.
     /// </summary>
+    /// <param name="brokers">Number of brokers of the cluster.</param>
+    /// <param name="topics">Topics to create, with their partition counts.</param>
+    /// <param name="output">Where the bootstrap line goes.</param>
+    /// <param name="cancellationToken">Stops the broker.</param>
+    /// <param name="control">
+    /// Started once the address line is written, with the running cluster (faults to inject: brokers down, request
+    /// errors); the broker serves until <paramref name="cancellationToken"/> whether or not it has completed, and
+    /// does not wait for it on the way out (it may be blocked reading a stream that cannot be cancelled), so it must
+    /// handle its own failures.
+    /// </param>
     public static async Task RunAsync(
         int brokers,
         IEnumerable<(string Topic, int Partitions)> topics,
         TextWriter output,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<EmbeddedKafkaCluster, CancellationToken, Task>? control = null)
     {
         ArgumentNullException.ThrowIfNull(topics);
         ArgumentNullException.ThrowIfNull(output);
@@ -36,6 +47,7 @@ public static class DevBroker
             await output.WriteLineAsync((BootstrapLinePrefix + cluster.BootstrapServers).AsMemory(), cancellationToken)
                 .ConfigureAwait(false);
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            _ = control?.Invoke(cluster, cancellationToken);
 
             try
             {

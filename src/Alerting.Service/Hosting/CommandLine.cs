@@ -59,10 +59,11 @@ public sealed record CommandLine(string Verb, string? ConfigFile, string? Durati
           run          run the applications named in alerting.applications (default; config hocon/alerting.conf)
           demo         start the embedded broker and store, generate device events, run the pipeline and print
                        a live status line and a final summary line (config hocon/demo.conf)
-          dev-broker   start the embedded Kafka-protocol broker, print bootstrap.servers=HOST:PORT, run until SIGTERM
+          dev-broker   start the embedded Kafka-protocol broker, print bootstrap.servers=HOST:PORT, run until SIGTERM;
+                       commands on its standard input inject faults (below)
 
           --config FILE         HOCON file to load instead of the verb's default
           --duration 20s        stop after this long (demo); 0s = until Ctrl-C / SIGTERM
           --alerting:a:b=value  override any setting (environment: alerting__a__b=value)
-        """;
+        """ + "\n\n" + DevBrokerControl.Help;
 }

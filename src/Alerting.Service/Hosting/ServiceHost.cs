@@ -52,7 +52,11 @@ public static class ServiceHost
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; cts.Cancel(); });
         var topics = settings.Kafka.Topics.All.Select(t => (t, settings.Kafka.Topics.PartitionsOf(t, settings.Demo.Partitions)));
-        await DevBroker.RunAsync(settings.Demo.Brokers, topics, output, cts.Token);
+        // Logs go to stderr; stdout carries the address line and the control channel's answers.
+        using var logs = LoggerFactory.Create(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+        var logger = logs.CreateLogger("Alerting.Service.DevBroker");
+        await DevBroker.RunAsync(settings.Demo.Brokers, topics, output, cts.Token,
+            (cluster, ct) => Task.Run(() => DevBrokerControl.ServeAsync(cluster, Console.In, output, logger, ct), ct));
         return 0;
     }
 
