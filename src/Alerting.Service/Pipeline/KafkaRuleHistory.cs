@@ -28,6 +28,14 @@ public sealed partial class KafkaRuleHistory : IRuleHistory
 {
     private static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Records handed from the consumer's poll loop to the history stream per request; the loop pauses a partition once
+    /// 16 times this many wait. A catch-up read always has records waiting: with the live stream's 128 each hand-over
+    /// (an async callback into the stream) carries few records. Measured in the bootstrap benchmark (warm pass, same
+    /// run), 2,048 took about a quarter less CPU per history event than 128; 8,192 was no better.
+    /// </summary>
+    private const int HistoryBufferSize = 2048;
+
     private readonly ActorSystem _system;
     private readonly AlertingSettings _settings;
     private readonly IReadOnlyDictionary<string, SourceDefinition> _sources;
@@ -130,30 +138,13 @@ public sealed partial class KafkaRuleHistory : IRuleHistory
     {
         var consumerSettings = ConsumerSettings<byte[]?, byte[]>.Create(_system, Deserializers.ByteArray, Deserializers.ByteArray)
             .WithProperties(config)
+            .WithBufferSize(HistoryBufferSize)
             .WithLogger(_loggerFactory.CreateLogger("Alerting.Kafka.BootstrapConsumer"));
         var decoders = starts.Select(s => s.Topic).Distinct(StringComparer.Ordinal)
             .ToDictionary(t => t, t => new EventDecoder(_sources[t], _time, _schema), StringComparer.Ordinal);
-        var open = new HashSet<TopicPartition>(starts.Select(s => s.TopicPartition));
+        var reading = starts.ToDictionary(s => s.TopicPartition, s => ends[s.TopicPartition]);
         return KafkaConsumer.PlainSource(consumerSettings, Subscriptions.AssignmentWithOffset([.. starts]))
-            .Select(record =>
-            {
-                var end = ends[record.TopicPartition];
-                if (record.Offset.Value >= end - 1)
-                {
-                    open.Remove(record.TopicPartition); // this partition is read up to where the live stream stood
-                }
-
-                return (Record: record, Keep: record.Offset.Value < end, Last: open.Count == 0);
-            })
-            .TakeWhile(r => !r.Last, inclusive: true)
-            .Where(r => r.Keep)
-            .Select(r =>
-            {
-                var record = r.Record;
-                return decoders[record.Topic].Decode(record.Message.Value ?? [], new RecordOrigin(record.Topic, record.Partition.Value, record.Offset.Value)).Event;
-            })
-            .Where(e => e is not null)
-            .Select(e => e!)
+            .Via(new HistoryDecodeStage(reading, decoders))
             .MapMaterializedValue(_ => NotUsed.Instance);
     }
 
