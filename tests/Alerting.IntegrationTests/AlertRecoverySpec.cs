@@ -154,7 +154,7 @@ public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelpe
             var secondRun = second.RunAsync(stop.Token);
             await WaitUntilAsync(() => second.CheckpointsTaken >= 1, secondRun, cts.Token);
             var ends = await ProduceAsync(shared, records[half..], cts.Token);
-            await WaitForCheckpointsAsync(shared, ends, [firstRun, secondRun], cts.Token);
+            await CheckpointSystems.WaitUntilCoveredAsync(_system, shared, ends, [firstRun, secondRun], cts.Token);
             await stop.CancelAsync();
             await firstRun;
             await secondRun;
@@ -274,35 +274,9 @@ public sealed class AlertRecoverySpec(PostgresFixture postgres, ITestOutputHelpe
         {
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var run = pipeline.RunAsync(stop.Token);
-            await WaitForCheckpointsAsync(settings, ends, [run], cancellationToken);
+            await CheckpointSystems.WaitUntilCoveredAsync(_system, settings, ends, [run], cancellationToken);
             await stop.CancelAsync();
             await run;
-        }
-    }
-
-    // Waits until the stored checkpoints of the group have read every partition to its end.
-    private async Task WaitForCheckpointsAsync(AlertingSettings settings, IReadOnlyDictionary<int, long> ends, Task[] runs, CancellationToken cancellationToken)
-    {
-        var checkpoints = new AlertCheckpointStore(_system, TimeProvider.System);
-        while (true)
-        {
-            await Task.Delay(200, cancellationToken);
-            if (runs.FirstOrDefault(run => run.IsCompleted) is { } ended)
-            {
-                await ended; // a failure shows its own exception
-                Assert.Fail("a pipeline stopped before its checkpoints covered the input");
-            }
-            var done = true;
-            foreach (var (partition, end) in ends)
-            {
-                var checkpoint = (await checkpoints.LoadLatestAsync(settings.AlertGroupId, new SourcePartition(settings.Kafka.Topics.Events, partition), cancellationToken)).Checkpoint;
-                done &= checkpoint is not null && checkpoint.Position >= end;
-            }
-
-            if (done)
-            {
-                return;
-            }
         }
     }
 

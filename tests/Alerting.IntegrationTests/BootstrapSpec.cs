@@ -122,23 +122,7 @@ public sealed class BootstrapSpec(PostgresFixture postgres, ITestOutputHelper ou
         {
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var run = application.Graph.RunAsync(stop.Token);
-            var checkpoints = new AlertCheckpointStore(_system, TimeProvider.System);
-            while (true)
-            {
-                await Task.Delay(200, cancellationToken);
-                Assert.False(run.IsCompleted, "the pipeline stopped before its checkpoints covered the input");
-                var done = true;
-                foreach (var (partition, end) in ends)
-                {
-                    var checkpoint = (await checkpoints.LoadLatestAsync(settings.AlertGroupId, new SourcePartition(settings.Kafka.Topics.Events, partition), cancellationToken)).Checkpoint;
-                    done &= checkpoint is not null && checkpoint.Position >= end;
-                }
-
-                if (done)
-                {
-                    break;
-                }
-            }
+            await CheckpointSystems.WaitUntilCoveredAsync(_system, settings, ends, [run], cancellationToken);
 
             await stop.CancelAsync();
             await run;

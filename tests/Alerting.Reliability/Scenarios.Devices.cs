@@ -24,43 +24,28 @@ public sealed partial class Scenarios
         await rig.WaitReadyAsync(0, Ready, ct);
         var traffic = new Traffic(rig, EventsTopic, "s9");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        long peak = 0;
-        var sampling = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                Interlocked.Exchange(ref peak, Math.Max(Interlocked.Read(ref peak), node.ResidentBytes() ?? 0));
-                try
-                {
-                    await Task.Delay(250, stop.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }, ct);
+        var peaks = new long[1];
+        var sampling = SampleResidentPeaksAsync([node], peaks, stop.Token);
         var running = traffic.RunAsync(0, 20, stop.Token);
         await Task.Delay(TimeSpan.FromSeconds(8), ct);
         var baseline = node.ResidentBytes() ?? 0;
-        Interlocked.Exchange(ref peak, baseline);
+        Interlocked.Exchange(ref peaks[0], baseline);
 
         var t0 = DateTime.UtcNow;
         await WaveAsync(rig, 20_000_000, perWave, Rate, ct);
         var waveSeconds = (DateTime.UtcNow - t0).TotalSeconds;
         // The wave's partial matches live until the 1-minute window and the 5 s out-of-orderness have passed.
         await Task.Delay(TimeSpan.FromSeconds(15), ct);
-        var peak1 = Interlocked.Read(ref peak);
+        var peak1 = Interlocked.Read(ref peaks[0]);
         await Task.Delay(TimeSpan.FromSeconds(60), ct);
         var afterExpiry = node.ResidentBytes() ?? 0;
         await WaveAsync(rig, 20_000_000 + perWave, perWave, Rate, ct);
         await Task.Delay(TimeSpan.FromSeconds(15), ct);
-        var peak2 = Interlocked.Read(ref peak);
+        var peak2 = Interlocked.Read(ref peaks[0]);
         await stop.CancelAsync();
         await running;
         await sampling;
-        await traffic.DrainAsync(TimeSpan.FromSeconds(8), ct);
-        var counts = await Outcome.AwaitAsync(rig.BootstrapServers, traffic.Pairs.Select(p => p.Device).ToHashSet(StringComparer.Ordinal), Settle, ct);
+        var counts = await OutcomeAsync(rig, traffic, ct);
         result.Record(counts);
         TraceLost(rig, counts);
         const double Mb = 1024 * 1024;

@@ -58,8 +58,7 @@ public sealed partial class Scenarios
         await stop.CancelAsync();
         await running;
         await watching;
-        await traffic.DrainAsync(TimeSpan.FromSeconds(8), ct);
-        var counts = await Outcome.AwaitAsync(rig.BootstrapServers, traffic.Pairs.Select(p => p.Device).ToHashSet(StringComparer.Ordinal), Settle, ct);
+        var counts = await OutcomeAsync(rig, traffic, ct);
         result.Record(counts);
         TraceLost(rig, counts);
         result.Figures["joins"] = joins;
@@ -131,8 +130,7 @@ public sealed partial class Scenarios
         await Task.Delay(TimeSpan.FromSeconds(5), ct);
         await stop.CancelAsync();
         await running;
-        await traffic.DrainAsync(TimeSpan.FromSeconds(8), ct);
-        var counts = await Outcome.AwaitAsync(rig.BootstrapServers, traffic.Pairs.Select(p => p.Device).ToHashSet(StringComparer.Ordinal), Settle, ct);
+        var counts = await OutcomeAsync(rig, traffic, ct);
         result.Record(counts);
         TraceLost(rig, counts);
         foreach (var (api, n) in pushed)
@@ -176,25 +174,7 @@ public sealed partial class Scenarios
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var peaks = new long[Nodes];
         var before = new long[Nodes];
-        var sampling = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                for (var i = 0; i < Nodes; i++)
-                {
-                    peaks[i] = Math.Max(peaks[i], rig.Node(i)!.ResidentBytes() ?? 0);
-                }
-
-                try
-                {
-                    await Task.Delay(250, stop.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }, ct);
+        var sampling = SampleResidentPeaksAsync([.. Enumerable.Range(0, Nodes).Select(i => rig.Node(i)!)], peaks, stop.Token);
         var running = traffic.RunAsync(0, 100, stop.Token);
         await Task.Delay(TimeSpan.FromSeconds(10), ct);
         for (var i = 0; i < Nodes; i++)
@@ -211,8 +191,7 @@ public sealed partial class Scenarios
         await stop.CancelAsync();
         await running;
         await sampling;
-        await traffic.DrainAsync(TimeSpan.FromSeconds(8), ct);
-        var counts = await Outcome.AwaitAsync(rig.BootstrapServers, traffic.Pairs.Select(p => p.Device).ToHashSet(StringComparer.Ordinal), Settle, ct);
+        var counts = await OutcomeAsync(rig, traffic, ct);
         result.Record(counts);
         TraceLost(rig, counts);
         var ids = counts.AlertIds.GroupBy(a => a.Device).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
@@ -228,7 +207,7 @@ public sealed partial class Scenarios
         for (var i = 0; i < Nodes; i++)
         {
             result.Figures[$"rss_before_mb_node{i}"] = Math.Round(before[i] / 1048576.0, 1);
-            result.Figures[$"rss_peak_mb_node{i}"] = Math.Round(peaks[i] / 1048576.0, 1);
+            result.Figures[$"rss_peak_mb_node{i}"] = Math.Round(Interlocked.Read(ref peaks[i]) / 1048576.0, 1);
             // Bounded: the outage adds no more than what the backlog of 30 s (3,000 pairs, under 1 MB of input) could explain many times over.
             result.Check(peaks[i] - before[i] < 256L * 1024 * 1024, $"node{i} grew {(peaks[i] - before[i]) / 1048576} MB over the outage");
             result.Check(!rig.Node(i)!.HasExited, $"node{i} exited");

@@ -50,8 +50,7 @@ public sealed partial class Scenarios
         await Task.Delay(TimeSpan.FromSeconds(5), ct);
         await stop.CancelAsync();
         await running;
-        await traffic.DrainAsync(TimeSpan.FromSeconds(8), ct);
-        var counts = await Outcome.AwaitAsync(rig.BootstrapServers, traffic.Pairs.Select(p => p.Device).ToHashSet(StringComparer.Ordinal), Settle, ct);
+        var counts = await OutcomeAsync(rig, traffic, ct);
         result.Record(counts);
         TraceLost(rig, counts);
         result.Figures["postgres_down_seconds"] = Math.Round((up - faults[0]).TotalSeconds, 1);

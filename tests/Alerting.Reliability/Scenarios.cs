@@ -12,6 +12,41 @@ public sealed partial class Scenarios(Options options, string serverConnection, 
     private static readonly TimeSpan Ready = TimeSpan.FromSeconds(120);
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(180);
 
+    /// <summary>
+    /// Until <paramref name="stop"/>, every 250 ms, raises <c>peaks[i]</c> to the resident memory of <c>nodes[i]</c>
+    /// (written with <see cref="Interlocked"/>, so a scenario may reset an entry meanwhile).
+    /// </summary>
+    private static async Task SampleResidentPeaksAsync(IReadOnlyList<ChildProcess> nodes, long[] peaks, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            for (var i = 0; i < nodes.Count; i++)
+            {
+                var now = nodes[i].ResidentBytes() ?? 0;
+                long seen;
+                while (now > (seen = Interlocked.Read(ref peaks[i])) && Interlocked.CompareExchange(ref peaks[i], now, seen) != seen)
+                {
+                }
+            }
+
+            try
+            {
+                await Task.Delay(250, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Lets the traffic's last records drain, then waits (up to <see cref="Settle"/>) for the outcome of every pair it produced.</summary>
+    private static async Task<Counts> OutcomeAsync(Rig rig, Traffic traffic, CancellationToken ct)
+    {
+        await traffic.DrainAsync(TimeSpan.FromSeconds(8), ct);
+        return await Outcome.AwaitAsync(rig.BootstrapServers, traffic.Pairs.Select(p => p.Device).ToHashSet(StringComparer.Ordinal), Settle, ct);
+    }
+
     private Task<Rig> RigAsync(string name, CancellationToken ct) => Rig.StartAsync(name, options.LogRoot, serverConnection, canaries, log, ct);
 
     /// <summary>6. Bad input of twelve kinds at a known count among good pairs: each in the dead-letter topic with its reason, no good alert lost, no crash.</summary>
@@ -122,8 +157,7 @@ public sealed partial class Scenarios(Options options, string serverConnection, 
         await Task.Delay(TimeSpan.FromSeconds(options.Quick ? 5 : 15), ct);
         await stop.CancelAsync();
         await running;
-        await traffic.DrainAsync(TimeSpan.FromSeconds(8), ct);
-        var counts = await Outcome.AwaitAsync(rig.BootstrapServers, traffic.Pairs.Select(p => p.Device).ToHashSet(StringComparer.Ordinal), Settle, ct);
+        var counts = await OutcomeAsync(rig, traffic, ct);
         result.Record(counts);
         result.Check(counts.Alerts.RawDuplicates == 0, $"{counts.Alerts.RawDuplicates} alerts produced twice after the restart");
         result.Check(counts.Dispatches.RawDuplicates == 0, $"{counts.Dispatches.RawDuplicates} dispatches produced twice after the restart");
@@ -176,8 +210,7 @@ public sealed partial class Scenarios(Options options, string serverConnection, 
         await Task.Delay(TimeSpan.FromSeconds(5), ct);
         await stop.CancelAsync();
         await running;
-        await traffic.DrainAsync(TimeSpan.FromSeconds(8), ct);
-        var counts = await Outcome.AwaitAsync(rig.BootstrapServers, traffic.Pairs.Select(p => p.Device).ToHashSet(StringComparer.Ordinal), Settle, ct);
+        var counts = await OutcomeAsync(rig, traffic, ct);
         result.Record(counts);
         result.Figures["kills"] = kills;
         result.Figures["recovery_seconds"] = Recovery(traffic, counts, faults);
@@ -219,8 +252,7 @@ public sealed partial class Scenarios(Options options, string serverConnection, 
 
         await stop.CancelAsync();
         await running;
-        await traffic.DrainAsync(TimeSpan.FromSeconds(8), ct);
-        var counts = await Outcome.AwaitAsync(rig.BootstrapServers, traffic.Pairs.Select(p => p.Device).ToHashSet(StringComparer.Ordinal), Settle, ct);
+        var counts = await OutcomeAsync(rig, traffic, ct);
         result.Record(counts);
         var late = Outcome.ReadAll(rig.BootstrapServers, "device-events-late").Count;
         result.Figures["fast_clock_events"] = fast;
@@ -293,8 +325,7 @@ public sealed partial class Scenarios(Options options, string serverConnection, 
         }
 
         rig.Producer.Flush(TimeSpan.FromSeconds(30));
-        await traffic.DrainAsync(TimeSpan.FromSeconds(8), ct);
-        var counts = await Outcome.AwaitAsync(rig.BootstrapServers, traffic.Pairs.Select(p => p.Device).ToHashSet(StringComparer.Ordinal), Settle, ct);
+        var counts = await OutcomeAsync(rig, traffic, ct);
         await rig.ScrapeMetricsAsync(0, ct);
         await rig.Node(0)!.TerminateAsync(TimeSpan.FromSeconds(60), ct);
         return (counts, outOfOrder);

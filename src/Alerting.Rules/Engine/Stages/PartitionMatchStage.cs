@@ -111,7 +111,6 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
         // the bootstrap running (the partition waits for it), the watermark to go on with after it, held snapshot requests
         private Running? _running;
         private (long Watermark, bool Flush) _resume;
-        private readonly List<TaskCompletionSource<IReadOnlyList<PartitionMatchSnapshot>>> _held = [];
         private readonly List<SnapshotRequest> _heldRequests = [];
         private long _partialMatchesDropped;
         private bool _upstreamFinished;
@@ -330,12 +329,6 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
 
             _generated += _alerts.Count - before;
             _running = null;
-            foreach (var request in _held)
-            {
-                Snapshot(request);
-            }
-
-            _held.Clear();
             foreach (var request in _heldRequests)
             {
                 Answer(request);
@@ -453,12 +446,6 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
 
         private void Snapshot(TaskCompletionSource<IReadOnlyList<PartitionMatchSnapshot>> request)
         {
-            if (_running is not null)
-            {
-                _held.Add(request); // no checkpoint between a swap and its bootstrap's hand-over
-                return;
-            }
-
             try
             {
                 var partitions = new List<SourcePartition>(_positions.Keys);
