@@ -1,6 +1,7 @@
 using Alerting.Kafka;
 using Alerting.Service.Settings;
 using Confluent.Kafka;
+using Confluent.Kafka.Admin;
 
 namespace Alerting.Service.Operations;
 
@@ -15,56 +16,133 @@ public sealed record PartitionLag(string Group, string Topic, int Partition, lon
 
 /// <summary>
 /// Reads consumer lag from Kafka itself: the group's committed offsets (OffsetFetch, without joining the group) against
-/// each partition's watermarks. Offsets are committed after a checkpoint (alert application) or once the entities
-/// persisted (dispatcher), so the lag counts what a restart would read again, not only what is unread.
+/// each partition's earliest and latest offsets. Offsets are committed after a checkpoint (alert application) or once
+/// the entities persisted (dispatcher), so the lag counts what a restart would read again, not only what is unread.
+/// <para>
+/// One admin client serves every read for the reader's lifetime (built at the first read, again only when the Kafka
+/// settings change): a metrics scrape costs one metadata request and three batched requests per group, not new
+/// clients with their connections and authentication each time. Thread-safe; dispose it with the node.
+/// </para>
 /// </summary>
-public static class KafkaLag
+public sealed class KafkaLagReader : IDisposable
 {
+    private readonly Lock _gate = new();
+    private IAdminClient? _admin;
+    private KafkaSettings? _adminFor;
+    private bool _disposed;
+
+    /// <summary>Admin clients built so far.</summary>
+    public int ClientsBuilt { get; private set; }
+
+    /// <summary>The lag of the consumer groups of the applications <paramref name="parts"/> runs, group by group.</summary>
+    /// <exception cref="KafkaException">Kafka could not be asked within <paramref name="timeout"/>.</exception>
+    public async Task<IReadOnlyList<PartitionLag>> ReadNodeAsync(NodeParts parts, AlertingSettings settings, KafkaSettings kafka, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(kafka);
+        var result = new List<PartitionLag>();
+        if (parts.Applications.Contains("alert"))
+        {
+            result.AddRange(await ReadAsync(kafka, settings.AlertGroupId, [.. settings.Sources.Select(s => s.Topic).Distinct(StringComparer.Ordinal)], timeout, cancellationToken));
+        }
+
+        if (parts.Applications.Contains("dispatch"))
+        {
+            result.AddRange(await ReadAsync(kafka, settings.Dispatch.GroupId, [kafka.Topics.Alerts, kafka.Topics.WorkOrders], timeout, cancellationToken));
+        }
+
+        return result;
+    }
+
     /// <summary>The lag of <paramref name="group"/> on every partition of <paramref name="topics"/>, in topic and partition order.</summary>
     /// <exception cref="KafkaException">Kafka could not be asked within <paramref name="timeout"/>.</exception>
-    public static IReadOnlyList<PartitionLag> Read(KafkaSettings kafka, string group, IReadOnlyCollection<string> topics, TimeSpan timeout)
+    public async Task<IReadOnlyList<PartitionLag>> ReadAsync(KafkaSettings kafka, string group, IReadOnlyCollection<string> topics, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(kafka);
+        ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(topics);
         if (topics.Count == 0)
         {
             return [];
         }
 
-        List<TopicPartition> partitions;
-        using (var admin = KafkaClients.AdminClientBuilder(kafka.AdminConfig("lag")).Build())
-        {
-            var metadata = admin.GetMetadata(timeout);
-            partitions = [.. metadata.Topics
-                .Where(t => topics.Contains(t.Topic, StringComparer.Ordinal) && !t.Error.IsError)
-                .SelectMany(t => t.Partitions.Select(p => new TopicPartition(t.Topic, new Partition(p.PartitionId))))
-                .OrderBy(tp => tp.Topic, StringComparer.Ordinal).ThenBy(tp => tp.Partition.Value)];
-        }
-
+        var admin = Admin(kafka);
+        // the metadata call blocks its thread for up to the timeout
+        var metadata = await Task.Run(() => admin.GetMetadata(timeout), cancellationToken);
+        List<TopicPartition> partitions = [.. metadata.Topics
+            .Where(t => topics.Contains(t.Topic, StringComparer.Ordinal) && !t.Error.IsError)
+            .SelectMany(t => t.Partitions.Select(p => new TopicPartition(t.Topic, new Partition(p.PartitionId))))
+            .OrderBy(tp => tp.Topic, StringComparer.Ordinal).ThenBy(tp => tp.Partition.Value)];
         if (partitions.Count == 0)
         {
             return [];
         }
 
-        var config = kafka.ConsumerConfig(group, "lag");
-        using var consumer = KafkaClients.ConsumerBuilder<Ignore, Ignore>(config).Build();
+        var committedTask = admin.ListConsumerGroupOffsetsAsync(
+            [new ConsumerGroupTopicPartitions(group, partitions)],
+            new ListConsumerGroupOffsetsOptions { RequestTimeout = timeout });
+        var latestTask = ListOffsetsAsync(admin, partitions, OffsetSpec.Latest(), timeout);
+        var earliestTask = ListOffsetsAsync(admin, partitions, OffsetSpec.Earliest(), timeout);
+        var committed = (await committedTask.WaitAsync(cancellationToken)).Single().Partitions
+            .ToDictionary(p => p.TopicPartition, p => p.Offset);
+        var latest = await latestTask.WaitAsync(cancellationToken);
+        var earliest = await earliestTask.WaitAsync(cancellationToken);
+
+        var result = new List<PartitionLag>(partitions.Count);
+        foreach (var tp in partitions)
+        {
+            var high = latest[tp];
+            long? at = committed.TryGetValue(tp, out var offset) && offset.Value >= 0 ? offset.Value : null;
+            var lag = Math.Max(0, high - (at ?? earliest[tp]));
+            result.Add(new PartitionLag(group, tp.Topic, tp.Partition.Value, at, high, lag));
+        }
+
+        return result;
+    }
+
+    public void Dispose()
+    {
+        IAdminClient? admin;
+        lock (_gate)
+        {
+            _disposed = true;
+            (admin, _admin) = (_admin, null);
+        }
+
+        admin?.Dispose();
+    }
+
+    private IAdminClient Admin(KafkaSettings kafka)
+    {
+        IAdminClient? replaced = null;
         try
         {
-            var committed = consumer.Committed(partitions, timeout).ToDictionary(c => c.TopicPartition, c => c.Offset);
-            var result = new List<PartitionLag>(partitions.Count);
-            foreach (var tp in partitions)
+            lock (_gate)
             {
-                var watermarks = consumer.QueryWatermarkOffsets(tp, timeout);
-                long? at = committed.TryGetValue(tp, out var offset) && offset.Value >= 0 ? offset.Value : null;
-                var lag = Math.Max(0, watermarks.High.Value - (at ?? watermarks.Low.Value));
-                result.Add(new PartitionLag(group, tp.Topic, tp.Partition.Value, at, watermarks.High.Value, lag));
-            }
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                if (_admin is null || !Equals(_adminFor, kafka))
+                {
+                    replaced = _admin;
+                    _admin = KafkaClients.AdminClientBuilder(kafka.AdminConfig("lag")).Build();
+                    _adminFor = kafka;
+                    ClientsBuilt++;
+                }
 
-            return result;
+                return _admin;
+            }
         }
         finally
         {
-            consumer.Close(); // never subscribed: leaves nothing behind, commits nothing
+            replaced?.Dispose(); // a read still using it fails and is retried at the next scrape
         }
+    }
+
+    private static async Task<Dictionary<TopicPartition, long>> ListOffsetsAsync(IAdminClient admin, List<TopicPartition> partitions, OffsetSpec spec, TimeSpan timeout)
+    {
+        var answer = await admin.ListOffsetsAsync(
+            partitions.Select(tp => new TopicPartitionOffsetSpec { TopicPartition = tp, OffsetSpec = spec }),
+            new ListOffsetsOptions { RequestTimeout = timeout });
+        return answer.ResultInfos.ToDictionary(r => r.TopicPartitionOffsetError.TopicPartition, r => r.TopicPartitionOffsetError.Offset.Value);
     }
 }

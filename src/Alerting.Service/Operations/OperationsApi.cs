@@ -48,7 +48,7 @@ public sealed record DeviceView(string DeviceId, string ShardId, JsonElement Sta
 /// token (<see cref="AdminAuth"/>). 400 for a bad request, 404 for an unknown member or shard, 409 when this node does
 /// not run the part asked about, 503 when Kafka or the cluster does not answer in time.
 /// </summary>
-public sealed class OperationsApi(ActorSystem system, NodeParts parts, AlertingSettings settings, AdminSettings admin, ILoggerFactory loggerFactory) : AdminRoutes
+public sealed class OperationsApi(ActorSystem system, NodeParts parts, AlertingSettings settings, AdminSettings admin, ILoggerFactory loggerFactory, KafkaLagReader lagReader) : AdminRoutes
 {
     private readonly ILogger _log = loggerFactory.CreateLogger<OperationsApi>();
 
@@ -216,7 +216,7 @@ public sealed class OperationsApi(ActorSystem system, NodeParts parts, AlertingS
             return NotHere("this node has no Kafka cluster configured");
         }
 
-        var lag = await ServiceMetrics.ReadLagAsync(parts, settings, kafka, admin.LagTimeout, cancellationToken);
+        var lag = await lagReader.ReadNodeAsync(parts, settings, kafka, admin.LagTimeout, cancellationToken);
         return Results.Json(new { partitions = lag, total = lag.Sum(l => l.Lag) });
     }
 

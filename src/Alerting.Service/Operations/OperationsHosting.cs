@@ -37,6 +37,7 @@ public static class OperationsHosting
         services.AddSingleton(sp => new FeedHub(sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton<NodeHealth>();
         services.AddSingleton<AdminRoutes, HealthRoutes>();
+        services.AddSingleton<KafkaLagReader>();
         services.AddSingleton<ServiceMetrics>();
         services.AddSingleton<AdminRoutes, MetricsRoutes>();
         services.AddSingleton<AdminRoutes, OperationsApi>();

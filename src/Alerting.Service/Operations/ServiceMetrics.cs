@@ -27,6 +27,7 @@ public sealed class ServiceMetrics
     private readonly ActorSystem _system;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
+    private readonly KafkaLagReader _lagReader;
 
     private readonly Counter _eventsIn;
     private readonly Gauge _lag;
@@ -54,7 +55,7 @@ public sealed class ServiceMetrics
     private readonly Counter _partialMatchesDropped;
     private readonly Gauge _members;
 
-    public ServiceMetrics(PipelineCounters counters, NodeParts parts, AlertingSettings settings, AdminSettings admin, ActorSystem system, TimeProvider time, ILoggerFactory loggerFactory)
+    public ServiceMetrics(PipelineCounters counters, NodeParts parts, AlertingSettings settings, AdminSettings admin, ActorSystem system, TimeProvider time, ILoggerFactory loggerFactory, KafkaLagReader lagReader)
     {
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _counters = counters;
@@ -64,6 +65,7 @@ public sealed class ServiceMetrics
         _system = system;
         _time = time;
         _log = loggerFactory.CreateLogger<ServiceMetrics>();
+        _lagReader = lagReader;
         var f = Metrics.WithCustomRegistry(_registry);
         _eventsIn = f.CreateCounter("alerting_events_in_total", "Device events decoded and taken by the alert application, per source topic and partition.", "topic", "partition");
         _lag = f.CreateGauge("alerting_consumer_lag", "Records of a partition not yet committed by a consumer group (high watermark - committed offset); the same on every node.", "group", "topic", "partition");
@@ -217,31 +219,10 @@ public sealed class ServiceMetrics
             return;
         }
 
-        foreach (var lag in await ReadLagAsync(_parts, _settings, kafka, _admin.LagTimeout, cancellationToken))
+        foreach (var lag in await _lagReader.ReadNodeAsync(_parts, _settings, kafka, _admin.LagTimeout, cancellationToken))
         {
             _lag.WithLabels(lag.Group, lag.Topic, lag.Partition.ToString(CultureInfo.InvariantCulture)).Set(lag.Lag);
         }
-    }
-
-    /// <summary>The lag of the consumer groups of the applications this node runs.</summary>
-    public static async Task<IReadOnlyList<PartitionLag>> ReadLagAsync(NodeParts parts, AlertingSettings settings, KafkaSettings kafka, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(parts);
-        ArgumentNullException.ThrowIfNull(settings);
-        var result = new List<PartitionLag>();
-        await Task.Run(() =>
-        {
-            if (parts.Applications.Contains("alert"))
-            {
-                result.AddRange(KafkaLag.Read(kafka, settings.AlertGroupId, [.. settings.Sources.Select(s => s.Topic).Distinct(StringComparer.Ordinal)], timeout));
-            }
-
-            if (parts.Applications.Contains("dispatch"))
-            {
-                result.AddRange(KafkaLag.Read(kafka, settings.Dispatch.GroupId, [kafka.Topics.Alerts, kafka.Topics.WorkOrders], timeout));
-            }
-        }, cancellationToken);
-        return result;
     }
 
     private async Task Guard(string part, Func<Task> refresh)
