@@ -189,6 +189,16 @@ public sealed class Rig : IAsyncDisposable
         await File.WriteAllTextAsync(Path.Combine(LogDir, $"metrics.node{i}.{DateTime.UtcNow:HHmmssfff}.txt"), text, cancellationToken);
     }
 
+    /// <summary>The sum of every series of the counter or gauge <paramref name="name"/> in node <paramref name="i"/>'s <c>/metrics</c>.</summary>
+    public async Task<double> MetricSumAsync(int i, string name, CancellationToken cancellationToken)
+    {
+        using var http = Http(i);
+        var text = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative), cancellationToken);
+        return text.Split('\n')
+            .Where(l => l.StartsWith(name, StringComparison.Ordinal) && l.Length > name.Length && l[name.Length] is '{' or ' ')
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+    }
+
     private HttpClient Http(int i)
     {
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_admin[i]}"), Timeout = TimeSpan.FromSeconds(10) };

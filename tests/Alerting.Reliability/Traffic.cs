@@ -11,7 +11,8 @@ namespace Alerting.Reliability;
 /// </summary>
 public sealed class Traffic(Rig rig, string topic, string scenario)
 {
-    private const int FillerDevices = 64;
+    /// <summary>Devices of the filler: <see cref="ProduceFiller"/> produces one heartbeat on each.</summary>
+    public const int FillerDevices = 64;
     private readonly List<(string Device, DateTime Produced)> _pairs = [];
     private long _fillerSeq;
 
