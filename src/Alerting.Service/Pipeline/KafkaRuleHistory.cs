@@ -136,8 +136,9 @@ public sealed partial class KafkaRuleHistory : IRuleHistory
 
     private Source<DeviceEvent, NotUsed> ReadFrom(ConsumerConfig config, List<TopicPartitionOffset> starts, Dictionary<TopicPartition, long> ends)
     {
+        // the history needs a record's topic, partition, offset and value: no headers nor timestamps are marshalled
         var consumerSettings = ConsumerSettings<byte[]?, byte[]>.Create(_system, Deserializers.ByteArray, Deserializers.ByteArray)
-            .WithProperties(config)
+            .WithProperties(new ConsumerConfig(config) { ConsumeResultFields = "topic" })
             .WithBufferSize(HistoryBufferSize)
             .WithLogger(_loggerFactory.CreateLogger("Alerting.Kafka.BootstrapConsumer"));
         var decoders = starts.Select(s => s.Topic).Distinct(StringComparer.Ordinal)
