@@ -10,7 +10,8 @@ public readonly record struct RuleStateImport(int Devices, int NewDevices);
 /// <summary>
 /// Handing one rule's per-device state from one engine to another: a rule bootstrapped over history by an engine
 /// that holds only that rule (see <see cref="RuleBootstrap"/>) gives its state to the live engine, which then
-/// matches the rule's later events as if it had had the rule all along.
+/// matches the rule's later events as if it had had the rule all along. A sequence rule's state is its automaton's
+/// (see RuleEngine.SequenceBootstrap.cs).
 /// </summary>
 public sealed partial class RuleEngine
 {
@@ -26,6 +27,11 @@ public sealed partial class RuleEngine
     {
         ArgumentNullException.ThrowIfNull(ruleId);
         var index = RuleIndexOf(ruleId, version);
+        if (IsSequenceRule(index))
+        {
+            return ExportSequenceRuleState(ruleId, version);
+        }
+
         var holding = new List<(DeviceState Device, int Slot)>();
         List<DeviceState>? emptied = null;
         foreach (var dev in _devices.Values)
@@ -95,6 +101,11 @@ public sealed partial class RuleEngine
             var ruleId = reader.ReadString();
             var version = reader.ReadInt32();
             var index = RuleIndexOf(ruleId, version);
+            if (IsSequenceRule(index))
+            {
+                return ImportSequenceRuleState(reader, ruleId, version);
+            }
+
             var devices = reader.ReadInt32();
             var taken = 0;
             var fresh = 0;

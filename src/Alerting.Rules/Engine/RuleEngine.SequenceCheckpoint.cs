@@ -28,37 +28,43 @@ public sealed partial class RuleEngine
             {
                 w.Write(st.RuleId);
                 w.Write(st.RuleVersion);
-                w.Write(st.Seq);
-                w.Write(st.Runs.Count);
-                foreach (var run in st.Runs)
-                {
-                    w.Write(run.Stage);
-                    w.Write(run.Count);
-                    w.Write(run.Complete);
-                    w.Write(run.Events.Count);
-                    foreach (var e in run.Events)
-                    {
-                        w.Write(e.Id);
-                        w.Write(e.Time);
-                        w.Write(e.Seq);
-                        w.Write(e.Step);
-                    }
-
-                    w.Write(run.Captures.Length);
-                    foreach (var v in run.Captures)
-                    {
-                        WriteValue(w, v);
-                    }
-                }
-
-                w.Write(st.Open.Count);
-                foreach (var o in st.Open)
-                {
-                    w.Write(o.AlertId);
-                    w.Write(o.FaultTime);
-                    w.Write(o.AlertTime);
-                }
+                WriteSequenceState(w, st);
             }
+        }
+    }
+
+    // One rule's state of a device, after its rule id and version: what ReadSequenceState reads.
+    private static void WriteSequenceState(BinaryWriter w, SequenceState st)
+    {
+        w.Write(st.Seq);
+        w.Write(st.Runs.Count);
+        foreach (var run in st.Runs)
+        {
+            w.Write(run.Stage);
+            w.Write(run.Count);
+            w.Write(run.Complete);
+            w.Write(run.Events.Count);
+            foreach (var e in run.Events)
+            {
+                w.Write(e.Id);
+                w.Write(e.Time);
+                w.Write(e.Seq);
+                w.Write(e.Step);
+            }
+
+            w.Write(run.Captures.Length);
+            foreach (var v in run.Captures)
+            {
+                WriteValue(w, v);
+            }
+        }
+
+        w.Write(st.Open.Count);
+        foreach (var o in st.Open)
+        {
+            w.Write(o.AlertId);
+            w.Write(o.FaultTime);
+            w.Write(o.AlertTime);
         }
     }
 
@@ -85,10 +91,7 @@ public sealed partial class RuleEngine
                     continue;
                 }
 
-                if (st.Runs.Any(run => run.Captures.Length != matcher.Rule.Sequence!.CaptureCount || run.Stage >= matcher.Rule.Sequence.Steps.Length))
-                {
-                    throw new InvalidDataException($"rule engine snapshot holds a partial match of rule '{st.RuleId}' that does not fit its steps");
-                }
+                CheckFits(st, matcher);
 
                 dev.States.Add(st);
             }
@@ -109,6 +112,14 @@ public sealed partial class RuleEngine
         }
 
         return (restored, dropped);
+    }
+
+    private static void CheckFits(SequenceState st, SequenceMatcher matcher)
+    {
+        if (st.Runs.Any(run => run.Captures.Length != matcher.Rule.Sequence!.CaptureCount || run.Stage >= matcher.Rule.Sequence.Steps.Length))
+        {
+            throw new InvalidDataException($"rule engine snapshot holds a partial match of rule '{st.RuleId}' that does not fit its steps");
+        }
     }
 
     private static SequenceState ReadSequenceState(BinaryReader r, string ruleId, int version)

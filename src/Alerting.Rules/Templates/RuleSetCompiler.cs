@@ -60,13 +60,6 @@ public static class RuleSetCompiler
             try
             {
                 var c = CompiledRule.Compile(rule.Id, rule.Version, rendered.Text, schema, rule.Template, regexTimeout);
-                if (rule.Bootstrap is not null && c.Operator == Language.PatternOperator.Sequence)
-                {
-                    // a bootstrap hands over the rule's slots; a sequence rule's partial matches live in its automaton
-                    errors.Add(At(rule, "bootstrap", "bootstrap over history is not available for a rule using the sequence vocabulary (named steps, quantifiers, contiguity, skip strategies, on timeout): remove bootstrap, or apply the rule without it"));
-                    continue;
-                }
-
                 if (rule.Enabled)
                 {
                     compiled.Add(c);
