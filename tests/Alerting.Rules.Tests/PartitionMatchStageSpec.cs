@@ -633,6 +633,77 @@ public sealed class PartitionMatchStageSpec(ITestOutputHelper output) : StageSpe
         Assert.Equal(FromTheStart().Select(Describe).Order(StringComparer.Ordinal), output.Select(Describe).Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task A_partition_match_stage_must_hold_a_version_due_during_a_bootstrap_until_the_hand_over()
+    {
+        var third = Language.CompiledRule.Compile("third", 1, """match all(Fault(ErrCode = 401), Fault(ErrCode = 402)) within 1m alert "THIRD" priority 4""", Schema);
+        var live = PairArrives();
+        live.Add(new Live.LiveRuleSet(2, T0 + 120_000, RuleSet.Create(2, [OtherRule, PairRule, third], Schema)));
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reports = new List<RuleBootstrapReport>();
+        var swaps = new List<long>();
+        var output = new List<AlertEvent>();
+        Timed[] after =
+        [
+            Timed.Of(At(Ev("Fault", 141_000, 401, device: "d7", id: "t1"), 11)), Timed.Of(At(Ev("Fault", 142_000, 402, device: "d7", id: "t2"), 12)),
+            Timed.OfWatermark(T0 + 150_000),
+        ];
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (up, control, alerts, late) = Run(() => new RuleEngine(live.Base), live: live, onSwap: (v, _) => swaps.Add(v.Version),
+                bootstrap: new BootstrapSettings(new GatedHistory(PairLog, gate.Task), Disorder, OnDone: reports.Add));
+            alerts.Request(20);
+            late.Request(10);
+            foreach (var element in PairInput)
+            {
+                await up.SendNextAsync(element); // the last, a watermark past version 2's time, waits for the hand-over
+            }
+
+            await up.SendNextAsync(after[0]);
+            output.Add(await alerts.ExpectNextAsync()); // the other rule's, during the bootstrap
+            await alerts.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+            Assert.Equal([1L], swaps);
+
+            gate.SetResult();
+            await up.SendNextAsync(after[1]);
+            await up.SendNextAsync(after[2]);
+            await up.SendCompleteAsync();
+            while (await alerts.ExpectNextOrCompleteAsync() is AlertEvent alert)
+            {
+                output.Add(alert);
+            }
+
+            await late.ExpectCompleteAsync();
+            Assert.Equal(2, Assert.Single(await control.FinalSnapshot).RulesVersion);
+        }, Materializer);
+
+        // as an engine that had version 1 from the start of the look-back and swapped to version 2 at its time
+        var engine = new RuleEngine(RuleSet.Create(1, [OtherRule, PairRule], Schema));
+        var expected = new List<AlertEvent>();
+        foreach (var element in PairInput.Where(e => e.IsWatermark || e.Event!.EventTime >= T0 + 40_000).Concat(after))
+        {
+            if (!element.IsWatermark)
+            {
+                engine.OnEvent(element.Event!, expected);
+                continue;
+            }
+
+            if (element.Watermark >= T0 + 120_000 && engine.Rules.Version == 1)
+            {
+                engine.SwapRules(live.Find(2)!.Rules, T0 + 120_000, expected);
+            }
+
+            engine.OnWatermark(element.Watermark, expected);
+        }
+
+        Assert.Equal(expected.Select(Describe).Order(StringComparer.Ordinal), output.Select(Describe).Order(StringComparer.Ordinal));
+        Assert.Contains(output, a => a.RuleId == "third");
+        Assert.Equal([1L, 2L], swaps);
+        var report = Assert.Single(reports);
+        Assert.Equal(7, report.HeldElements); // up to the watermark that brings version 2
+        Assert.True(report.Waited > TimeSpan.Zero);
+    }
+
     private sealed class FailingHistory : IRuleHistory
     {
         public Akka.Streams.Dsl.Source<DeviceEvent, Akka.NotUsed> Read(IReadOnlyDictionary<SourcePartition, long> endOffsets, long fromTime) =>
