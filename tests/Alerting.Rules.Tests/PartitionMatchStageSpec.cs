@@ -704,6 +704,93 @@ public sealed class PartitionMatchStageSpec(ITestOutputHelper output) : StageSpe
         Assert.True(report.Waited > TimeSpan.Zero);
     }
 
+    [Fact]
+    public async Task A_partition_match_stage_must_catch_a_rule_up_over_a_long_hold_in_turns_while_live_elements_keep_coming()
+    {
+        // 8,000 events of 12 devices, 50 ms apart, out of order within the disorder bound; 'pair' comes in at 200 s
+        var random = new Random(3);
+        var kinds = new (string Kind, long? Code)[] { ("Fault", 101), ("Fault", 102), ("Fault", 301), ("Fault", 302), ("Run", null) };
+        var log = new List<DeviceEvent>();
+        for (var i = 0; i < 8_000; i++)
+        {
+#pragma warning disable CA5394 // test data
+            var (kind, code) = kinds[random.Next(kinds.Length)];
+            log.Add(At(Ev(kind, (i * 50L) + random.Next(0, (int)Disorder), code, device: $"d{random.Next(12)}", id: $"e{i}"), i));
+#pragma warning restore CA5394
+        }
+
+        var input = new List<Timed>();
+        var max = long.MinValue;
+        foreach (var e in log)
+        {
+            input.Add(Timed.Of(e));
+            if (e.EventTime - Disorder > max)
+            {
+                max = e.EventTime - Disorder;
+                input.Add(Timed.OfWatermark(max));
+            }
+        }
+
+        var live = new Live.LiveRuleSets(RuleSet.Create(0, [OtherRule], Schema));
+        live.Add(new Live.LiveRuleSet(1, T0 + 200_000, RuleSet.Create(1, [OtherRule, PairRule], Schema))
+        {
+            Bootstraps = [new Live.RuleBootstrapDeclaration("pair", 1, TimeSpan.FromSeconds(60), BootstrapAlerts.Emit)],
+        });
+        var swapAt = input.FindIndex(t => t.IsWatermark && t.Watermark >= T0 + 200_000);
+        Assert.InRange(swapAt, 1, input.Count - 4_000);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reports = new List<RuleBootstrapReport>();
+        var output = new List<AlertEvent>();
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (up, control, alerts, late) = Run(() => new RuleEngine(live.Base), live: live, bootstrap: new BootstrapSettings(new GatedHistory(log, gate.Task), Disorder, OnDone: reports.Add));
+            alerts.Request(long.MaxValue);
+            late.Request(long.MaxValue);
+            for (var i = 0; i < input.Count; i++)
+            {
+                if (i == swapAt + 3_000)
+                {
+                    gate.SetResult(); // the catch-up over 3,000 held elements runs in turns while the rest comes in
+                }
+
+                await up.SendNextAsync(input[i]);
+            }
+
+            await up.SendCompleteAsync();
+            while (await alerts.ExpectNextOrCompleteAsync() is AlertEvent alert)
+            {
+                output.Add(alert);
+            }
+
+            await late.ExpectCompleteAsync();
+        }, Materializer);
+
+        // the other rule as a run that had it all along; 'pair' as a run that had it from the start of the look-back
+        var other = new RuleEngine(RuleSet.Create(1, [OtherRule], Schema));
+        var pair = new RuleEngine(RuleSet.Create(1, [PairRule], Schema));
+        var expected = new List<AlertEvent>();
+        foreach (var element in input)
+        {
+            if (element.IsWatermark)
+            {
+                other.OnWatermark(element.Watermark, expected);
+                pair.OnWatermark(element.Watermark, expected);
+                continue;
+            }
+
+            other.OnEvent(element.Event!, expected);
+            if (element.Event!.EventTime >= T0 + 140_000)
+            {
+                pair.OnEvent(element.Event, expected);
+            }
+        }
+
+        Assert.Equal(expected.Select(Describe).Order(StringComparer.Ordinal), output.Select(Describe).Order(StringComparer.Ordinal));
+        var report = Assert.Single(reports);
+        Assert.True(report.HeldElements > 3_000, $"{report.HeldElements} held");
+        Assert.True(report.LiveAlerts > 0 && report.Alerts > 0, $"{report.Alerts} alerts from history, {report.LiveAlerts} live");
+    }
+
     private sealed class FailingHistory : IRuleHistory
     {
         public Akka.Streams.Dsl.Source<DeviceEvent, Akka.NotUsed> Read(IReadOnlyDictionary<SourcePartition, long> endOffsets, long fromTime) =>

@@ -12,7 +12,7 @@ namespace Alerting.Rules;
 /// live engine, swapped at <c>Until</c>, matches everything from there. So the rule finds in history what an engine
 /// that had it from <c>From</c> on finds before <c>Until</c>, with the same alert ids, and goes on from the same state.
 /// <para>
-/// While the history is read the live engine goes on without the rule; <see cref="CatchUp"/> then brings the rule's
+/// While the history is read the live engine goes on without the rule; <see cref="BeginCatchUp"/> and <see cref="CatchUp(Timed, ICollection{AlertEvent})"/> then bring the rule's
 /// state forward over what the live engine did meanwhile (the events it held at the swap, then each event and watermark
 /// step it took after it, in order), so the state handed over is the one the live engine would hold had it had the rule
 /// all along, and the alerts the rule raises on the way are the live alerts it would have raised.
@@ -70,7 +70,7 @@ public sealed class RuleBootstrap
     public IReadOnlyList<AlertEvent> Alerts => (IReadOnlyList<AlertEvent>?)_alerts ?? [];
 
     /// <summary>Takes the next history event of the partition (offset order).</summary>
-    /// <exception cref="InvalidOperationException">The history has ended (<see cref="Finish"/> or <see cref="CatchUp"/>).</exception>
+    /// <exception cref="InvalidOperationException">The history has ended (<see cref="Finish"/> or <see cref="BeginCatchUp"/>).</exception>
     public void Offer(DeviceEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
@@ -118,12 +118,29 @@ public sealed class RuleBootstrap
     /// marked <see cref="AlertEvent.Bootstrap"/>, kept whatever the rule says of history's alerts). Returns the rule's
     /// per-device state as <see cref="RuleEngine.ExportRuleState"/> writes it, for the live engine, whose watermark
     /// must then be the last step of <paramref name="held"/> (the events still waiting here wait there too, and are
-    /// matched there).
+    /// matched there). The same as <see cref="BeginCatchUp"/>, <see cref="CatchUp(Timed, ICollection{AlertEvent})"/>
+    /// for each held element, then <see cref="HandOver"/>.
     /// </summary>
     public byte[] CatchUp(IReadOnlyList<DeviceEvent> bufferedAtSwap, IReadOnlyList<Timed> held, ICollection<AlertEvent> output)
     {
-        ArgumentNullException.ThrowIfNull(bufferedAtSwap);
         ArgumentNullException.ThrowIfNull(held);
+        BeginCatchUp(bufferedAtSwap, output);
+        foreach (var element in held)
+        {
+            CatchUp(element, output);
+        }
+
+        return HandOver();
+    }
+
+    /// <summary>
+    /// Ends the history (as <see cref="Finish"/>: its alerts are then all in <see cref="Alerts"/>) and takes the events
+    /// the live engine held for the watermark at the swap (all at or after <c>Until</c>): the catch-up over the live
+    /// elements starts from there.
+    /// </summary>
+    public void BeginCatchUp(IReadOnlyList<DeviceEvent> bufferedAtSwap, ICollection<AlertEvent> output)
+    {
+        ArgumentNullException.ThrowIfNull(bufferedAtSwap);
         ArgumentNullException.ThrowIfNull(output);
         EndHistory();
         var before = output.Count;
@@ -132,23 +149,38 @@ public sealed class RuleBootstrap
             _engine.OnEvent(e, output);
         }
 
-        foreach (var element in held)
+        LiveAlerts += output.Count - before;
+    }
+
+    /// <summary>
+    /// Takes the next event or watermark step the live engine took after the swap (in its order); the alerts the rule
+    /// raises go to <paramref name="output"/>, as live alerts.
+    /// </summary>
+    public void CatchUp(Timed element, ICollection<AlertEvent> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (!_historyEnded)
         {
-            if (element.IsWatermark)
-            {
-                _engine.OnWatermark(element.Watermark, output);
-            }
-            else
-            {
-                _engine.OnEvent(element.Event!, output);
-            }
+            throw new InvalidOperationException("the catch-up starts with BeginCatchUp");
+        }
+
+        var before = output.Count;
+        if (element.IsWatermark)
+        {
+            _engine.OnWatermark(element.Watermark, output);
+        }
+        else
+        {
+            _engine.OnEvent(element.Event!, output);
         }
 
         LiveAlerts += output.Count - before;
-        return _engine.ExportRuleState(Rule.Id, Rule.Version);
     }
 
-    /// <summary>Alerts <see cref="CatchUp"/> raised over the live elements (Generates and Revokes).</summary>
+    /// <summary>The rule's per-device state, caught up, as <see cref="RuleEngine.ExportRuleState"/> writes it, for the live engine.</summary>
+    public byte[] HandOver() => _engine.ExportRuleState(Rule.Id, Rule.Version);
+
+    /// <summary>Alerts the catch-up raised over the live elements (Generates and Revokes).</summary>
     public int LiveAlerts { get; private set; }
 
     private void EndHistory()

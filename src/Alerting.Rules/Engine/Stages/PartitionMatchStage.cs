@@ -28,13 +28,14 @@ namespace Alerting.Rules;
 /// stage has read so far) and runs those rules alone over it (<see cref="RuleBootstrap"/>). Meanwhile the engine goes
 /// on with every other rule of the set: the stage keeps pulling, and each event and watermark step the engine takes is
 /// also held for the bootstrapping rules (at most <see cref="BootstrapSettings.MaxHeldElements"/>; once that many are
-/// held, or when a later version is due, the stage pulls nothing more until the hand-over). At the hand-over the engine
-/// takes the full set, each bootstrapping rule is brought forward over the events the engine buffered at the swap and
-/// the held elements, in their order, with the engine's watermarks (<see cref="RuleBootstrap.CatchUp"/>), and its
-/// per-device state is imported into the engine, which from then on holds exactly what it would hold had it had the
-/// rule all along. The stage then emits the alerts found in history (marked <see cref="AlertEvent.Bootstrap"/>; none
-/// when the rule suppresses them), then the live alerts the rule raised over the held elements (unmarked, whatever the
-/// rule says of history's alerts): later than the other rules' alerts of the same elements, with the same ids. Snapshot
+/// held, or when a later version is due, the stage pulls nothing more until the hand-over). Once the history is read the
+/// stage emits the alerts found in it (marked <see cref="AlertEvent.Bootstrap"/>; none when the rule suppresses them) and
+/// brings each bootstrapping rule forward over the events the engine buffered at the swap and the held elements, in their
+/// order, with the engine's watermarks (<see cref="RuleBootstrap.CatchUp(Timed, ICollection{AlertEvent})"/>), a slice
+/// of the hold at a time between live elements (which are held in turn), emitting the live alerts the rule raises on the
+/// way (unmarked, whatever the rule says of history's alerts; later than the other rules' alerts of the same elements,
+/// with the same ids). When the hold is empty it hands over: the engine takes the full set and imports each rule's
+/// per-device state, and from then on holds exactly what it would hold had it had the rules all along. Snapshot
 /// requests are held from the swap to the hand-over, so no checkpoint ever records the new version without the
 /// bootstrapped state: a crash mid-bootstrap resumes from the checkpoint before the swap and runs the bootstrap again.
 /// A history read that fails fails the stage; a stage that stops first ends the read.
@@ -58,6 +59,9 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
     private readonly Live.LiveRuleSets? _live;
     private readonly Action<Live.LiveRuleSet, SwapResult>? _onSwap;
     private readonly BootstrapSettings? _bootstrap;
+
+    // held elements a bootstrapping rule catches up over between two live elements (a few ms of the rule alone)
+    private const int CatchUpSlice = 2_048;
 
     /// <param name="createEngine">Makes the partition's engine (restored from its checkpoint, if any) when the stage starts.</param>
     /// <param name="flushOnComplete">Flush the engine when upstream completes (bounded replays); off for live partitions.</param>
@@ -125,6 +129,7 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
         private long _partialMatchesDropped;
         private bool _upstreamFinished;
         private Action<Exception?> _bootstrapDone = null!;
+        private Action<int> _catchUpTurn = null!;
 
         public Logic(PartitionMatchStage stage, Control control)
             : base(stage.Shape)
@@ -149,6 +154,7 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
             }
 
             _bootstrapDone = GetAsyncCallback<Exception?>(BootstrapDone);
+            _catchUpTurn = GetAsyncCallback<int>(_ => CatchUpTurn());
             _control.Attach(GetAsyncCallback<Request>(Answer));
         }
 
@@ -368,7 +374,8 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
         private void Hold(Timed element)
         {
             var running = _running!;
-            running.Held.Add(element);
+            running.Held.Enqueue(element);
+            running.HeldTotal++;
             if (running.Held.Count >= _stage._bootstrap!.MaxHeldElements && !_waiting)
             {
                 Wait();
@@ -383,8 +390,8 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
             _running!.WaitingSince ??= System.Diagnostics.Stopwatch.GetTimestamp();
         }
 
-        // the hand-over: the live engine takes the full set, each held rule catches up over what the live engine did
-        // since the swap and its state is imported; history's alerts, then the live ones, are emitted
+        // the history is read: its alerts are emitted, and the held rules catch up over the hold in turns between the
+        // live elements (which go on being held), then hand over
         private void BootstrapDone(Exception? failure)
         {
             var running = _running!;
@@ -395,28 +402,69 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
             }
 
             var before = _alerts.Count;
-            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(running.Started);
-            var waited = running.WaitingSince is { } since ? System.Diagnostics.Stopwatch.GetElapsedTime(since) : TimeSpan.Zero;
-            _engine.SwapRules(running.Full, long.MinValue, _alerts); // at the watermark: nothing is released
             var live = new List<AlertEvent>();
-            foreach (var (declared, matcher) in running.Rules)
+            foreach (var (_, matcher) in running.Rules)
             {
-                var state = matcher.CatchUp(running.BufferedAtSwap, running.Held, live);
-                var imported = _engine.ImportRuleState(state);
+                matcher.BeginCatchUp(running.BufferedAtSwap, live);
                 _alerts.AddRange(matcher.Alerts);
                 _alerts.AddRange(live);
                 live.Clear();
+            }
+
+            _generated += _alerts.Count - before;
+            running.CatchingUp = true;
+            CatchUpTurn();
+        }
+
+        // one turn of the catch-up: at most CatchUpSlice held elements, so the live stream waits for no more than that
+        // at a time; the next turn comes after what the stream has to do meanwhile, the hand-over once the hold is empty
+        private void CatchUpTurn()
+        {
+            if (_running is not { CatchingUp: true } running)
+            {
+                return;
+            }
+
+            var before = _alerts.Count;
+            for (var n = 0; n < CatchUpSlice && running.Held.TryDequeue(out var element); n++)
+            {
+                foreach (var (_, matcher) in running.Rules)
+                {
+                    matcher.CatchUp(element, _alerts);
+                }
+            }
+
+            _generated += _alerts.Count - before;
+            if (running.Held.Count > 0)
+            {
+                _catchUpTurn(0);
+                Drain();
+                return;
+            }
+
+            HandOver(running);
+        }
+
+        // the hand-over: the live engine takes the full set and each held rule's caught-up state; it now holds what it
+        // would hold had it had the rules all along
+        private void HandOver(Running running)
+        {
+            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(running.Started);
+            var waited = running.WaitingSince is { } since ? System.Diagnostics.Stopwatch.GetElapsedTime(since) : TimeSpan.Zero;
+            _engine.SwapRules(running.Full, long.MinValue, _alerts); // at the watermark: nothing is released
+            foreach (var (declared, matcher) in running.Rules)
+            {
+                var imported = _engine.ImportRuleState(matcher.HandOver());
                 _stage._bootstrap!.OnDone?.Invoke(new RuleBootstrapReport(
                     running.SetVersion, declared.RuleId, declared.RuleVersion, matcher.From, matcher.Until,
                     matcher.EventsRead, matcher.EventsInWindow, matcher.Alerts.Count, imported.Devices, elapsed)
                 {
-                    HeldElements = running.Held.Count,
+                    HeldElements = running.HeldTotal,
                     LiveAlerts = matcher.LiveAlerts,
                     Waited = waited,
                 });
             }
 
-            _generated += _alerts.Count - before;
             _running = null;
             _waiting = false;
             foreach (var request in _heldRequests)
@@ -604,8 +652,14 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
         /// <summary>The events the live engine buffered at the swap.</summary>
         public IReadOnlyList<DeviceEvent> BufferedAtSwap { get; } = bufferedAtSwap;
 
-        /// <summary>Events and watermark steps the live engine took since the swap, in order.</summary>
-        public List<Timed> Held { get; } = [];
+        /// <summary>Events and watermark steps the live engine took since the swap, in order, not yet caught up over.</summary>
+        public Queue<Timed> Held { get; } = new();
+
+        /// <summary>Elements held in all.</summary>
+        public int HeldTotal { get; set; }
+
+        /// <summary>The history is read: the rules are catching up over the hold.</summary>
+        public bool CatchingUp { get; set; }
 
         public long Started { get; } = started;
 
