@@ -787,7 +787,7 @@ public sealed class PartitionMatchStageSpec(ITestOutputHelper output) : StageSpe
 
         Assert.Equal(expected.Select(Describe).Order(StringComparer.Ordinal), output.Select(Describe).Order(StringComparer.Ordinal));
         var report = Assert.Single(reports);
-        Assert.True(report.HeldElements > 3_000, $"{report.HeldElements} held");
+        Assert.True(report.HeldElements > 2_048, $"{report.HeldElements} held"); // more than one turn (less what the input buffer had taken)
         Assert.True(report.LiveAlerts > 0 && report.Alerts > 0, $"{report.Alerts} alerts from history, {report.LiveAlerts} live");
     }
 
