@@ -791,6 +791,39 @@ public sealed class PartitionMatchStageSpec(ITestOutputHelper output) : StageSpe
         Assert.True(report.LiveAlerts > 0 && report.Alerts > 0, $"{report.Alerts} alerts from history, {report.LiveAlerts} live");
     }
 
+    [Fact]
+    public async Task A_partition_match_stage_flushed_on_completion_must_finish_a_bootstrap_its_flush_starts_before_it_completes()
+    {
+        var live = PairArrives();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new List<AlertEvent>();
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (up, control, alerts, late) = Run(() => new RuleEngine(live.Base), flushOnComplete: true, live: live,
+                bootstrap: new BootstrapSettings(new GatedHistory(PairLog, gate.Task), Disorder));
+            alerts.Request(20);
+            late.Request(10);
+            foreach (var e in PairLog)
+            {
+                await up.SendNextAsync(Timed.Of(e)); // no watermark: the version is due only at the flush
+            }
+
+            await up.SendCompleteAsync();
+            output.Add(await alerts.ExpectNextAsync()); // the other rule's, from the flush's swap
+            await alerts.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200)); // not complete: the bootstrap runs
+
+            gate.SetResult();
+            while (await alerts.ExpectNextOrCompleteAsync() is AlertEvent alert)
+            {
+                output.Add(alert);
+            }
+
+            await late.ExpectCompleteAsync();
+        }, Materializer);
+
+        Assert.Equal(FromTheStart().Select(Describe).Order(StringComparer.Ordinal), output.Select(Describe).Order(StringComparer.Ordinal));
+    }
+
     private sealed class FailingHistory : IRuleHistory
     {
         public Akka.Streams.Dsl.Source<DeviceEvent, Akka.NotUsed> Read(IReadOnlyDictionary<SourcePartition, long> endOffsets, long fromTime) =>

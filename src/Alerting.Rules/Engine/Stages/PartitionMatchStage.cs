@@ -207,9 +207,10 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
         {
             if (_stage._flushOnComplete)
             {
-                if (!Advance(long.MaxValue, flush: true))
+                if (!Advance(long.MaxValue, flush: true) || _running is not null)
                 {
-                    return; // a bootstrap started: finished once it is done
+                    Drain(); // what the flush gave goes out; a bootstrap runs (started by the flush's swaps): finished after its hand-over
+                    return;
                 }
             }
             else
@@ -224,7 +225,7 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
         }
 
         // Swaps what is due at the watermark, then moves the engine to it (or flushes it); false when a version is due
-        // that must wait for a running bootstrap's hand-over: the partition waits, and BootstrapDone goes on from here.
+        // that must wait for a running bootstrap's hand-over: the partition waits, and the hand-over goes on from here.
         private bool Advance(long watermark, bool flush)
         {
             var before = _alerts.Count;
