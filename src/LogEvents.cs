@@ -42,6 +42,7 @@ internal static class LogEvents
     public const int BootstrapDone = 1261;
     public const int BootstrapPastRetention = 1262;
     public const int BootstrapNoOffsetForTime = 1263;
+    public const int BootstrapHoldFull = 1264;
 
     // 1300–1399: the dispatch application host
     public const int DispatchApplicationStarting = 1300;

@@ -21,7 +21,9 @@ namespace Alerting.IntegrationTests;
 /// A rule added with a bootstrap, over the embedded broker with checkpoints in PostgreSQL: when the set that adds it
 /// takes effect, each partition runs it over its history from the effective time − look-back, and it finds within the
 /// look-back exactly the alerts (same ids) of a run that had the rule from the start; the alerts found in history carry
-/// the header <c>alerting-bootstrap: true</c>, or are not produced when the rule suppresses them.
+/// the header <c>alerting-bootstrap: true</c>, or are not produced when the rule suppresses them. The partition's other
+/// rules go on while it bootstraps; a run killed mid-way and restarted from its checkpoints, or one whose partitions wait
+/// for the hand-over (their hold full), gives the same alert ids.
 /// </summary>
 public sealed class BootstrapSpec(PostgresFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresFixture>, IAsyncLifetime
 {
@@ -72,6 +74,10 @@ public sealed class BootstrapSpec(PostgresFixture postgres, ITestOutputHelper ou
         Assert.All(bootstrapped.Except(fromHistory), a => Assert.False(a.Bootstrap));
         Assert.Contains(bootstrapped, a => a.Alert.FaultTime!.Value.ToUnixTimeMilliseconds() < EffectiveAt && a.Alert.AlertTime.ToUnixTimeMilliseconds() >= EffectiveAt);
         Assert.Equal(Partitions, counters.Bootstraps);
+        Assert.Equal(0, counters.BootstrapHoldsFull); // the other rules never waited
+        Assert.True(counters.BootstrapHeld >= Partitions, $"{counters.BootstrapHeld} live elements held");
+        Assert.NotEmpty(OtherAlerts(reference, cts.Token));
+        Assert.Equal(OtherAlerts(reference, cts.Token), OtherAlerts(emit, cts.Token));
 
         // the same with bootstrap-alerts = suppress: only the live alerts
         var suppress = Settings(cluster, "suppress");
@@ -83,7 +89,67 @@ public sealed class BootstrapSpec(PostgresFixture postgres, ITestOutputHelper ou
             withinLookBack.Select(a => a.Alert.AlertId).Except(fromHistory.Select(a => a.Alert.AlertId)).Order(),
             quiet.Select(a => a.Alert.AlertId).Distinct().Order());
         Assert.DoesNotContain(quiet, a => a.Bootstrap);
+        Assert.Equal(OtherAlerts(reference, cts.Token), OtherAlerts(suppress, cts.Token));
         output.WriteLine($"from the start {all.Count} alerts, {withinLookBack.Count} within the look-back; bootstrapped {bootstrapped.Count} ({fromHistory.Count} from history); suppressed run {quiet.Count}");
+    }
+
+    [Fact]
+    public async Task A_run_killed_while_rules_bootstrap_or_whose_partitions_wait_for_the_hand_over_must_give_the_same_alert_ids()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await using var cluster = EmbeddedKafkaCluster.Start();
+        var records = Input();
+        var from = EffectiveAt - (long)LookBack.TotalMilliseconds;
+
+        // from the start, uninterrupted: the bootstrapped rule's alerts within the look-back and the other rule's (a
+        // consumer group of its own: the checkpoints of the other spec's runs are in the same database)
+        var reference = Settings(cluster, "kill-reference");
+        var ends = await EventTopics.ProduceAsync(reference, records, cts.Token);
+        await PublishAsync(reference, new RuleSetRecord(1, 1_000, [Other, Boot]), cts.Token);
+        await RunToEndAsync(reference, ends, cts.Token);
+        var expected = ReadAlerts(reference, cts.Token)
+            .Where(a => a.Alert.RuleId != "boot" || a.Alert.FaultTime!.Value.ToUnixTimeMilliseconds() >= from)
+            .Select(a => a.Alert.AlertId).Order().ToList();
+
+        // killed once a partition has handed over (others may still be bootstrapping), then restarted from its checkpoints
+        var killed = Settings(cluster, "killed");
+        var bootstrapsAtKill = 0L;
+        await PublishAsync(killed, new RuleSetRecord(1, 1_000, [Other]), cts.Token);
+        await PublishAsync(killed, new RuleSetRecord(2, EffectiveAt, [Other, Boot with { Bootstrap = LookBack }]), cts.Token);
+        await using (var control = new RuleControl(_system, killed, RuleSetLoader.Load(killed.Rules, killed.Sources), NullLoggerFactory.Instance))
+        {
+            await control.StartAsync(cts.Token);
+            var counters = new PipelineCounters();
+            var application = AlertApplication.Create(_system, killed, RuleSetLoader.Load(killed.Rules, killed.Sources), counters, TimeProvider.System, NullLoggerFactory.Instance, control.Live);
+            await using (application)
+            {
+                var run = application.Graph.RunAsync(CancellationToken.None);
+                while (counters.Bootstraps == 0)
+                {
+                    Assert.False(run.IsCompleted, "the pipeline stopped on its own");
+                    await Task.Delay(5, cts.Token);
+                }
+
+                application.Graph.Kill();
+                bootstrapsAtKill = counters.Bootstraps;
+                await run;
+            }
+        }
+
+        var beforeRestart = ReadAlerts(killed, cts.Token).Count;
+        await RunToEndAsync(killed, ends, cts.Token);
+        var resumed = ReadAlerts(killed, cts.Token);
+        Assert.Equal(expected, resumed.Select(a => a.Alert.AlertId).Distinct().Order());
+
+        // a hold of one element: every partition waits for its hand-over
+        var waiting = Settings(cluster, "waiting");
+        waiting = waiting with { Rules = waiting.Rules.WithMaxHeldEvents(1) };
+        await PublishAsync(waiting, new RuleSetRecord(1, 1_000, [Other]), cts.Token);
+        await PublishAsync(waiting, new RuleSetRecord(2, EffectiveAt, [Other, Boot with { Bootstrap = LookBack }]), cts.Token);
+        var waited = await RunToEndAsync(waiting, ends, cts.Token);
+        Assert.Equal(Partitions, waited.BootstrapHoldsFull);
+        Assert.Equal(expected, ReadAlerts(waiting, cts.Token).Select(a => a.Alert.AlertId).Distinct().Order());
+        output.WriteLine($"{expected.Count} alerts expected; killed after {bootstrapsAtKill} of {Partitions} bootstraps with {beforeRestart} records out, {resumed.Count} records after the restart");
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -133,19 +199,24 @@ public sealed class BootstrapSpec(PostgresFixture postgres, ITestOutputHelper ou
 
     private static string Device(int index) => (1000 + index).ToString(CultureInfo.InvariantCulture);
 
-    // Device d: Fault 201 at d × 5 s, Fault 202 20 s later, each moved back by up to 2 s (inside the 5 s disorder
-    // bound); then one event per partition far ahead, to release everything.
+    // the ids of the other rule's alerts, which go on whether or not a rule bootstraps beside them
+    private static List<string> OtherAlerts(AlertingSettings settings, CancellationToken cancellationToken) =>
+        [.. ReadAlerts(settings, cancellationToken).Where(a => a.Alert.RuleId == "ca").Select(a => a.Alert.AlertId).Distinct().Order()];
+
+    // Device d: Fault 201 at d × 5 s, Fault 202 20 s later (the bootstrapped rule); Fault 103 at d × 5 s + 5 s and an
+    // Alarm 30 s after it (the other rule); each moved back by up to 2 s (inside the 5 s disorder bound); then one event
+    // per partition far ahead, to release everything.
     private static List<(string Device, string Json, int? Partition)> Input()
     {
         var random = new Random(7);
         var events = new List<(long Nominal, (string, string, int?) Record)>();
         for (var d = 0; d < Devices; d++)
         {
-            foreach (var (code, at, k) in new[] { (201, 0L, 0), (202, 20_000L, 1) })
+            foreach (var (kind, code, at, k) in new[] { ("Fault", 201, 0L, 0), ("Fault", 202, 20_000L, 1), ("Fault", 103, 5_000L, 2), ("Alarm", 0, 35_000L, 3) })
             {
                 var nominal = (d * StepMs) + at;
                 var time = Start.AddMilliseconds(nominal - random.Next(2_000));
-                events.Add((nominal, (Device(d), EventTopics.Json("Fault", code, time, $"d{d}-{k}", Device(d)), null)));
+                events.Add((nominal, (Device(d), EventTopics.Json(kind, code, time, $"d{d}-{k}", Device(d)), null)));
             }
         }
 

@@ -160,6 +160,19 @@ public sealed class ServiceConfigurationSpec : IDisposable
     }
 
     [Fact]
+    public void The_bootstrap_hold_limit_must_default_from_reference_conf_and_take_an_override()
+    {
+        var defaults = AlertingSettings.Create(ServiceConfiguration.Build(null, "run", []));
+        var file = Write("held.conf", "alerting.rules.bootstrap.max-held-events = 1234");
+        var overridden = AlertingSettings.Create(ServiceConfiguration.Build(file, "run", []));
+
+        Assert.Equal(Alerting.Rules.BootstrapSettings.DefaultMaxHeldElements, defaults.Rules.MaxHeldEvents);
+        Assert.Equal(1234, overridden.Rules.MaxHeldEvents);
+        Assert.Equal(7, overridden.Rules.WithMaxHeldEvents(7).MaxHeldEvents);
+        Assert.Throws<ArgumentOutOfRangeException>(() => overridden.Rules.WithMaxHeldEvents(0));
+    }
+
+    [Fact]
     public void The_shipped_production_file_must_take_its_substitutions_from_the_environment()
     {
         var environment = new Dictionary<string, string>
@@ -209,6 +222,7 @@ public sealed class ServiceConfigurationSpec : IDisposable
     [InlineData("alerting.enrichment.parallelism = 0", "alerting.enrichment.parallelism")]
     [InlineData("alerting.enrichment.backoff.max = 10ms", "alerting.enrichment.backoff.max")]
     [InlineData("alerting.enrichment.backoff.random-factor = -0.5", "alerting.enrichment.backoff.random-factor")]
+    [InlineData("alerting.rules.bootstrap.max-held-events = 0", "alerting.rules.bootstrap.max-held-events")]
     public void An_invalid_value_must_stop_start_up_naming_the_key(string hocon, string key)
     {
         var file = Write("value.conf", hocon);

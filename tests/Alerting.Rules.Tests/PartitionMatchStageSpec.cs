@@ -425,64 +425,403 @@ public sealed class PartitionMatchStageSpec(ITestOutputHelper output) : StageSpe
         }
     }
 
-    [Fact]
-    public async Task A_partition_match_stage_must_bootstrap_a_new_rule_over_history_while_the_partition_waits_and_hand_its_state_over()
+    private static readonly Language.CompiledRule OtherRule = Language.CompiledRule.Compile("other", 1, """match all(Fault(ErrCode = 301), Fault(ErrCode = 302)) within 1m alert "OTHER" priority 3""", Schema);
+
+    private static readonly Language.CompiledRule PairRule = Language.CompiledRule.Compile("pair", 1, """match all(Fault(ErrCode = 101), Fault(ErrCode = 102)) within 1m revoke when Run alert "PAIR" priority 2""", Schema);
+
+    // 'other' all along; version 1 brings 'pair' at T0 + 100 s, bootstrapped over 60 s
+    private static Live.LiveRuleSets PairArrives(BootstrapAlerts alerts = BootstrapAlerts.Emit)
     {
-        var other = Language.CompiledRule.Compile("other", 1, """match all(Fault(ErrCode = 301), Fault(ErrCode = 302)) within 1m alert "OTHER" priority 3""", Schema);
-        var pair = Language.CompiledRule.Compile("pair", 1, """match all(Fault(ErrCode = 101), Fault(ErrCode = 102)) within 1m revoke when Run alert "PAIR" priority 2""", Schema);
-        var live = new Live.LiveRuleSets(RuleSet.Create(0, [other], Schema));
-        live.Add(new Live.LiveRuleSet(1, T0 + 100_000, RuleSet.Create(1, [other, pair], Schema))
+        var live = new Live.LiveRuleSets(RuleSet.Create(0, [OtherRule], Schema));
+        live.Add(new Live.LiveRuleSet(1, T0 + 100_000, RuleSet.Create(1, [OtherRule, PairRule], Schema))
         {
-            Bootstraps = [new Live.RuleBootstrapDeclaration("pair", 1, TimeSpan.FromSeconds(60), BootstrapAlerts.Emit)],
+            Bootstraps = [new Live.RuleBootstrapDeclaration("pair", 1, TimeSpan.FromSeconds(60), alerts)],
         });
-        DeviceEvent[] log =
-        [
-            At(Ev("Fault", 10_000, 101, device: "d0", id: "old1"), 0), At(Ev("Fault", 11_000, 102, device: "d0", id: "old2"), 1), // before the look-back
-            At(Ev("Fault", 41_000, 101, device: "d1", id: "a1"), 2), At(Ev("Fault", 44_000, 102, device: "d1", id: "a2"), 3),
-            At(Ev("Fault", 70_000, 101, device: "d3", id: "b1"), 4),
-            At(Ev("Fault", 101_000, 102, device: "d9", id: "late1"), 5), // after the effective time: the live engine's
-            At(Ev("Fault", 130_000, 102, device: "d3", id: "b2"), 6), At(Ev("Run", 131_000, device: "d1", id: "r1"), 7),
-        ];
+        return live;
+    }
+
+    // the partition's records: before the swap (offsets 0..5), then live
+    private static readonly DeviceEvent[] PairLog =
+    [
+        At(Ev("Fault", 10_000, 101, device: "d0", id: "old1"), 0), At(Ev("Fault", 11_000, 102, device: "d0", id: "old2"), 1), // before the look-back
+        At(Ev("Fault", 41_000, 101, device: "d1", id: "a1"), 2), At(Ev("Fault", 44_000, 102, device: "d1", id: "a2"), 3),
+        At(Ev("Fault", 70_000, 101, device: "d3", id: "b1"), 4),
+        At(Ev("Fault", 101_000, 102, device: "d9", id: "late1"), 5), // after the effective time: waiting in the live engine at the swap
+        At(Ev("Fault", 102_000, 301, device: "d5", id: "o1"), 6), At(Ev("Fault", 102_500, 101, device: "d9", id: "p1"), 7),
+        At(Ev("Fault", 103_000, 302, device: "d5", id: "o2"), 8),
+        At(Ev("Fault", 130_000, 102, device: "d3", id: "b2"), 9), At(Ev("Run", 131_000, device: "d1", id: "r1"), 10),
+    ];
+
+    // the elements the stage is given: the first six records, the watermark that swaps, the rest with two watermarks
+    private static readonly Timed[] PairInput =
+    [
+        .. PairLog[..6].Select(Timed.Of), Timed.OfWatermark(T0 + 100_500),
+        .. PairLog[6..9].Select(Timed.Of), Timed.OfWatermark(T0 + 110_000),
+        .. PairLog[9..].Select(Timed.Of), Timed.OfWatermark(T0 + 140_000),
+    ];
+
+    // what an engine that had both rules from the start of the look-back raises over the same elements
+    private static List<AlertEvent> FromTheStart()
+    {
+        var engine = new RuleEngine(RuleSet.Create(1, [OtherRule, PairRule], Schema));
+        var output = new List<AlertEvent>();
+        foreach (var element in PairInput.Where(e => e.IsWatermark || e.Event!.EventTime >= T0 + 40_000))
+        {
+            if (element.IsWatermark)
+            {
+                engine.OnWatermark(element.Watermark, output);
+            }
+            else
+            {
+                engine.OnEvent(element.Event!, output);
+            }
+        }
+
+        return output;
+    }
+
+    private static string Describe(AlertEvent a) => $"{a.Kind} {a.RuleId} {a.DeviceId} {string.Join(',', a.EventIds)} {a.AlertId}";
+
+    [Fact]
+    public async Task A_partition_match_stage_must_go_on_with_the_other_rules_while_a_new_rule_bootstraps_and_then_hand_its_state_over()
+    {
+        var live = PairArrives();
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var history = new GatedHistory(log, gate.Task);
+        var history = new GatedHistory(PairLog, gate.Task);
         var reports = new List<RuleBootstrapReport>();
+        var full = new List<BootstrapHoldFull>();
+        var output = new List<AlertEvent>();
         await this.AssertAllStagesStoppedAsync(async () =>
         {
             var (up, control, alerts, late) = Run(() => new RuleEngine(live.Base), live: live,
-                bootstrap: new BootstrapSettings(history, Disorder, OnDone: reports.Add));
-            alerts.Request(10);
+                bootstrap: new BootstrapSettings(history, Disorder, OnDone: reports.Add, OnHoldFull: full.Add));
+            alerts.Request(20);
             late.Request(10);
-            for (var i = 0; i < 6; i++)
+            for (var i = 0; i <= 7; i++)
             {
-                await up.SendNextAsync(Timed.Of(log[i]));
+                await up.SendNextAsync(PairInput[i]); // the sixth record, the watermark past the effective time (swap, bootstrap), one more
             }
 
-            await up.SendNextAsync(Timed.OfWatermark(T0 + 100_500)); // past the effective time: swap, then the bootstrap
             var held = control.SnapshotAsync();
-            await alerts.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+            for (var i = 8; i <= 10; i++)
+            {
+                await up.SendNextAsync(PairInput[i]); // pulled while the history is still held back
+            }
+
+            var other = await alerts.ExpectNextAsync(); // the other rule's alert, during the bootstrap
+            Assert.Equal(("other", "d5", "o1,o2", false), (other.RuleId, other.DeviceId, string.Join(',', other.EventIds), other.Bootstrap));
+            output.Add(other);
+            for (var i = 11; i < PairInput.Length; i++)
+            {
+                await up.SendNextAsync(PairInput[i]);
+            }
+
+            await alerts.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200)); // the held rule's alerts wait for the hand-over
             Assert.False(held.IsCompleted); // no checkpoint between the swap and the hand-over
 
             gate.SetResult();
-            var found = await alerts.ExpectNextAsync();
-            Assert.Equal(("pair", "d1", "a1,a2", true), (found.RuleId, found.DeviceId, string.Join(',', found.EventIds), found.Bootstrap));
-            Assert.Equal(1, (await held).Single().RulesVersion);
+            for (var i = 0; i < 4; i++)
+            {
+                output.Add(await alerts.ExpectNextAsync());
+            }
 
-            await up.SendNextAsync(Timed.Of(log[6]));
-            await up.SendNextAsync(Timed.Of(log[7]));
-            await up.SendNextAsync(Timed.OfWatermark(T0 + 140_000));
-            var completed = await alerts.ExpectNextAsync(); // d3's partial match from history, completed live
-            Assert.Equal(("pair", "d3", "b1,b2", false), (completed.RuleId, completed.DeviceId, string.Join(',', completed.EventIds), completed.Bootstrap));
-            var revoke = await alerts.ExpectNextAsync(); // d1's alert from history, revoked live
-            Assert.Equal((AlertKind.Revoke, found.AlertId), (revoke.Kind, revoke.AlertId));
+            Assert.Equal(1, (await held).Single().RulesVersion);
             await up.SendCompleteAsync();
             await alerts.ExpectCompleteAsync();
             await late.ExpectCompleteAsync();
+            Assert.Equal(1, Assert.Single(await control.FinalSnapshot).RulesVersion);
         }, Materializer);
+
+        // history's alert (marked), then the live ones of the held rule in their order: d9's pair straddling the swap, d3's
+        // partial match from history completed live, d1's alert from history revoked live
+        Assert.Equal(
+            ["Generate pair d1 a1,a2 True", "Generate pair d9 late1,p1 False", "Generate pair d3 b1,b2 False", "Revoke pair d1 r1 False"],
+            output.Skip(1).Select(a => $"{a.Kind} {a.RuleId} {a.DeviceId} {string.Join(',', a.EventIds)} {a.Bootstrap}"));
+        Assert.Equal(FromTheStart().Select(Describe).Order(StringComparer.Ordinal), output.Select(Describe).Order(StringComparer.Ordinal));
 
         var read = Assert.Single(history.Reads);
         Assert.Equal((6L, T0 + 40_000 - Disorder), (read.Ends[new SourcePartition(Topic, 0)], read.From));
         var report = Assert.Single(reports);
-        Assert.Equal(("pair", 6L, 3L, 1, 2), (report.RuleId, report.EventsRead, report.EventsInWindow, report.Alerts, report.Devices));
+        Assert.Equal(("pair", 6L, 3L, 1, 3, 8, TimeSpan.Zero), (report.RuleId, report.EventsRead, report.EventsInWindow, report.Alerts, report.LiveAlerts, report.HeldElements, report.Waited));
+        Assert.True(report.Devices > 0);
+        Assert.Empty(full);
+    }
+
+    [Fact]
+    public async Task A_partition_match_stage_must_stop_pulling_once_a_bootstrap_holds_its_limit_and_lose_nothing()
+    {
+        var live = PairArrives(BootstrapAlerts.Suppress);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reports = new List<RuleBootstrapReport>();
+        var full = new List<BootstrapHoldFull>();
+        var output = new List<AlertEvent>();
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (up, control, alerts, late) = Run(() => new RuleEngine(live.Base), live: live,
+                bootstrap: new BootstrapSettings(new GatedHistory(PairLog, gate.Task), Disorder, OnDone: reports.Add, MaxHeldElements: 3, OnHoldFull: full.Add));
+            alerts.Request(20);
+            late.Request(10);
+            for (var i = 0; i <= 10; i++)
+            {
+                await up.SendNextAsync(PairInput[i]); // the swap's watermark and two records held (the limit), then two more sent
+            }
+
+            await alerts.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300)); // not taken: the watermark that completes the other rule's pair waits
+            Assert.Equal(3, Assert.Single(full).HeldElements);
+
+            gate.SetResult();
+            for (var i = 11; i < PairInput.Length; i++)
+            {
+                await up.SendNextAsync(PairInput[i]); // pulled again after the hand-over
+            }
+
+            await up.SendCompleteAsync();
+            while (await alerts.ExpectNextOrCompleteAsync() is AlertEvent alert)
+            {
+                output.Add(alert);
+            }
+
+            await late.ExpectCompleteAsync();
+            Assert.Equal(1, Assert.Single(await control.FinalSnapshot).RulesVersion);
+        }, Materializer);
+
+        // history's alert suppressed; every live one there, with the ids of a run that had the rule from the start
+        Assert.DoesNotContain(output, a => a.Bootstrap);
+        var expected = FromTheStart().Where(a => !(a.RuleId == "pair" && a.DeviceId == "d1" && a.Kind == AlertKind.Generate));
+        Assert.Equal(expected.Select(Describe).Order(StringComparer.Ordinal), output.Select(Describe).Order(StringComparer.Ordinal));
+        var report = Assert.Single(reports);
+        Assert.Equal((3, 0), (report.HeldElements, report.Alerts));
+        Assert.True(report.Waited > TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task A_partition_match_stage_that_completes_mid_bootstrap_must_hand_over_first_and_take_its_final_snapshot_after()
+    {
+        var live = PairArrives();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new List<AlertEvent>();
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (up, control, alerts, late) = Run(() => new RuleEngine(live.Base), live: live, bootstrap: new BootstrapSettings(new GatedHistory(PairLog, gate.Task), Disorder));
+            alerts.Request(20);
+            late.Request(10);
+            foreach (var element in PairInput)
+            {
+                await up.SendNextAsync(element);
+            }
+
+            await up.SendCompleteAsync(); // a revocation: the partition's stream ends while the bootstrap runs
+            output.Add(await alerts.ExpectNextAsync()); // the other rule's
+            Assert.False(control.FinalSnapshot.IsCompleted);
+
+            gate.SetResult();
+            while (await alerts.ExpectNextOrCompleteAsync() is AlertEvent alert)
+            {
+                output.Add(alert);
+            }
+
+            await late.ExpectCompleteAsync();
+            var final = Assert.Single(await control.FinalSnapshot);
+            Assert.Equal(1, final.RulesVersion);
+
+            // the next owner, restored from the final snapshot, holds the rule's state: d3's alert, raised after the swap, is open there
+            var restored = new RuleEngine(RuleSet.Create(1, [OtherRule, PairRule], Schema));
+            restored.RestorePartition(final.Partition, final.EngineState);
+            Assert.Contains(restored.Inspect("d3").OpenAlerts, o => o.RuleId == "pair");
+        }, Materializer);
+
+        Assert.Equal(FromTheStart().Select(Describe).Order(StringComparer.Ordinal), output.Select(Describe).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_partition_match_stage_must_hold_a_version_due_during_a_bootstrap_until_the_hand_over()
+    {
+        var third = Language.CompiledRule.Compile("third", 1, """match all(Fault(ErrCode = 401), Fault(ErrCode = 402)) within 1m alert "THIRD" priority 4""", Schema);
+        var live = PairArrives();
+        live.Add(new Live.LiveRuleSet(2, T0 + 120_000, RuleSet.Create(2, [OtherRule, PairRule, third], Schema)));
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reports = new List<RuleBootstrapReport>();
+        var swaps = new List<long>();
+        var output = new List<AlertEvent>();
+        Timed[] after =
+        [
+            Timed.Of(At(Ev("Fault", 141_000, 401, device: "d7", id: "t1"), 11)), Timed.Of(At(Ev("Fault", 142_000, 402, device: "d7", id: "t2"), 12)),
+            Timed.OfWatermark(T0 + 150_000),
+        ];
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (up, control, alerts, late) = Run(() => new RuleEngine(live.Base), live: live, onSwap: (v, _) => swaps.Add(v.Version),
+                bootstrap: new BootstrapSettings(new GatedHistory(PairLog, gate.Task), Disorder, OnDone: reports.Add));
+            alerts.Request(20);
+            late.Request(10);
+            foreach (var element in PairInput)
+            {
+                await up.SendNextAsync(element); // the last, a watermark past version 2's time, waits for the hand-over
+            }
+
+            await up.SendNextAsync(after[0]);
+            output.Add(await alerts.ExpectNextAsync()); // the other rule's, during the bootstrap
+            await alerts.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+            Assert.Equal([1L], swaps);
+
+            gate.SetResult();
+            await up.SendNextAsync(after[1]);
+            await up.SendNextAsync(after[2]);
+            await up.SendCompleteAsync();
+            while (await alerts.ExpectNextOrCompleteAsync() is AlertEvent alert)
+            {
+                output.Add(alert);
+            }
+
+            await late.ExpectCompleteAsync();
+            Assert.Equal(2, Assert.Single(await control.FinalSnapshot).RulesVersion);
+        }, Materializer);
+
+        // as an engine that had version 1 from the start of the look-back and swapped to version 2 at its time
+        var engine = new RuleEngine(RuleSet.Create(1, [OtherRule, PairRule], Schema));
+        var expected = new List<AlertEvent>();
+        foreach (var element in PairInput.Where(e => e.IsWatermark || e.Event!.EventTime >= T0 + 40_000).Concat(after))
+        {
+            if (!element.IsWatermark)
+            {
+                engine.OnEvent(element.Event!, expected);
+                continue;
+            }
+
+            if (element.Watermark >= T0 + 120_000 && engine.Rules.Version == 1)
+            {
+                engine.SwapRules(live.Find(2)!.Rules, T0 + 120_000, expected);
+            }
+
+            engine.OnWatermark(element.Watermark, expected);
+        }
+
+        Assert.Equal(expected.Select(Describe).Order(StringComparer.Ordinal), output.Select(Describe).Order(StringComparer.Ordinal));
+        Assert.Contains(output, a => a.RuleId == "third");
+        Assert.Equal([1L, 2L], swaps);
+        var report = Assert.Single(reports);
+        Assert.Equal(7, report.HeldElements); // up to the watermark that brings version 2
+        Assert.True(report.Waited > TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task A_partition_match_stage_must_catch_a_rule_up_over_a_long_hold_in_turns_while_live_elements_keep_coming()
+    {
+        // 8,000 events of 12 devices, 50 ms apart, out of order within the disorder bound; 'pair' comes in at 200 s
+        var random = new Random(3);
+        var kinds = new (string Kind, long? Code)[] { ("Fault", 101), ("Fault", 102), ("Fault", 301), ("Fault", 302), ("Run", null) };
+        var log = new List<DeviceEvent>();
+        for (var i = 0; i < 8_000; i++)
+        {
+#pragma warning disable CA5394 // test data
+            var (kind, code) = kinds[random.Next(kinds.Length)];
+            log.Add(At(Ev(kind, (i * 50L) + random.Next(0, (int)Disorder), code, device: $"d{random.Next(12)}", id: $"e{i}"), i));
+#pragma warning restore CA5394
+        }
+
+        var input = new List<Timed>();
+        var max = long.MinValue;
+        foreach (var e in log)
+        {
+            input.Add(Timed.Of(e));
+            if (e.EventTime - Disorder > max)
+            {
+                max = e.EventTime - Disorder;
+                input.Add(Timed.OfWatermark(max));
+            }
+        }
+
+        var live = new Live.LiveRuleSets(RuleSet.Create(0, [OtherRule], Schema));
+        live.Add(new Live.LiveRuleSet(1, T0 + 200_000, RuleSet.Create(1, [OtherRule, PairRule], Schema))
+        {
+            Bootstraps = [new Live.RuleBootstrapDeclaration("pair", 1, TimeSpan.FromSeconds(60), BootstrapAlerts.Emit)],
+        });
+        var swapAt = input.FindIndex(t => t.IsWatermark && t.Watermark >= T0 + 200_000);
+        Assert.InRange(swapAt, 1, input.Count - 4_000);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reports = new List<RuleBootstrapReport>();
+        var output = new List<AlertEvent>();
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (up, control, alerts, late) = Run(() => new RuleEngine(live.Base), live: live, bootstrap: new BootstrapSettings(new GatedHistory(log, gate.Task), Disorder, OnDone: reports.Add));
+            alerts.Request(long.MaxValue);
+            late.Request(long.MaxValue);
+            for (var i = 0; i < input.Count; i++)
+            {
+                if (i == swapAt + 3_000)
+                {
+                    gate.SetResult(); // the catch-up over 3,000 held elements runs in turns while the rest comes in
+                }
+
+                await up.SendNextAsync(input[i]);
+            }
+
+            await up.SendCompleteAsync();
+            while (await alerts.ExpectNextOrCompleteAsync() is AlertEvent alert)
+            {
+                output.Add(alert);
+            }
+
+            await late.ExpectCompleteAsync();
+        }, Materializer);
+
+        // the other rule as a run that had it all along; 'pair' as a run that had it from the start of the look-back
+        var other = new RuleEngine(RuleSet.Create(1, [OtherRule], Schema));
+        var pair = new RuleEngine(RuleSet.Create(1, [PairRule], Schema));
+        var expected = new List<AlertEvent>();
+        foreach (var element in input)
+        {
+            if (element.IsWatermark)
+            {
+                other.OnWatermark(element.Watermark, expected);
+                pair.OnWatermark(element.Watermark, expected);
+                continue;
+            }
+
+            other.OnEvent(element.Event!, expected);
+            if (element.Event!.EventTime >= T0 + 140_000)
+            {
+                pair.OnEvent(element.Event, expected);
+            }
+        }
+
+        Assert.Equal(expected.Select(Describe).Order(StringComparer.Ordinal), output.Select(Describe).Order(StringComparer.Ordinal));
+        var report = Assert.Single(reports);
+        Assert.True(report.HeldElements > 2_048, $"{report.HeldElements} held"); // more than one turn (less what the input buffer had taken)
+        Assert.True(report.LiveAlerts > 0 && report.Alerts > 0, $"{report.Alerts} alerts from history, {report.LiveAlerts} live");
+    }
+
+    [Fact]
+    public async Task A_partition_match_stage_flushed_on_completion_must_finish_a_bootstrap_its_flush_starts_before_it_completes()
+    {
+        var live = PairArrives();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new List<AlertEvent>();
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (up, control, alerts, late) = Run(() => new RuleEngine(live.Base), flushOnComplete: true, live: live,
+                bootstrap: new BootstrapSettings(new GatedHistory(PairLog, gate.Task), Disorder));
+            alerts.Request(20);
+            late.Request(10);
+            foreach (var e in PairLog)
+            {
+                await up.SendNextAsync(Timed.Of(e)); // no watermark: the version is due only at the flush
+            }
+
+            await up.SendCompleteAsync();
+            output.Add(await alerts.ExpectNextAsync()); // the other rule's, from the flush's swap
+            await alerts.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200)); // not complete: the bootstrap runs
+
+            gate.SetResult();
+            while (await alerts.ExpectNextOrCompleteAsync() is AlertEvent alert)
+            {
+                output.Add(alert);
+            }
+
+            await late.ExpectCompleteAsync();
+        }, Materializer);
+
+        Assert.Equal(FromTheStart().Select(Describe).Order(StringComparer.Ordinal), output.Select(Describe).Order(StringComparer.Ordinal));
     }
 
     private sealed class FailingHistory : IRuleHistory

@@ -41,6 +41,8 @@ public sealed class ServiceMetrics
     private readonly Counter _bootstraps;
     private readonly Counter _bootstrapEvents;
     private readonly Counter _bootstrapRetentionGaps;
+    private readonly Counter _bootstrapHeld;
+    private readonly Counter _bootstrapHoldsFull;
     private readonly Gauge _checkpointAge;
     private readonly Gauge _checkpointDuration;
     private readonly Counter _journalWrites;
@@ -90,6 +92,8 @@ public sealed class ServiceMetrics
         _bootstraps = f.CreateCounter("alerting_rule_bootstraps_total", "Rule bootstraps over history finished (one per rule and partition).");
         _bootstrapEvents = f.CreateCounter("alerting_rule_bootstrap_events_total", "History records read by rule bootstraps.");
         _bootstrapRetentionGaps = f.CreateCounter("alerting_rule_bootstrap_retention_gaps_total", "Source partitions whose history for a bootstrap was partly past Kafka's retention (read from the log start instead).");
+        _bootstrapHeld = f.CreateCounter("alerting_rule_bootstrap_held_elements_total", "Live events and watermark steps held for rules bootstrapping over history while the other rules went on, caught up over at the hand-over (per rule).");
+        _bootstrapHoldsFull = f.CreateCounter("alerting_rule_bootstrap_holds_full_total", "Bootstraps whose hold reached alerting.rules.bootstrap.max-held-events: the partition waited for the hand-over.");
         _partialMatchesDropped = f.CreateCounter("alerting_partial_matches_dropped_total", "Partial matches of sequence rules not kept because a rule and device held alerting.rules.max-partial-matches already.");
         _members = f.CreateGauge("alerting_cluster_members", "Members of the Akka cluster as this node sees them, per status.", "status");
         _registry.AddBeforeCollectCallback(RefreshAsync);
@@ -132,6 +136,8 @@ public sealed class ServiceMetrics
         _bootstraps.IncTo(_counters.Bootstraps);
         _bootstrapEvents.IncTo(_counters.BootstrapEvents);
         _bootstrapRetentionGaps.IncTo(_counters.BootstrapRetentionGaps);
+        _bootstrapHeld.IncTo(_counters.BootstrapHeld);
+        _bootstrapHoldsFull.IncTo(_counters.BootstrapHoldsFull);
         if (_counters.LastCheckpoint is { } last)
         {
             _checkpointAge.Set(Math.Max(0, (_time.GetUtcNow() - last.At).TotalSeconds));

@@ -60,14 +60,22 @@ public sealed partial class AlertGraph
         }
 
         _history ??= new KafkaRuleHistory(_system, _settings, _sources, _rules.Schema, _time, _counters, _loggerFactory);
-        return new BootstrapSettings(_history, (long)first.MaxOutOfOrderness.TotalMilliseconds, EngineOptions(first), report => Bootstrapped(run, report));
+        return new BootstrapSettings(_history, (long)first.MaxOutOfOrderness.TotalMilliseconds, EngineOptions(first), report => Bootstrapped(run, report),
+            _settings.Rules.MaxHeldEvents, full => HoldFull(run, full));
     }
 
     private void Bootstrapped(PartitionRun run, RuleBootstrapReport report)
     {
-        _counters.CountBootstrap(report.EventsRead);
+        _counters.CountBootstrap(report.EventsRead, report.HeldElements);
         LogBootstrapped(run.Partition, report.RuleId, report.RuleVersion, report.SetVersion, DateTimeOffset.FromUnixTimeMilliseconds(report.From),
-            DateTimeOffset.FromUnixTimeMilliseconds(report.Until), report.EventsRead, report.EventsInWindow, report.Alerts, report.Devices, report.Elapsed.TotalMilliseconds);
+            DateTimeOffset.FromUnixTimeMilliseconds(report.Until), report.EventsRead, report.EventsInWindow, report.Alerts, report.Devices, report.HeldElements,
+            report.LiveAlerts, report.Elapsed.TotalMilliseconds, report.Waited.TotalMilliseconds);
+    }
+
+    private void HoldFull(PartitionRun run, BootstrapHoldFull full)
+    {
+        _counters.CountBootstrapHoldFull();
+        LogBootstrapHoldFull(run.Partition, full.SetVersion, full.HeldElements, full.AfterRunning.TotalMilliseconds);
     }
 
     private void Swapped(PartitionRun run, LiveRuleSet version, SwapResult swap)
@@ -79,8 +87,11 @@ public sealed partial class AlertGraph
     [LoggerMessage(EventId = LogEvents.LiveRulesSwapped, Level = LogLevel.Information, Message = "partition {Partition} matches under rule set version {Version} from {SwappedAt:O}: the states of {Kept} rules kept, of {Dropped} removed or changed rules dropped")]
     private partial void LogSwapped(int partition, long version, DateTimeOffset swappedAt, int kept, int dropped);
 
-    [LoggerMessage(EventId = LogEvents.BootstrapDone, Level = LogLevel.Information, Message = "partition {Partition}: rule {RuleId} v{RuleVersion} of rule set version {SetVersion} bootstrapped over {From:O} – {Until:O}: {Read} records read, {Matched} in the look-back, {Alerts} alerts produced, the state of {Devices} devices handed over; the partition waited {WaitedMs:F0} ms")]
-    private partial void LogBootstrapped(int partition, string ruleId, int ruleVersion, long setVersion, DateTimeOffset from, DateTimeOffset until, long read, long matched, int alerts, int devices, double waitedMs);
+    [LoggerMessage(EventId = LogEvents.BootstrapDone, Level = LogLevel.Information, Message = "partition {Partition}: rule {RuleId} v{RuleVersion} of rule set version {SetVersion} bootstrapped over {From:O} – {Until:O}: {Read} records read, {Matched} in the look-back, {Alerts} alerts produced, the state of {Devices} devices handed over after catching up over {Held} live elements ({LiveAlerts} live alerts); it ran {ElapsedMs:F0} ms, the partition's other rules waited {WaitedMs:F0} ms")]
+    private partial void LogBootstrapped(int partition, string ruleId, int ruleVersion, long setVersion, DateTimeOffset from, DateTimeOffset until, long read, long matched, int alerts, int devices, int held, int liveAlerts, double elapsedMs, double waitedMs);
+
+    [LoggerMessage(EventId = LogEvents.BootstrapHoldFull, Level = LogLevel.Warning, Message = "partition {Partition}: the bootstrap of rule set version {SetVersion} holds {Held} live elements, alerting.rules.bootstrap.max-held-events, after {ElapsedMs:F0} ms: the partition waits for the hand-over")]
+    private partial void LogBootstrapHoldFull(int partition, long setVersion, int held, double elapsedMs);
 
     [LoggerMessage(EventId = LogEvents.LiveRulesUnknownRulesVersion, Level = LogLevel.Warning, Message = "partition {Partition}'s checkpoint was taken under rule set version {Version}, unknown here: resuming under version {Instead}")]
     private partial void LogUnknownRulesVersion(int partition, long version, long instead);

@@ -31,6 +31,8 @@ public sealed class PipelineCounters
     private long _bootstraps;
     private long _bootstrapEvents;
     private long _bootstrapRetentionGaps;
+    private long _bootstrapHeld;
+    private long _bootstrapHoldsFull;
 
     /// <summary>Rule bootstraps over history finished (one per rule and partition).</summary>
     public long Bootstraps => Interlocked.Read(ref _bootstraps);
@@ -41,12 +43,22 @@ public sealed class PipelineCounters
     /// <summary>Source partitions whose retained log started after the history a bootstrap asked for (the rest was past retention).</summary>
     public long BootstrapRetentionGaps => Interlocked.Read(ref _bootstrapRetentionGaps);
 
-    /// <summary>Counts a finished bootstrap and the history records it read.</summary>
-    public void CountBootstrap(long eventsRead)
+    /// <summary>Live elements (events and watermark steps) held for bootstrapping rules and caught up over at their hand-over (per rule).</summary>
+    public long BootstrapHeld => Interlocked.Read(ref _bootstrapHeld);
+
+    /// <summary>Bootstraps whose hold filled up, so that their partition waited for the hand-over.</summary>
+    public long BootstrapHoldsFull => Interlocked.Read(ref _bootstrapHoldsFull);
+
+    /// <summary>Counts a finished bootstrap, the history records it read and the live elements its rule caught up over.</summary>
+    public void CountBootstrap(long eventsRead, long heldElements = 0)
     {
         Interlocked.Increment(ref _bootstraps);
         Interlocked.Add(ref _bootstrapEvents, eventsRead);
+        Interlocked.Add(ref _bootstrapHeld, heldElements);
     }
+
+    /// <summary>Counts a bootstrap whose hold filled up.</summary>
+    public void CountBootstrapHoldFull() => Interlocked.Increment(ref _bootstrapHoldsFull);
 
     /// <summary>Counts a source partition whose history for a bootstrap was partly past retention.</summary>
     public void CountBootstrapRetentionGap() => Interlocked.Increment(ref _bootstrapRetentionGaps);

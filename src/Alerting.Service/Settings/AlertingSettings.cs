@@ -3,6 +3,7 @@ using Akka.Configuration;
 using Alerting.Configuration;
 using Alerting.Events;
 using Alerting.Kafka;
+using Alerting.Rules;
 
 namespace Alerting.Service.Settings;
 
@@ -87,17 +88,29 @@ public sealed record KafkaSettings(
 /// <param name="File">HOCON file of rule instances.</param>
 /// <param name="OpenAlertTimeToLive">How long an open alert waits for its revoke.</param>
 /// <param name="MaxPartialMatches">The most partial matches a sequence rule keeps per device.</param>
-public sealed record RulesSettings(string TemplatesDirectory, string File, TimeSpan OpenAlertTimeToLive, int MaxPartialMatches = 64)
+/// <param name="MaxHeldEvents">
+/// The most live elements (events and watermark steps) a partition holds for a rule bootstrapping over history while its
+/// other rules go on (<c>alerting.rules.bootstrap.max-held-events</c>); past it the partition waits for the hand-over.
+/// </param>
+public sealed record RulesSettings(string TemplatesDirectory, string File, TimeSpan OpenAlertTimeToLive, int MaxPartialMatches = 64, int MaxHeldEvents = BootstrapSettings.DefaultMaxHeldElements)
 {
     /// <summary>The settings under <c>alerting.rules</c> of <paramref name="c"/>.</summary>
     public static RulesSettings Create(Config c) => new(
         Resolve(c.ReadRequiredString("alerting.rules.templates")),
         Resolve(c.ReadRequiredString("alerting.rules.file")),
         c.ReadDuration("alerting.rules.open-alert-ttl", TimeSpan.FromHours(24)),
-        c.ReadInt("alerting.rules.max-partial-matches", 64, 1, 100_000));
+        c.ReadInt("alerting.rules.max-partial-matches", 64, 1, 100_000),
+        c.ReadInt("alerting.rules.bootstrap.max-held-events", BootstrapSettings.DefaultMaxHeldElements, 1, 10_000_000));
 
     /// <summary>A copy reading the rules from <paramref name="file"/>.</summary>
     public RulesSettings WithFile(string file) => this with { File = Resolve(file) };
+
+    /// <summary>A copy holding at most <paramref name="maxHeldEvents"/> live elements per bootstrapping partition.</summary>
+    public RulesSettings WithMaxHeldEvents(int maxHeldEvents)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxHeldEvents, 1);
+        return this with { MaxHeldEvents = maxHeldEvents };
+    }
 
     private static string Resolve(string path) => Path.GetFullPath(path, AppContext.BaseDirectory);
 }

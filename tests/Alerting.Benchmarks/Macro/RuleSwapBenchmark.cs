@@ -15,7 +15,15 @@ namespace Alerting.Benchmarks.Macro;
 /// time the same engine takes to match 1,000 events; the same events are matched again right after the swaps, when
 /// their devices' states are carried over (the part of a swap deferred to each device's next touch). Reports the
 /// longest and the median swap (wall ms, one thread; compiling the set is done before, off the stream).
-/// Options: <c>--swap-devices N</c> (default 100,000), <c>--swap-events N</c> (default 1,000,000).
+/// <para>
+/// Then a rule bootstrapping while the others go on, as the match stage runs it: its history matcher is fed the last
+/// 300k events, the engine swaps to the set without it (the set built at the swap, as the stage does), takes live
+/// events until the hold has <c>--swap-held</c> elements (events and watermark steps; default the stage's
+/// <see cref="BootstrapSettings.DefaultMaxHeldElements"/>), catches the rule up over the events buffered at the swap and
+/// the hold in slices of 2,048 elements (the stage's turns, between live elements), and hands over: the full set, the
+/// rule's state imported. Reports the swap's pause, the longest turn, the whole catch-up and the hand-over (wall ms).
+/// </para>
+/// Options: <c>--swap-devices N</c> (default 100,000), <c>--swap-events N</c> (default 1,000,000), <c>--swap-held N</c>.
 /// </summary>
 public sealed class RuleSwapBenchmark : IMacroBenchmark
 {
@@ -29,6 +37,7 @@ public sealed class RuleSwapBenchmark : IMacroBenchmark
     {
         var devices = context.Option("--swap-devices", context.Size(100_000, 5_000));
         var count = context.Option("--swap-events", context.Size(1_000_000, 50_000));
+        var heldElements = context.Option("--swap-held", context.Size(BootstrapSettings.DefaultMaxHeldElements, 5_000));
         var source = new SourceDefinition();
         var schema = source.Schema();
         var rules = EngineBenchmark.Rules(schema, 50);
@@ -40,7 +49,9 @@ public sealed class RuleSwapBenchmark : IMacroBenchmark
             Step = TimeSpan.FromMilliseconds(1),
             MaxDisorder = TimeSpan.FromSeconds(2),
             Kinds = ["Heartbeat", "Heartbeat", "Heartbeat", "Fault", "Fault", "Fault", "Recover", "Alarm", "Run"],
-        }).Take(count).Select(r => decoder.Decode(r.Value, new RecordOrigin("devices", 0, offset++)).Event).OfType<DeviceEvent>().ToArray();
+        }).Take(count + heldElements).Select(r => decoder.Decode(r.Value, new RecordOrigin("devices", 0, offset++)).Event).OfType<DeviceEvent>().ToArray();
+        var liveEvents = events[^heldElements..]; // after the swaps, for the bootstrap's hold
+        events = events[..^heldElements];
 
         var engine = new RuleEngine(rules);
         var output = new List<AlertEvent>(1024);
@@ -94,10 +105,11 @@ public sealed class RuleSwapBenchmark : IMacroBenchmark
 
         var afterMs = sw.Elapsed.TotalMilliseconds;
         output.Clear();
+        var handOver = HandOver(engine, current, schema, events, liveEvents, heldElements, max);
         pauses.Sort();
         var median = pauses[pauses.Count / 2];
         context.Log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"rule-swap: {activeDevices} active devices, {rules.Rules.Count} rules, swaps {string.Join(", ", pauses.Select(p => p.ToString("F2", CultureInfo.InvariantCulture)))} ms ({kept / Swaps} rules kept, {dropped / Swaps} dropped per swap); 1,000 events matched in {baselineMs:F2} ms before, {afterMs:F2} ms right after (their devices carried over)"));
+            $"rule-swap: {activeDevices} active devices, {rules.Rules.Count} rules, swaps {string.Join(", ", pauses.Select(p => p.ToString("F2", CultureInfo.InvariantCulture)))} ms ({kept / Swaps} rules kept, {dropped / Swaps} dropped per swap); 1,000 events matched in {baselineMs:F2} ms before, {afterMs:F2} ms right after (their devices carried over); a bootstrap: swap without the rule {handOver.SwapMs:F2} ms, catch-up over {handOver.Held} held elements {handOver.CatchUpMs:F2} ms (longest turn {handOver.TurnMs:F2} ms), hand-over {handOver.HandOverMs:F2} ms ({handOver.Devices} devices, of which the export {handOver.ExportMs:F2} ms)"));
         return Task.FromResult<IReadOnlyDictionary<string, double>>(new Dictionary<string, double>
         {
             ["rule_swap_pause_ms"] = Math.Round(pauses[^1], 3),
@@ -108,7 +120,85 @@ public sealed class RuleSwapBenchmark : IMacroBenchmark
             ["rule_swap_rules_dropped"] = dropped / Swaps,
             ["rule_swap_baseline_1000_events_ms"] = Math.Round(baselineMs, 3),
             ["rule_swap_after_1000_events_ms"] = Math.Round(afterMs, 3),
+            ["rule_swap_bootstrap_swap_ms"] = Math.Round(handOver.SwapMs, 3),
+            ["rule_swap_handover_pause_ms"] = Math.Round(handOver.HandOverMs, 3),
+            ["rule_swap_handover_export_ms"] = Math.Round(handOver.ExportMs, 3),
+            ["rule_swap_catchup_turn_ms"] = Math.Round(handOver.TurnMs, 3),
+            ["rule_swap_catchup_ms"] = Math.Round(handOver.CatchUpMs, 3),
+            ["rule_swap_handover_held_elements"] = handOver.Held,
+            ["rule_swap_handover_devices"] = handOver.Devices,
         });
+    }
+
+    // A rule bootstrapping while the other rules go on (what PartitionMatchStage does): the swap without it, the hold,
+    // the catch-up in turns, the hand-over. Returns the pauses of the live stream, the elements held and the devices handed over.
+    private static (double SwapMs, double TurnMs, double CatchUpMs, double ExportMs, double HandOverMs, int Held, int Devices) HandOver(RuleEngine engine, RuleSet current, EventSchema schema, DeviceEvent[] history, DeviceEvent[] live, int heldElements, long max)
+    {
+        var pair = current.Rules.First(r => r.Id.StartsWith("pair-", StringComparison.Ordinal));
+        var rule = CompiledRule.Compile("bootstrapped", 1, pair.Text, schema, pair.Template);
+        var until = engine.Watermark + 1;
+        var historyStart = history[Math.Max(0, history.Length - 300_000)].EventTime;
+        var bootstrap = new RuleBootstrap(rule, schema, historyStart, until, 5_000, keepAlerts: true);
+        foreach (var e in history)
+        {
+            bootstrap.Offer(e);
+        }
+
+        var output = new List<AlertEvent>(1024);
+        var full = RuleSet.Create(current.Version + 1, [.. current.Rules, rule], schema);
+        GC.Collect();
+        var sw = Stopwatch.StartNew();
+        var reduced = RuleSet.Create(full.Version, full.Rules.Where(r => !ReferenceEquals(r, rule)), schema);
+        engine.SwapRules(reduced, until, output);
+        var buffered = engine.CopyBufferedEvents();
+        var swapMs = sw.Elapsed.TotalMilliseconds;
+
+        var held = new List<Timed>(heldElements);
+        foreach (var e in live)
+        {
+            if (held.Count >= heldElements)
+            {
+                break;
+            }
+
+            engine.OnEvent(e, output);
+            held.Add(Timed.Of(e));
+            max = Math.Max(max, e.EventTime);
+            if (max - 5_000 > engine.Watermark)
+            {
+                engine.OnWatermark(max - 5_000, output);
+                held.Add(Timed.OfWatermark(max - 5_000));
+            }
+
+            output.Clear();
+        }
+
+        const int Slice = 2_048; // PartitionMatchStage's turn
+        GC.Collect();
+        var turnMs = 0.0;
+        var total = Stopwatch.StartNew();
+        sw.Restart();
+        bootstrap.BeginCatchUp(buffered, output);
+        for (var i = 0; i < held.Count; i++)
+        {
+            bootstrap.CatchUp(held[i], output);
+            if ((i + 1) % Slice == 0 || i == held.Count - 1)
+            {
+                turnMs = Math.Max(turnMs, sw.Elapsed.TotalMilliseconds);
+                output.Clear();
+                sw.Restart();
+            }
+        }
+
+        var catchUpMs = total.Elapsed.TotalMilliseconds;
+        sw.Restart();
+        engine.SwapRules(full, long.MinValue, output);
+        var exported = bootstrap.HandOver();
+        var exportMs = sw.Elapsed.TotalMilliseconds;
+        var imported = engine.ImportRuleState(exported);
+        var handOverMs = sw.Elapsed.TotalMilliseconds;
+        output.Clear();
+        return (swapMs, turnMs, catchUpMs, exportMs, handOverMs, held.Count, imported.Devices);
     }
 
     // the next version: five rules change version (same text), one is removed, one added (a copy of a pair under a new id)

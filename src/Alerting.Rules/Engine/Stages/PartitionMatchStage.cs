@@ -1,4 +1,5 @@
 using Akka.Streams;
+using Akka.Streams.Dsl;
 using Akka.Streams.Stage;
 using Alerting.Events;
 
@@ -24,13 +25,20 @@ namespace Alerting.Rules;
 /// <b>Bootstraps</b> (with <see cref="BootstrapSettings"/>): when a swap puts in force a set with rules that declare a
 /// bootstrap and that the previous set did not have (same id and version), the stage reads the partition's history in
 /// a materialization of its own (<see cref="IRuleHistory"/>, from effective time − look-back up to the offsets the
-/// stage has read so far) and runs those rules alone over it (<see cref="RuleBootstrap"/>). Meanwhile the partition
-/// waits: the stage pulls nothing (backpressure: every rule of the partition waits, not only the bootstrapping ones)
-/// and holds snapshot requests, so no checkpoint is ever taken between the swap and the hand-over: a crash
-/// mid-bootstrap resumes from the checkpoint before the swap and runs the bootstrap again. Then it imports each
-/// rule's per-device state into the engine, emits the alerts found in history (marked
-/// <see cref="AlertEvent.Bootstrap"/>; none when the rule suppresses them), answers the held snapshot requests and
-/// goes on with the watermark that caused the swap. A history read that fails fails the stage.
+/// stage has read so far) and runs those rules alone over it (<see cref="RuleBootstrap"/>). Meanwhile the engine goes
+/// on with every other rule of the set: the stage keeps pulling, and each event and watermark step the engine takes is
+/// also held for the bootstrapping rules (at most <see cref="BootstrapSettings.MaxHeldElements"/>; once that many are
+/// held, or when a later version is due, the stage pulls nothing more until the hand-over). Once the history is read the
+/// stage emits the alerts found in it (marked <see cref="AlertEvent.Bootstrap"/>; none when the rule suppresses them) and
+/// brings each bootstrapping rule forward over the events the engine buffered at the swap and the held elements, in their
+/// order, with the engine's watermarks (<see cref="RuleBootstrap.CatchUp(Timed, ICollection{AlertEvent})"/>), a slice
+/// of the hold at a time between live elements (which are held in turn), emitting the live alerts the rule raises on the
+/// way (unmarked, whatever the rule says of history's alerts; later than the other rules' alerts of the same elements,
+/// with the same ids). When the hold is empty it hands over: the engine takes the full set and imports each rule's
+/// per-device state, and from then on holds exactly what it would hold had it had the rules all along. Snapshot
+/// requests are held from the swap to the hand-over, so no checkpoint ever records the new version without the
+/// bootstrapped state: a crash mid-bootstrap resumes from the checkpoint before the swap and runs the bootstrap again.
+/// A history read that fails fails the stage; a stage that stops first ends the read.
 /// </para>
 /// <para>
 /// <b>Pulls</b> only when every alert and late event of the previous element has been pushed and an outlet has
@@ -51,6 +59,9 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
     private readonly Live.LiveRuleSets? _live;
     private readonly Action<Live.LiveRuleSet, SwapResult>? _onSwap;
     private readonly BootstrapSettings? _bootstrap;
+
+    // held elements a bootstrapping rule catches up over between two live elements (a few ms of the rule alone)
+    private const int CatchUpSlice = 2_048;
 
     /// <param name="createEngine">Makes the partition's engine (restored from its checkpoint, if any) when the stage starts.</param>
     /// <param name="flushOnComplete">Flush the engine when upstream completes (bounded replays); off for live partitions.</param>
@@ -108,13 +119,17 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
         private bool _hasLast;
         private long _generated;
 
-        // the bootstrap running (the partition waits for it), the watermark to go on with after it, held snapshot requests
+        // the bootstrap running; while _waiting the stage pulls nothing until its hand-over (its hold is full, or a later
+        // version is due at _resume, the watermark to go on with after it); snapshot requests held until the hand-over
         private Running? _running;
+        private bool _waiting;
+        private bool _resumePending;
         private (long Watermark, bool Flush) _resume;
         private readonly List<SnapshotRequest> _heldRequests = [];
         private long _partialMatchesDropped;
         private bool _upstreamFinished;
         private Action<Exception?> _bootstrapDone = null!;
+        private Action<int> _catchUpTurn = null!;
 
         public Logic(PartitionMatchStage stage, Control control)
             : base(stage.Shape)
@@ -139,10 +154,15 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
             }
 
             _bootstrapDone = GetAsyncCallback<Exception?>(BootstrapDone);
+            _catchUpTurn = GetAsyncCallback<int>(_ => CatchUpTurn());
             _control.Attach(GetAsyncCallback<Request>(Answer));
         }
 
-        public override void PostStop() => _control.Detach();
+        public override void PostStop()
+        {
+            _running?.Reading?.Shutdown(); // a history read still running ends with the stage
+            _control.Detach();
+        }
 
         private void OnPush()
         {
@@ -166,6 +186,11 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
             }
 
             _generated += _alerts.Count - before;
+            if (_running is not null)
+            {
+                Hold(element);
+            }
+
             Drain();
         }
 
@@ -174,7 +199,7 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
             _upstreamFinished = true;
             if (_running is null)
             {
-                Finish(); // else once the bootstrap is done
+                Finish(); // else once the bootstrap is done: the final snapshot holds the bootstrapped rules' state
             }
         }
 
@@ -182,9 +207,10 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
         {
             if (_stage._flushOnComplete)
             {
-                if (!Advance(long.MaxValue, flush: true))
+                if (!Advance(long.MaxValue, flush: true) || _running is not null)
                 {
-                    return; // a bootstrap started: finished once it is done
+                    Drain(); // what the flush gave goes out; a bootstrap runs (started by the flush's swaps): finished after its hand-over
+                    return;
                 }
             }
             else
@@ -198,8 +224,8 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
             Drain();
         }
 
-        // Swaps what is due at the watermark, then moves the engine to it (or flushes it); false when a swap started a
-        // bootstrap: the partition waits, and BootstrapDone goes on from here.
+        // Swaps what is due at the watermark, then moves the engine to it (or flushes it); false when a version is due
+        // that must wait for a running bootstrap's hand-over: the partition waits, and the hand-over goes on from here.
         private bool Advance(long watermark, bool flush)
         {
             var before = _alerts.Count;
@@ -214,10 +240,17 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
                 {
                     _engine.OnWatermark(watermark, _alerts);
                 }
+
+                if (_running is not null)
+                {
+                    Hold(Timed.OfWatermark(flush ? long.MaxValue : watermark));
+                }
             }
             else
             {
                 _resume = (watermark, flush);
+                _resumePending = true;
+                Wait();
             }
 
             _generated += _alerts.Count - before;
@@ -229,8 +262,8 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
             return !waiting;
         }
 
-        // puts in force, at their effective times, the live versions due at this watermark; true when one of them
-        // started a bootstrap (the later ones wait for it)
+        // puts in force, at their effective times, the live versions due at this watermark; true when one is due that
+        // must wait for a running bootstrap (started now or before): a bootstrap's hand-over swaps to its full set first
         private bool SwapDue(long watermark)
         {
             if (_stage._live is not { } live)
@@ -238,62 +271,94 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
                 return false;
             }
 
+            if (_running is not null)
+            {
+                return live.NextDue(_engine.Rules.Version, watermark) is not null;
+            }
+
             while (live.NextDue(_engine.Rules.Version, watermark) is { } due)
             {
                 var previous = _engine.Rules;
-                var swap = _engine.SwapRules(due.Rules, due.EffectiveAt, _alerts);
+                var swappedAt = Math.Max(due.EffectiveAt, _engine.Watermark == long.MinValue ? long.MinValue : _engine.Watermark + 1);
+                var planned = PlanBootstrap(due, previous, swappedAt);
+
+                // the rules to bootstrap are held: the live engine goes on with the others until the hand-over
+                var rules = planned.Count == 0
+                    ? due.Rules
+                    : RuleSet.Create(due.Rules.Version, due.Rules.Rules.Where(r => !planned.Any(p => ReferenceEquals(p.Rule, r))), due.Rules.Schema);
+                var swap = _engine.SwapRules(rules, due.EffectiveAt, _alerts);
                 _stage._onSwap?.Invoke(due, swap);
-                if (StartBootstrap(due, previous, swap.SwappedAt))
+                if (planned.Count > 0)
                 {
-                    return true;
+                    StartBootstrap(due, planned, swap.SwappedAt);
+                    return live.NextDue(_engine.Rules.Version, watermark) is not null;
                 }
             }
 
             return false;
         }
 
-        private bool StartBootstrap(Live.LiveRuleSet due, RuleSet previous, long swappedAt)
+        // the rules of the set due that declare a bootstrap, are new to the partition (not in the previous set with the
+        // same id and version) and have history before the swap
+        private List<(Live.RuleBootstrapDeclaration Declared, Language.CompiledRule Rule)> PlanBootstrap(Live.LiveRuleSet due, RuleSet previous, long swappedAt)
         {
-            if (_stage._bootstrap is not { } settings || due.Bootstraps.Count == 0)
+            var planned = new List<(Live.RuleBootstrapDeclaration, Language.CompiledRule)>();
+            if (_stage._bootstrap is null)
             {
-                return false;
+                return planned;
             }
 
-            var rules = new List<(Live.RuleBootstrapDeclaration Declared, RuleBootstrap Matcher)>();
             foreach (var declared in due.Bootstraps)
             {
                 var had = previous.Rules.Any(r => r.Version == declared.RuleVersion && string.Equals(r.Id, declared.RuleId, StringComparison.Ordinal));
                 var rule = due.Rules.Rules.FirstOrDefault(r => r.Version == declared.RuleVersion && string.Equals(r.Id, declared.RuleId, StringComparison.Ordinal));
                 var from = due.EffectiveAt - (long)declared.LookBack.TotalMilliseconds;
-                if (had || rule is null || from >= swappedAt)
+                if (!had && rule is not null && from < swappedAt)
                 {
-                    continue;
+                    planned.Add((declared, rule));
                 }
-
-                rules.Add((declared, new RuleBootstrap(rule, due.Rules.Schema, from, swappedAt, settings.OutOfOrdernessMs, declared.Alerts == BootstrapAlerts.Emit, settings.Options)));
             }
 
-            if (rules.Count == 0)
-            {
-                return false;
-            }
+            return planned;
+        }
+
+        private void StartBootstrap(Live.LiveRuleSet due, List<(Live.RuleBootstrapDeclaration Declared, Language.CompiledRule Rule)> planned, long swappedAt)
+        {
+            var settings = _stage._bootstrap!;
+            var rules = planned
+                .Select(p => (p.Declared, new RuleBootstrap(p.Rule, due.Rules.Schema, due.EffectiveAt - (long)p.Declared.LookBack.TotalMilliseconds, swappedAt,
+                    settings.OutOfOrdernessMs, p.Declared.Alerts == BootstrapAlerts.Emit, settings.Options)))
+                .ToList();
 
             // up to where the live stream stands; from a little before the look-back, for events out of order across it
             var ends = new Dictionary<SourcePartition, long>(_positions);
-            var readFrom = rules.Min(r => r.Matcher.From) - settings.OutOfOrdernessMs;
-            _running = new Running(due.Version, rules, System.Diagnostics.Stopwatch.GetTimestamp());
+            var readFrom = rules.Min(r => r.Item2.From) - settings.OutOfOrdernessMs;
+
+            // the events the live engine holds at the swap (all at or after it) are the held rules' too
+            var running = new Running(due.Version, due.Rules, rules, _engine.CopyBufferedEvents(), System.Diagnostics.Stopwatch.GetTimestamp());
+            _running = running;
             Task reading;
             try
             {
-                reading = ends.Count == 0
-                    ? Task.CompletedTask
-                    : settings.History.Read(ends, readFrom).RunForeach(e =>
-                    {
-                        foreach (var (_, matcher) in rules)
+                if (ends.Count == 0)
+                {
+                    reading = Task.CompletedTask;
+                }
+                else
+                {
+                    var (kill, done) = settings.History.Read(ends, readFrom)
+                        .ViaMaterialized(KillSwitches.Single<DeviceEvent>(), Keep.Right)
+                        .ToMaterialized(Sink.ForEach<DeviceEvent>(e =>
                         {
-                            matcher.Offer(e);
-                        }
-                    }, Materializer);
+                            foreach (var (_, matcher) in rules)
+                            {
+                                matcher.Offer(e);
+                            }
+                        }), Keep.Both)
+                        .Run(Materializer);
+                    running.Reading = kill;
+                    reading = done;
+                }
             }
 #pragma warning disable CA1031 // handed on: BootstrapDone fails the stage with it
             catch (Exception ex)
@@ -302,11 +367,32 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
                 reading = Task.FromException(ex);
             }
 
-            var done = _bootstrapDone;
-            reading.ContinueWith(t => done(t.Exception?.GetBaseException()), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            return true;
+            var callback = _bootstrapDone;
+            reading.ContinueWith(t => callback(t.Exception?.GetBaseException()), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 
+        // a live element the engine took while a bootstrap runs: the held rules catch up over it at the hand-over
+        private void Hold(Timed element)
+        {
+            var running = _running!;
+            running.Held.Enqueue(element);
+            running.HeldTotal++;
+            if (running.Held.Count >= _stage._bootstrap!.MaxHeldElements && !_waiting)
+            {
+                Wait();
+                _stage._bootstrap.OnHoldFull?.Invoke(new BootstrapHoldFull(running.SetVersion, running.Held.Count, System.Diagnostics.Stopwatch.GetElapsedTime(running.Started)));
+            }
+        }
+
+        // the partition pulls nothing more until the hand-over
+        private void Wait()
+        {
+            _waiting = true;
+            _running!.WaitingSince ??= System.Diagnostics.Stopwatch.GetTimestamp();
+        }
+
+        // the history is read: its alerts are emitted, and the held rules catch up over the hold in turns between the
+        // live elements (which go on being held), then hand over
         private void BootstrapDone(Exception? failure)
         {
             var running = _running!;
@@ -317,28 +403,85 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
             }
 
             var before = _alerts.Count;
-            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(running.Started);
-            foreach (var (declared, matcher) in running.Rules)
+            var live = new List<AlertEvent>();
+            foreach (var (_, matcher) in running.Rules)
             {
-                var imported = _engine.ImportRuleState(matcher.Finish());
+                matcher.BeginCatchUp(running.BufferedAtSwap, live);
                 _alerts.AddRange(matcher.Alerts);
-                _stage._bootstrap!.OnDone?.Invoke(new RuleBootstrapReport(
-                    running.SetVersion, declared.RuleId, declared.RuleVersion, matcher.From, matcher.Until,
-                    matcher.EventsRead, matcher.EventsInWindow, matcher.Alerts.Count, imported.Devices, elapsed));
+                _alerts.AddRange(live);
+                live.Clear();
             }
 
             _generated += _alerts.Count - before;
+            running.CatchingUp = true;
+            CatchUpTurn();
+        }
+
+        // one turn of the catch-up: at most CatchUpSlice held elements, so the live stream waits for no more than that
+        // at a time; the next turn comes after what the stream has to do meanwhile, the hand-over once the hold is empty
+        private void CatchUpTurn()
+        {
+            if (_running is not { CatchingUp: true } running)
+            {
+                return;
+            }
+
+            var before = _alerts.Count;
+            for (var n = 0; n < CatchUpSlice && running.Held.TryDequeue(out var element); n++)
+            {
+                foreach (var (_, matcher) in running.Rules)
+                {
+                    matcher.CatchUp(element, _alerts);
+                }
+            }
+
+            _generated += _alerts.Count - before;
+            if (running.Held.Count > 0)
+            {
+                _catchUpTurn(0);
+                Drain();
+                return;
+            }
+
+            HandOver(running);
+        }
+
+        // the hand-over: the live engine takes the full set and each held rule's caught-up state; it now holds what it
+        // would hold had it had the rules all along
+        private void HandOver(Running running)
+        {
+            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(running.Started);
+            var waited = running.WaitingSince is { } since ? System.Diagnostics.Stopwatch.GetElapsedTime(since) : TimeSpan.Zero;
+            _engine.SwapRules(running.Full, long.MinValue, _alerts); // at the watermark: nothing is released
+            foreach (var (declared, matcher) in running.Rules)
+            {
+                var imported = _engine.ImportRuleState(matcher.HandOver());
+                _stage._bootstrap!.OnDone?.Invoke(new RuleBootstrapReport(
+                    running.SetVersion, declared.RuleId, declared.RuleVersion, matcher.From, matcher.Until,
+                    matcher.EventsRead, matcher.EventsInWindow, matcher.Alerts.Count, imported.Devices, elapsed)
+                {
+                    HeldElements = running.HeldTotal,
+                    LiveAlerts = matcher.LiveAlerts,
+                    Waited = waited,
+                });
+            }
+
             _running = null;
+            _waiting = false;
             foreach (var request in _heldRequests)
             {
                 Answer(request);
             }
 
             _heldRequests.Clear();
-            var (watermark, flush) = _resume;
-            if (!Advance(watermark, flush))
+            if (_resumePending)
             {
-                return; // the next version due starts a bootstrap of its own
+                _resumePending = false;
+                var (watermark, flush) = _resume;
+                if (!Advance(watermark, flush))
+                {
+                    return; // the next version due waits for a bootstrap of its own
+                }
             }
 
             if (_upstreamFinished)
@@ -395,7 +538,7 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
                 Push(_stage.Late, late);
             }
 
-            if (_alerts.Count > 0 || _late is not null || _running is not null)
+            if (_alerts.Count > 0 || _late is not null || _waiting)
             {
                 return;
             }
@@ -497,7 +640,36 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
         public override void Fail(Exception exception) => Answer.TrySetException(exception);
     }
 
-    private sealed record Running(long SetVersion, List<(Live.RuleBootstrapDeclaration Declared, RuleBootstrap Matcher)> Rules, long Started);
+    /// <summary>A bootstrap under way: its rules' history matchers, the live elements held for them, the set to hand over to.</summary>
+    private sealed class Running(long setVersion, RuleSet full, List<(Live.RuleBootstrapDeclaration Declared, RuleBootstrap Matcher)> rules, IReadOnlyList<DeviceEvent> bufferedAtSwap, long started)
+    {
+        public long SetVersion { get; } = setVersion;
+
+        /// <summary>The set due, held rules included: the live engine's set from the hand-over on.</summary>
+        public RuleSet Full { get; } = full;
+
+        public List<(Live.RuleBootstrapDeclaration Declared, RuleBootstrap Matcher)> Rules { get; } = rules;
+
+        /// <summary>The events the live engine buffered at the swap.</summary>
+        public IReadOnlyList<DeviceEvent> BufferedAtSwap { get; } = bufferedAtSwap;
+
+        /// <summary>Events and watermark steps the live engine took since the swap, in order, not yet caught up over.</summary>
+        public Queue<Timed> Held { get; } = new();
+
+        /// <summary>Elements held in all.</summary>
+        public int HeldTotal { get; set; }
+
+        /// <summary>The history is read: the rules are catching up over the hold.</summary>
+        public bool CatchingUp { get; set; }
+
+        public long Started { get; } = started;
+
+        /// <summary>When the partition stopped pulling for this bootstrap, if it did.</summary>
+        public long? WaitingSince { get; set; }
+
+        /// <summary>Ends the history read (the stage stopping first).</summary>
+        public UniqueKillSwitch? Reading { get; set; }
+    }
 
     /// <summary>
     /// The control: requests are handed to the running logic through its async callback; the ones not answered
