@@ -24,7 +24,8 @@ namespace Alerting.Events;
 /// <para>
 /// <b>Idle confirmation.</b> Given an <see cref="IdleConfirmation"/>, quiet is not taken on trust: at each tick while a
 /// topic partition is idle the stage asks the broker for the idle ones' log ends (one question at a time, off the
-/// stream's thread; the answer comes back through an async callback) and compares each with the partition's
+/// stream's thread; the answer comes back through an async callback; a tick that finds a question outstanding asks
+/// again once its answer is in) and compares each with the partition's
 /// <see cref="ReadProgress"/> at the answer: every record before the log end taken and accounted for (this stage
 /// settles each event it takes) confirms the partition caught up as of the moment the question was asked. An idle
 /// partition's watermark moves on only up to its last confirmed moment, and it stops holding the watermark back
@@ -96,6 +97,7 @@ public sealed class PartitionWatermarkStage : GraphStage<FanOutShape<DeviceEvent
         private bool _armed;
         private bool _upstreamDone;
         private bool _probing;
+        private bool _probeDue;
         private Action<Probed>? _onProbed;
         private readonly CancellationTokenSource _stopping = new();
 
@@ -197,8 +199,14 @@ public sealed class PartitionWatermarkStage : GraphStage<FanOutShape<DeviceEvent
         // asks the broker for the idle partitions' log ends, one question at a time; the answer comes back as OnProbed
         private void Probe()
         {
-            if (_stage._confirmation is not { } confirmation || _probing || _tracker.IdlePartitions == 0)
+            if (_stage._confirmation is not { } confirmation || _tracker.IdlePartitions == 0)
             {
+                return;
+            }
+
+            if (_probing)
+            {
+                _probeDue = true; // asked once the outstanding answer is in
                 return;
             }
 
@@ -228,6 +236,8 @@ public sealed class PartitionWatermarkStage : GraphStage<FanOutShape<DeviceEvent
         {
             _probing = false;
             var confirmation = _stage._confirmation!;
+            var due = _probeDue;
+            _probeDue = false;
             var answered = probed.Answer.IsCompletedSuccessfully ? probed.Answer.Result : null; // a failure is logged and counted by the probe
             foreach (var (topic, partition) in probed.Asked)
             {
@@ -243,6 +253,11 @@ public sealed class PartitionWatermarkStage : GraphStage<FanOutShape<DeviceEvent
                 {
                     _tracker.NotCaughtUp(topic, partition);
                 }
+            }
+
+            if (due)
+            {
+                Probe();
             }
 
             Advanced();
