@@ -238,7 +238,16 @@ public sealed class PartitionWatermarkStage : GraphStage<FanOutShape<DeviceEvent
             var confirmation = _stage._confirmation!;
             var due = _probeDue;
             _probeDue = false;
-            var answered = probed.Answer.IsCompletedSuccessfully ? probed.Answer.Result : null; // a failure is logged and counted by the probe
+            IReadOnlyDictionary<Confluent.Kafka.TopicPartition, long>? answered = null;
+            if (probed.Answer.IsCompletedSuccessfully)
+            {
+                answered = probed.Answer.Result;
+            }
+            else
+            {
+                _ = probed.Answer.Exception; // observed here; the probe logged and counted the failure
+            }
+
             foreach (var (topic, partition) in probed.Asked)
             {
                 var progress = confirmation.ProgressOf(topic, partition);
