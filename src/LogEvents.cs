@@ -81,6 +81,8 @@ internal static class LogEvents
     public const int KafkaDeliveryFailed = 2220;
     public const int KafkaProduceFailed = 2221;
     public const int KafkaFlushIncomplete = 2222;
+    public const int KafkaLogEndProbeFailed = 2230;
+    public const int KafkaLogEndProbeTimedOut = 2231;
 
     // 4100–4199: device entities (dispatch)
     public const int DeviceEntityPersistFailed = 4100;

@@ -30,6 +30,17 @@ public enum Lateness : byte
 /// event time keeps passing on a quiet partition and absence rules still fire; its next event makes it active
 /// again, and, as ever, the watermark does not move back.
 /// </para>
+/// <para>
+/// With confirmation required as well, quiet is not taken on trust: a partition without events may be quiet, or its
+/// records may be stuck (fetches failing, a backlog not yet read). The caller asks the broker and reports each answer:
+/// <see cref="ConfirmCaughtUp"/> when the partition's log end was no further than what had been read and handed on
+/// at some moment (the time the question was asked), <see cref="NotCaughtUp"/> otherwise (a backlog, or no answer).
+/// An idle partition's watermark then moves with the wall clock only up to the last confirmed moment, and an idle
+/// partition stops holding the watermark back only while its latest answer confirmed it caught up; an idle partition
+/// not (or no longer) confirmed holds it back at its own watermark, as an active one does. A record written before
+/// the confirmed moment has been seen, and one written after it finds a watermark no further than that moment minus
+/// the idle timeout and the out-of-orderness.
+/// </para>
 /// </summary>
 public sealed class WatermarkTracker
 {
@@ -44,6 +55,7 @@ public sealed class WatermarkTracker
     private readonly long _idleMs;
     private readonly long _maxSkewMs;
     private readonly bool _idleAdvance;
+    private readonly bool _confirm;
     private PartitionState? _last;
     private long _watermark = NoWatermark;
     private long _late;
@@ -59,13 +71,18 @@ public sealed class WatermarkTracker
     /// + this skew. Null (the default) clamps nothing.
     /// </param>
     /// <param name="idleAdvance">Whether an idle partition's watermark moves on with the wall clock (off by default).</param>
+    /// <param name="requireConfirmation">
+    /// Whether idleness must be confirmed (<see cref="ConfirmCaughtUp"/>): an idle partition then advances only up to
+    /// its last confirmed moment and holds the watermark back while unconfirmed (off by default: quiet is trusted).
+    /// </param>
     public WatermarkTracker(
         TimeSpan maxOutOfOrderness,
         TimeSpan allowedLateness,
         TimeSpan idleTimeout,
         TimeProvider? time = null,
         TimeSpan? maxClockSkew = null,
-        bool idleAdvance = false)
+        bool idleAdvance = false,
+        bool requireConfirmation = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxOutOfOrderness, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(allowedLateness, TimeSpan.Zero);
@@ -80,6 +97,7 @@ public sealed class WatermarkTracker
         _idleMs = (long)idleTimeout.TotalMilliseconds;
         _maxSkewMs = maxClockSkew is { } s ? (long)s.TotalMilliseconds : -1;
         _idleAdvance = idleAdvance && _idleMs > 0;
+        _confirm = requireConfirmation && _idleMs > 0;
         _time = time ?? TimeProvider.System;
     }
 
@@ -108,8 +126,18 @@ public sealed class WatermarkTracker
     /// <summary>Whether idle partitions move on with the wall clock.</summary>
     public bool IdleAdvance => _idleAdvance;
 
+    /// <summary>Whether idleness must be confirmed by <see cref="ConfirmCaughtUp"/>.</summary>
+    public bool RequiresConfirmation => _confirm;
+
     /// <summary>Partitions currently holding the watermark back.</summary>
     public int ActivePartitions => _partitions.Count(p => !p.Idle);
+
+    /// <summary>Idle partitions whose latest answer did not confirm them caught up (they hold the watermark back).</summary>
+    public int UnconfirmedIdlePartitions => _confirm ? _partitions.Count(p => p.Idle && !p.CaughtUp) : 0;
+
+    /// <summary>The idle partitions, in the order they were first seen: those to confirm.</summary>
+    public IReadOnlyList<(string Topic, int Partition)> IdlePartitionList =>
+        [.. _partitions.Where(p => p.Idle).Select(p => (p.Topic, p.Partition))];
 
     /// <summary>Partitions currently idle.</summary>
     public int IdlePartitions => _partitions.Count(p => p.Idle);
@@ -170,6 +198,7 @@ public sealed class WatermarkTracker
 
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         p.LastActivityMs = now;
+        p.CaughtUp = false;
         var fed = Clamp(eventTime, now);
         var changed = false;
         if (p.Idle)
@@ -201,6 +230,7 @@ public sealed class WatermarkTracker
         var p = Get(topic, partition);
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         p.LastActivityMs = now;
+        p.CaughtUp = false;
         var fed = Clamp(eventTime, now);
         if (fed > p.MaxEventTime || p.Idle)
         {
@@ -267,6 +297,48 @@ public sealed class WatermarkTracker
         return _watermark > before;
     }
 
+    /// <summary>
+    /// The broker confirmed that, at <paramref name="asOf"/> (when it was asked), the partition's log ended no further
+    /// than what had been read and handed on: every record written before then has been seen. An idle partition may
+    /// then advance up to that moment and stops holding the watermark back. An answer to a question asked before the
+    /// partition's last event says nothing of the time since, and is ignored. True when the watermark advanced.
+    /// </summary>
+    public bool ConfirmCaughtUp(string topic, int partition, DateTimeOffset asOf)
+    {
+        if (!_byKey.TryGetValue((topic, partition), out var p))
+        {
+            return false;
+        }
+
+        var at = asOf.ToUnixTimeMilliseconds();
+        if (at < p.LastActivityMs)
+        {
+            return false;
+        }
+
+        p.CaughtUp = true;
+        p.ConfirmedMs = Math.Max(p.ConfirmedMs, at);
+        var before = _watermark;
+        Recompute(_time.GetUtcNow().ToUnixTimeMilliseconds());
+        return _watermark > before;
+    }
+
+    /// <summary>
+    /// The broker's log end was past what had been read (a backlog, records stuck before this stage), or it gave no
+    /// answer: the partition is not known to be caught up. An idle one holds the watermark back at its last confirmed
+    /// moment until a later answer confirms it again.
+    /// </summary>
+    public void NotCaughtUp(string topic, int partition)
+    {
+        if (_byKey.TryGetValue((topic, partition), out var p))
+        {
+            p.CaughtUp = false;
+        }
+    }
+
+    /// <summary>Whether a partition's latest answer confirmed it caught up (false when unknown).</summary>
+    public bool IsConfirmedCaughtUp(string topic, int partition) => _byKey.TryGetValue((topic, partition), out var p) && p.CaughtUp;
+
     /// <summary>Whether a partition is currently idle (false when unknown).</summary>
     public bool IsIdle(string topic, int partition) => _byKey.TryGetValue((topic, partition), out var p) && p.Idle;
 
@@ -302,27 +374,32 @@ public sealed class WatermarkTracker
 
     private void Recompute(long now)
     {
-        var minActive = long.MaxValue;
+        var minHolding = long.MaxValue;
         var maxAll = NoWatermark;
-        var anyActive = false;
+        var anyHolding = false;
         foreach (var p in _partitions)
         {
             var pw = p.MaxEventTime == NoWatermark ? NoWatermark : p.MaxEventTime - _outOfOrdernessMs;
             if (p.Idle && _idleAdvance && pw != NoWatermark)
             {
-                // event time goes on passing on a quiet partition, at the wall clock's pace since it went idle
-                pw += Math.Max(0, now - p.LastActivityMs - _idleMs);
+                // event time goes on passing on a quiet partition, at the wall clock's pace since it went idle, but
+                // (with confirmation) only up to the last moment the broker confirmed it had nothing more to read
+                var until = _confirm ? Math.Min(now, p.ConfirmedMs) : now;
+                var since = p.LastActivityMs + _idleMs;
+                pw += until > since ? until - since : 0;
             }
-            if (!p.Idle)
+
+            // an idle partition not confirmed caught up may have records on their way: it holds the others back
+            if (!p.Idle || (_confirm && !p.CaughtUp))
             {
-                anyActive = true;
-                minActive = Math.Min(minActive, pw);
+                anyHolding = true;
+                minHolding = Math.Min(minHolding, pw);
             }
 
             maxAll = Math.Max(maxAll, pw);
         }
 
-        var candidate = anyActive ? minActive : maxAll;
+        var candidate = anyHolding ? minHolding : maxAll;
         if (candidate > _watermark)
         {
             _watermark = candidate;
@@ -336,5 +413,11 @@ public sealed class WatermarkTracker
         public long MaxEventTime { get; set; } = NoWatermark;
         public long LastActivityMs { get; set; }
         public bool Idle { get; set; }
+
+        /// <summary>The latest answer since its last event confirmed it caught up.</summary>
+        public bool CaughtUp { get; set; }
+
+        /// <summary>The latest moment (Unix ms) the broker confirmed it caught up.</summary>
+        public long ConfirmedMs { get; set; } = long.MinValue;
     }
 }

@@ -56,15 +56,20 @@ public static class KafkaConsumer
     /// As <see cref="PlainPartitionedManualOffsetSource{TKey,TValue}"/>, with committable messages: an application
     /// that keeps its own position (a checkpoint) and still commits to the group.
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="readListener"/> the source tells how far each partition has been read: each record before
+    /// its sub-source emits it, and each log end found once every record before it was emitted.
+    /// </remarks>
     public static Source<(TopicPartition, Source<CommittableMessage<TKey, TValue>, NotUsed>), IControl> CommittablePartitionedManualOffsetSource<TKey, TValue>(
         ConsumerSettings<TKey, TValue> settings,
         IAutoSubscription subscription,
         Func<IImmutableSet<TopicPartition>, Task<IImmutableSet<TopicPartitionOffset>>> getOffsetsOnAssign,
-        Action<IImmutableSet<TopicPartition>>? onRevoke = null)
+        Action<IImmutableSet<TopicPartition>>? onRevoke = null,
+        IPartitionReadListener? readListener = null)
     {
         ArgumentNullException.ThrowIfNull(getOffsetsOnAssign);
         return Source.FromGraph(new PartitionedSourceStage<TKey, TValue, CommittableMessage<TKey, TValue>>(
-            settings, subscription, Committable(settings), getOffsetsOnAssign, onRevoke));
+            settings, subscription, Committable(settings), getOffsetsOnAssign, onRevoke, readListener));
     }
 
     /// <summary>

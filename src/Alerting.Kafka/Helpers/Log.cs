@@ -53,4 +53,10 @@ internal static partial class KafkaLog
 
     [LoggerMessage(EventId = LogEvents.KafkaClientLog, Level = LogLevel.Warning, Message = "Kafka client {Client} ({Facility}): {Message}")]
     public static partial void ClientLog(ILogger logger, string client, string facility, string message);
+
+    [LoggerMessage(EventId = LogEvents.KafkaLogEndProbeFailed, Level = LogLevel.Warning, Message = "log-end probe {Client}: no answer for {Partitions} partitions; idle partitions among them hold their watermark until one comes")]
+    public static partial void LogEndProbeFailed(ILogger logger, string client, int partitions, Exception exception);
+
+    [LoggerMessage(EventId = LogEvents.KafkaLogEndProbeTimedOut, Level = LogLevel.Warning, Message = "log-end probe {Client}: {Partitions} partitions not answered within {Timeout}; idle partitions among them hold their watermark until one comes")]
+    public static partial void LogEndProbeTimedOut(ILogger logger, string client, int partitions, TimeSpan timeout, Exception exception);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics;
+using Alerting.Kafka.Dsl;
 using Alerting.Kafka.Helpers;
 using Alerting.Kafka.Messages;
 using Alerting.Kafka.Settings;
@@ -67,6 +68,7 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
     private readonly ISubscription _subscription;
     private readonly Func<IImmutableSet<TopicPartition>, Task<IImmutableSet<TopicPartitionOffset>>>? _getOffsetsOnAssign;
     private readonly Action<IImmutableSet<TopicPartition>>? _onRevoke;
+    private readonly IPartitionReadListener? _readListener;
     private readonly string _client;
     private readonly ConcurrentQueue<Action> _commands = new();
     private readonly ManualResetEventSlim _wakeup = new(false);
@@ -89,7 +91,8 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
         ConsumerSettings<TKey, TValue> settings,
         ISubscription subscription,
         Func<IImmutableSet<TopicPartition>, Task<IImmutableSet<TopicPartitionOffset>>>? getOffsetsOnAssign,
-        Action<IImmutableSet<TopicPartition>>? onRevoke)
+        Action<IImmutableSet<TopicPartition>>? onRevoke,
+        IPartitionReadListener? readListener = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(subscription);
@@ -112,12 +115,16 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
         _subscription = subscription;
         _getOffsetsOnAssign = getOffsetsOnAssign;
         _onRevoke = onRevoke;
+        _readListener = readListener;
         _client = settings.Properties.GetValueOrDefault("client.id") is { Length: > 0 } id
             ? id
             : $"{settings.GroupId ?? "no-group"}/{subscription}";
     }
 
     private int PendingLimit => _settings.BufferSize * PendingBuffers;
+
+    /// <summary>Told how far each partition has been read; null when nobody listens.</summary>
+    public IPartitionReadListener? ReadListener => _readListener;
 
     /// <summary>The consumer group of the committed offsets (empty when none is set).</summary>
     public string GroupId => _settings.GroupId ?? "";
@@ -177,6 +184,7 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
             if (_partitions.TryGetValue(partition, out var state) && state.Epoch == epoch && state.Sink is not null)
             {
                 state.Requested = true;
+                ReportEnd(partition, state);
             }
         });
 
@@ -277,6 +285,11 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
     private IConsumer<TKey, TValue> Build()
     {
         var config = _settings.ToConsumerConfig();
+        if (_readListener is not null)
+        {
+            config.EnablePartitionEof = true; // partition ends tell the listener that nothing more is there to read
+        }
+
         if (_subscription is IAutoSubscription && !_settings.Properties.ContainsKey("partition.assignment.strategy"))
         {
             config.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
@@ -480,9 +493,21 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
         var count = 0;
         while (record is not null)
         {
-            if (!record.IsPartitionEOF && _partitions.TryGetValue(record.TopicPartition, out var state))
+            if (_partitions.TryGetValue(record.TopicPartition, out var state))
             {
-                state.Pending.Add(record);
+                if (!record.IsPartitionEOF)
+                {
+                    state.Pending.Add(record);
+                    if (state.End is { } end && record.Offset.Value >= end)
+                    {
+                        state.End = null; // the log went on past the end found
+                    }
+                }
+                else if (_readListener is not null)
+                {
+                    state.End = record.Offset.Value;
+                    ReportEnd(record.TopicPartition, state);
+                }
             }
 
             // A rebalance inside Consume changed the assignment: pause the new partitions before reading on.
@@ -531,6 +556,19 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
                 state.Requested = false;
                 sink.Deliver(records);
             }
+        }
+    }
+
+    /// <summary>
+    /// Tells the listener a partition's end once its sub-source waits for records with nothing fetched for it: every
+    /// record before the end has then been emitted.
+    /// </summary>
+    private void ReportEnd(TopicPartition partition, PartitionState state)
+    {
+        if (_readListener is not null && state.End is { } end && state.Requested && state.Pending.Count == 0 && state.Sink is not null)
+        {
+            state.End = null;
+            _readListener.ReachedEnd(partition, end);
         }
     }
 
@@ -715,5 +753,8 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
 
         /// <summary>Records fetched but not yet handed to the sub-source.</summary>
         public List<ConsumeResult<TKey, TValue>> Pending { get; set; } = [];
+
+        /// <summary>The log end the consumer found (a partition EOF) and has not yet told the listener of.</summary>
+        public long? End { get; set; }
     }
 }

@@ -71,7 +71,7 @@ internal sealed class PartitionSubSourceStage<TKey, TValue, TMessage> : GraphSta
         {
             if (_buffer.Count > 0)
             {
-                Push(_stage.Out, _stage._toMessage(_buffer.Dequeue()));
+                Emit(_buffer.Dequeue());
             }
 
             RequestIfEmpty();
@@ -119,10 +119,20 @@ internal sealed class PartitionSubSourceStage<TKey, TValue, TMessage> : GraphSta
 
             if (IsAvailable(_stage.Out) && _buffer.Count > 0)
             {
-                Push(_stage.Out, _stage._toMessage(_buffer.Dequeue()));
+                Emit(_buffer.Dequeue());
             }
 
             RequestIfEmpty();
+        }
+
+        private void Emit(ConsumeResult<TKey, TValue> record)
+        {
+            if (!_ended)
+            {
+                _stage._loop.ReadListener?.Emitting(_stage._partition, record.Offset.Value); // before the push; a revoked sub-source's records count for nobody
+            }
+
+            Push(_stage.Out, _stage._toMessage(record));
         }
 
         private void RequestIfEmpty()

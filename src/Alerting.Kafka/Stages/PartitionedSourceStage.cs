@@ -27,13 +27,15 @@ internal sealed class PartitionedSourceStage<TKey, TValue, TMessage>
     private readonly Func<KafkaConsumerLoop<TKey, TValue>, Func<ConsumeResult<TKey, TValue>, TMessage>> _messageFactory;
     private readonly Func<IImmutableSet<TopicPartition>, Task<IImmutableSet<TopicPartitionOffset>>>? _getOffsetsOnAssign;
     private readonly Action<IImmutableSet<TopicPartition>>? _onRevoke;
+    private readonly IPartitionReadListener? _readListener;
 
     public PartitionedSourceStage(
         ConsumerSettings<TKey, TValue> settings,
         ISubscription subscription,
         Func<KafkaConsumerLoop<TKey, TValue>, Func<ConsumeResult<TKey, TValue>, TMessage>> messageFactory,
         Func<IImmutableSet<TopicPartition>, Task<IImmutableSet<TopicPartitionOffset>>>? getOffsetsOnAssign = null,
-        Action<IImmutableSet<TopicPartition>>? onRevoke = null)
+        Action<IImmutableSet<TopicPartition>>? onRevoke = null,
+        IPartitionReadListener? readListener = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(subscription);
@@ -42,6 +44,7 @@ internal sealed class PartitionedSourceStage<TKey, TValue, TMessage>
         _messageFactory = messageFactory;
         _getOffsetsOnAssign = getOffsetsOnAssign;
         _onRevoke = onRevoke;
+        _readListener = readListener;
         Shape = new SourceShape<(TopicPartition, Source<TMessage, NotUsed>)>(Out);
     }
 
@@ -53,7 +56,7 @@ internal sealed class PartitionedSourceStage<TKey, TValue, TMessage>
 
     public override ILogicAndMaterializedValue<IControl> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
     {
-        var loop = new KafkaConsumerLoop<TKey, TValue>(_settings, _subscription, _getOffsetsOnAssign, _onRevoke);
+        var loop = new KafkaConsumerLoop<TKey, TValue>(_settings, _subscription, _getOffsetsOnAssign, _onRevoke, _readListener);
         var logic = new Logic(this, loop);
         return new LogicAndMaterializedValue<IControl>(logic, new ConsumerControl<TKey, TValue>(loop));
     }

@@ -34,6 +34,7 @@ public sealed class ServiceMetrics
     private readonly Counter _deadLetters;
     private readonly Counter _dispatchDeadLetters;
     private readonly Counter _late;
+    private readonly Counter _logEndProbeFailures;
     private readonly Counter _alerts;
     private readonly Counter _dispatches;
     private readonly Counter _dispatchDropped;
@@ -74,6 +75,7 @@ public sealed class ServiceMetrics
         _deadLetters = f.CreateCounter("alerting_dead_letters_total", "Records the alert application sent to the dead-letter topic, per reason (alerting-reason header).", "reason");
         _dispatchDeadLetters = f.CreateCounter("alerting_dispatch_dead_letters_total", "Alert and work-order records the dispatcher sent to the dead-letter topic.");
         _late = f.CreateCounter("alerting_late_events_total", "Events refused as too late (sent to the late topic).");
+        _logEndProbeFailures = f.CreateCounter("alerting_log_end_probe_failures_total", "Questions for source partitions' log ends (confirming that an idle partition is caught up before its watermark moves on) that failed or timed out; meanwhile idle partitions hold their watermark.");
         _alerts = f.CreateCounter("alerting_alerts_total", "Alerts produced by the alert application, per rule and kind (generate, revoke).", "rule", "kind");
         _dispatches = f.CreateCounter("alerting_dispatches_total", "What the device entities of this node did with alerts: held, dispatched, revoked, cancelled.", "outcome");
         _dispatchDropped = f.CreateCounter("alerting_dispatch_dropped_total", "Generates, revokes and work-order updates the device entities did not pass on, per reason.", "reason");
@@ -133,6 +135,7 @@ public sealed class ServiceMetrics
         }
 
         _late.IncTo(_counters.Late);
+        _logEndProbeFailures.IncTo(_counters.LogEndProbeFailures);
         _bootstraps.IncTo(_counters.Bootstraps);
         _bootstrapEvents.IncTo(_counters.BootstrapEvents);
         _bootstrapRetentionGaps.IncTo(_counters.BootstrapRetentionGaps);

@@ -50,6 +50,9 @@ public sealed partial class AlertGraph
 {
     private static readonly TimeSpan AckPoll = TimeSpan.FromMilliseconds(5);
 
+    /// <summary>How long the broker may take to say where an idle partition's log ends before the question counts as failed.</summary>
+    private static readonly TimeSpan LogEndProbeTimeout = TimeSpan.FromSeconds(5);
+
     private readonly ActorSystem _system;
     private readonly AlertingSettings _settings;
     private readonly RuleSet _rules;
@@ -62,6 +65,8 @@ public sealed partial class AlertGraph
     private readonly CancellationTokenSource _kill = new();
     private readonly ConcurrentDictionary<TopicPartition, PartitionRun> _runs = new();
     private readonly ConcurrentDictionary<TopicPartition, StoredCheckpoint> _claimed = new();
+    private readonly ConcurrentDictionary<TopicPartition, ReadProgress> _progress = new();
+    private ILogEndProbe? _logEnds;
     private readonly Dictionary<string, SourceDefinition> _sources;
     private volatile bool _draining;
     private long _consumed;
@@ -176,8 +181,16 @@ public sealed partial class AlertGraph
             consumerSettings = consumerSettings.WithProperty("partition.assignment.strategy", "range");
         }
 
+        // Idle partitions are confirmed caught up (their log end against what was read) before their watermark moves on.
+        using var logEnds = new KafkaLogEndProbe(
+            kafka.AdminConfig("log-end"),
+            LogEndProbeTimeout,
+            readCommitted: kafka.ConsumerConfig(_settings.AlertGroupId, "alert").IsolationLevel == IsolationLevel.ReadCommitted,
+            _loggerFactory.CreateLogger("Alerting.Kafka.LogEndProbe"),
+            _counters.CountLogEndProbeFailure);
+        _logEnds = logEnds;
         var (control, done) = KafkaConsumer
-            .CommittablePartitionedManualOffsetSource(consumerSettings, Subscriptions.Topics(topics), ClaimAsync, OnRevoke)
+            .CommittablePartitionedManualOffsetSource(consumerSettings, Subscriptions.Topics(topics), ClaimAsync, OnRevoke, new ReadListener(_progress))
             .Via(Flow.Create<(TopicPartition, Source<CommittableMessage<byte[]?, byte[]>, NotUsed>)>()
                 .StatefulSelectMany(() => CoPartition(topics))
                 .MergeMany<(TopicPartition, Source<CommittableMessage<byte[]?, byte[]>, NotUsed>), PartitionGroup, IEnvelope<byte[]?, byte[], PartitionRun>, NotUsed>(
@@ -334,18 +347,28 @@ public sealed partial class AlertGraph
         var toAlert = AlertEnvelopes(topics.Alerts, run);
         var n = group.Members.Count;
 
+        // How far each topic partition of this substream is read (told by the source) and handed on (settled below
+        // and by the watermark stage); replaces what an earlier substream of the same partitions kept.
+        var progress = group.Members.ToDictionary(m => (m.Partition.Topic, m.Partition.Partition.Value), _ => new ReadProgress());
+        foreach (var (tp, _) in group.Members)
+        {
+            _progress[tp] = progress[(tp.Topic, tp.Partition.Value)];
+        }
+
+        var confirmation = _logEnds is { } logEnds ? new IdleConfirmation(logEnds, (t, p) => progress.GetValueOrDefault((t, p))) : null;
         var partition = GraphDsl.Create(match, (b, m) =>
         {
             var events = b.Add(new Merge<DeviceEvent>(n));
             var output = b.Add(new Merge<IEnvelope<byte[]?, byte[], PartitionRun>>(n + 3));
-            var watermark = b.Add(new PartitionWatermarkStage(watermarks, _time, run.EventTime));
+            var watermark = b.Add(new PartitionWatermarkStage(watermarks, _time, run.EventTime, confirmation));
             for (var i = 0; i < n; i++)
             {
                 var (tp, records) = group.Members[i];
                 var state = states[new SourcePartition(tp.Topic, tp.Partition.Value)];
+                var read = progress[(tp.Topic, tp.Partition.Value)];
                 var decode = b.Add(new DecodeRecordStage<ICommittableOffset>(new EventDecoder(_sources[tp.Topic], _time, _rules.Schema), run.Decode));
                 b.From(b.Add(records.Select(message => ToSourceRecord(message, state)))).To(decode.In);
-                b.From(decode.Out0).Via(Flow.Create<DeviceEvent>().Where(e => !run.Covers(e)).Select(e =>
+                b.From(decode.Out0).Via(Flow.Create<DeviceEvent>().Where(e => Uncovered(run, e, read)).Select(e =>
                     {
                         state.PassedEvent(e.Offset);
                         _counters.CountEventIn(e.Topic, e.Partition);
@@ -353,7 +376,7 @@ public sealed partial class AlertGraph
                         return e;
                     }))
                     .To(events.In(i));
-                b.From(decode.Out1).Via(Flow.Create<DeadLetterEnvelope<ICommittableOffset>>().Where(d => !run.CoversDeadLetter(state, d.PassThrough.Offset.Offset.Value)).Select(d =>
+                b.From(decode.Out1).Via(Flow.Create<DeadLetterEnvelope<ICommittableOffset>>().Where(d => Settled(read) && !run.CoversDeadLetter(state, d.PassThrough.Offset.Offset.Value)).Select(d =>
                     {
                         state.PassedDeadLetter(d.PassThrough.Offset.Offset.Value);
                         _counters.CountDeadLetter(d.Record.Header(DeadLetterHeaders.Reason) ?? "unknown");
@@ -399,6 +422,25 @@ public sealed partial class AlertGraph
                     TaskScheduler.Default);
                 return notUsed;
             });
+    }
+
+    /// <summary>Whether an event goes on to the watermark stage (which settles it); one the checkpoint covers is settled here.</summary>
+    private static bool Uncovered(PartitionRun run, DeviceEvent e, ReadProgress read)
+    {
+        if (run.Covers(e))
+        {
+            read.Settled();
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>A dead letter is accounted for once it is passed on (or skipped): it never reaches the watermark stage.</summary>
+    private static bool Settled(ReadProgress read)
+    {
+        read.Settled();
+        return true;
     }
 
     private SourceRecord<ICommittableOffset> ToSourceRecord(CommittableMessage<byte[]?, byte[]> message, PartitionState state)
@@ -649,6 +691,26 @@ public sealed partial class AlertGraph
             {
                 // A partition revoked meanwhile: its checkpoint is stored, which is what its next owner reads.
                 LogCommitFailed(ex.Message);
+            }
+        }
+    }
+
+    /// <summary>Hands the source's read positions to the read progress of the substream that runs each partition now.</summary>
+    private sealed class ReadListener(ConcurrentDictionary<TopicPartition, ReadProgress> progress) : IPartitionReadListener
+    {
+        public void Emitting(TopicPartition partition, long offset)
+        {
+            if (progress.TryGetValue(partition, out var read))
+            {
+                read.Took(offset);
+            }
+        }
+
+        public void ReachedEnd(TopicPartition partition, long offset)
+        {
+            if (progress.TryGetValue(partition, out var read))
+            {
+                read.Reached(offset);
             }
         }
     }

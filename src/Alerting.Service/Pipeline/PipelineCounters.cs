@@ -63,6 +63,14 @@ public sealed class PipelineCounters
     /// <summary>Counts a source partition whose history for a bootstrap was partly past retention.</summary>
     public void CountBootstrapRetentionGap() => Interlocked.Increment(ref _bootstrapRetentionGaps);
 
+    private long _logEndProbeFailures;
+
+    /// <summary>Questions for source partitions' log ends (confirming idle partitions caught up) that failed or timed out.</summary>
+    public long LogEndProbeFailures => Interlocked.Read(ref _logEndProbeFailures);
+
+    /// <summary>Counts a log-end question that failed or timed out.</summary>
+    public void CountLogEndProbeFailure() => Interlocked.Increment(ref _logEndProbeFailures);
+
     public void AddEventsIn(long n) => Interlocked.Add(ref _eventsIn, n);
     public void AddAlertsOut(long n) => Interlocked.Add(ref _alertsOut, n);
     public void AddRevokesOut(long n) => Interlocked.Add(ref _revokesOut, n);

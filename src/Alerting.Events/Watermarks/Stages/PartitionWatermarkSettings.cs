@@ -24,7 +24,7 @@ public sealed record PartitionWatermarkSettings
     /// <summary>The time an event feeds to the watermark is clamped to wall clock + this (10 s).</summary>
     public TimeSpan MaxClockSkew { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How often an idle partition's watermark is moved on with the wall clock (1 s).</summary>
+    /// <summary>How often an idle partition's watermark is moved on with the wall clock, and asked to be confirmed caught up (1 s).</summary>
     public TimeSpan IdleTick { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
@@ -69,10 +69,13 @@ public sealed record PartitionWatermarkSettings
     /// <summary>A copy that emits (or not) a final watermark on completion.</summary>
     public PartitionWatermarkSettings WithFinalWatermark(bool emit) => this with { EmitFinalWatermark = emit };
 
-    /// <summary>A tracker with these settings on <paramref name="time"/>.</summary>
-    public WatermarkTracker CreateTracker(TimeProvider time)
+    /// <summary>
+    /// A tracker with these settings on <paramref name="time"/>, idle advance on; with <paramref name="requireConfirmation"/>
+    /// an idle partition advances only as far as the broker confirmed it caught up (see <see cref="WatermarkTracker"/>).
+    /// </summary>
+    public WatermarkTracker CreateTracker(TimeProvider time, bool requireConfirmation = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(IdleTick, TimeSpan.Zero, nameof(IdleTick));
-        return new WatermarkTracker(MaxOutOfOrderness, AllowedLateness, IdleTimeout, time, MaxClockSkew, idleAdvance: true);
+        return new WatermarkTracker(MaxOutOfOrderness, AllowedLateness, IdleTimeout, time, MaxClockSkew, idleAdvance: true, requireConfirmation);
     }
 }

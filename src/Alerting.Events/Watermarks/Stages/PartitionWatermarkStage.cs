@@ -22,6 +22,18 @@ namespace Alerting.Events;
 /// <see cref="PartitionWatermarkSettings.ResumeFrom"/> the first element is that watermark.
 /// </para>
 /// <para>
+/// <b>Idle confirmation.</b> Given an <see cref="IdleConfirmation"/>, quiet is not taken on trust: at each tick while a
+/// topic partition is idle the stage asks the broker for the idle ones' log ends (one question at a time, off the
+/// stream's thread; the answer comes back through an async callback; a tick that finds a question outstanding asks
+/// again once its answer is in) and compares each with the partition's
+/// <see cref="ReadProgress"/> at the answer: every record before the log end taken and accounted for (this stage
+/// settles each event it takes) confirms the partition caught up as of the moment the question was asked. An idle
+/// partition's watermark moves on only up to its last confirmed moment, and it stops holding the watermark back
+/// only while its latest answer confirmed it; a backlog, a record on its way or no answer (a failed probe, logged
+/// and counted by the probe) leaves it holding the watermark where it is. So a partition whose fetches fail, or
+/// whose records wait behind backpressure, never has its watermark moved past records it has not read.
+/// </para>
+/// <para>
 /// <b>Pulls</b> when it holds nothing for either outlet and one of them has demand (at most one event and one
 /// watermark, or one late event, wait for demand). <b>Completes</b> when upstream completes, after what it holds
 /// and, with <see cref="PartitionWatermarkSettings.EmitFinalWatermark"/>, a final watermark of
@@ -36,17 +48,23 @@ public sealed class PartitionWatermarkStage : GraphStage<FanOutShape<DeviceEvent
     private readonly PartitionWatermarkSettings _settings;
     private readonly TimeProvider? _time;
     private readonly EventTimeCounters? _counters;
+    private readonly IdleConfirmation? _confirmation;
 
     /// <param name="settings">The partition's watermark settings.</param>
     /// <param name="time">The wall clock of the clamp and of idleness; the materializer's scheduler clock when null.</param>
     /// <param name="counters">Counters to move (late, too late, clamped); none when null.</param>
-    public PartitionWatermarkStage(PartitionWatermarkSettings settings, TimeProvider? time = null, EventTimeCounters? counters = null)
+    /// <param name="confirmation">
+    /// How to confirm an idle partition caught up before its watermark moves on; null trusts quiet (for sources
+    /// without a broker to ask, e.g. a bounded replay).
+    /// </param>
+    public PartitionWatermarkStage(PartitionWatermarkSettings settings, TimeProvider? time = null, EventTimeCounters? counters = null, IdleConfirmation? confirmation = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(settings.IdleTick, TimeSpan.Zero, nameof(settings));
         _settings = settings;
         _time = time;
         _counters = counters;
+        _confirmation = confirmation;
         Shape = new FanOutShape<DeviceEvent, Timed, LateEvent>(In, Out, Late);
     }
 
@@ -78,6 +96,10 @@ public sealed class PartitionWatermarkStage : GraphStage<FanOutShape<DeviceEvent
         private long _clamped;
         private bool _armed;
         private bool _upstreamDone;
+        private bool _probing;
+        private bool _probeDue;
+        private Action<Probed>? _onProbed;
+        private readonly CancellationTokenSource _stopping = new();
 
         public Logic(PartitionWatermarkStage stage)
             : base(stage.Shape)
@@ -93,7 +115,12 @@ public sealed class PartitionWatermarkStage : GraphStage<FanOutShape<DeviceEvent
             _clock = _stage._time
                 ?? (Materializer is ActorMaterializer materializer ? new SchedulerClock(materializer.System.Scheduler) : TimeProvider.System);
             var settings = _stage._settings;
-            _tracker = settings.CreateTracker(_clock);
+            _tracker = settings.CreateTracker(_clock, requireConfirmation: _stage._confirmation is not null);
+            if (_stage._confirmation is not null)
+            {
+                _onProbed = GetAsyncCallback<Probed>(OnProbed);
+            }
+
             foreach (var (topic, partition) in settings.Partitions)
             {
                 _tracker.Register(topic, partition);
@@ -128,6 +155,8 @@ public sealed class PartitionWatermarkStage : GraphStage<FanOutShape<DeviceEvent
                     break;
             }
 
+            _stage._confirmation?.ProgressOf(ev.Topic, ev.Partition)?.Settled(); // the tracker has seen it
+
             if (counters is not null && _tracker.ClampedEvents != _clamped)
             {
                 counters.AddClamped(_tracker.ClampedEvents - _clamped);
@@ -159,8 +188,93 @@ public sealed class PartitionWatermarkStage : GraphStage<FanOutShape<DeviceEvent
         {
             _armed = false;
             _tracker.Refresh();
+            Probe();
             Advanced();
             Arm();
+            Drain();
+        }
+
+        public override void PostStop() => _stopping.Cancel();
+
+        // asks the broker for the idle partitions' log ends, one question at a time; the answer comes back as OnProbed
+        private void Probe()
+        {
+            if (_stage._confirmation is not { } confirmation || _tracker.IdlePartitions == 0)
+            {
+                return;
+            }
+
+            if (_probing)
+            {
+                _probeDue = true; // asked once the outstanding answer is in
+                return;
+            }
+
+            var asked = _tracker.IdlePartitionList;
+            var asOf = _clock.GetUtcNow(); // before the question: the answer holds at least from here
+            var partitions = asked.Select(p => new Confluent.Kafka.TopicPartition(p.Topic, p.Partition)).ToList();
+            Task<IReadOnlyDictionary<Confluent.Kafka.TopicPartition, long>> answer;
+            try
+            {
+                answer = confirmation.Probe.LogEndsAsync(partitions, _stopping.Token);
+            }
+            catch (Exception e)
+            {
+                answer = Task.FromException<IReadOnlyDictionary<Confluent.Kafka.TopicPartition, long>>(e);
+            }
+
+            _probing = true;
+            var callback = _onProbed!;
+            answer.ContinueWith(
+                done => callback(new Probed(asOf, asked, done)),
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+
+        private void OnProbed(Probed probed)
+        {
+            _probing = false;
+            var confirmation = _stage._confirmation!;
+            var due = _probeDue;
+            _probeDue = false;
+            IReadOnlyDictionary<Confluent.Kafka.TopicPartition, long>? answered = null;
+            if (probed.Answer.IsCompletedSuccessfully)
+            {
+                answered = probed.Answer.Result;
+            }
+            else
+            {
+                _ = probed.Answer.Exception; // observed here; the probe logged and counted the failure
+            }
+
+            foreach (var (topic, partition) in probed.Asked)
+            {
+                var progress = confirmation.ProgressOf(topic, partition);
+                if (answered is not null
+                    && answered.TryGetValue(new Confluent.Kafka.TopicPartition(topic, partition), out var logEnd)
+                    && progress is not null
+                    && progress.CaughtUpTo(logEnd))
+                {
+                    _tracker.ConfirmCaughtUp(topic, partition, probed.AsOf);
+                }
+                else
+                {
+                    _tracker.NotCaughtUp(topic, partition);
+                }
+            }
+
+            if (due)
+            {
+                Probe();
+            }
+
+            Advanced();
+            if (!_armed)
+            {
+                Arm();
+            }
+
             Drain();
         }
 
@@ -235,6 +349,9 @@ public sealed class PartitionWatermarkStage : GraphStage<FanOutShape<DeviceEvent
             }
         }
     }
+
+    /// <summary>An answer of the broker (or its failure) to the question asked at <paramref name="AsOf"/> about <paramref name="Asked"/>.</summary>
+    private sealed record Probed(DateTimeOffset AsOf, IReadOnlyList<(string Topic, int Partition)> Asked, Task<IReadOnlyDictionary<Confluent.Kafka.TopicPartition, long>> Answer);
 
     /// <summary>The scheduler's wall clock as a <see cref="TimeProvider"/> (Akka's TestScheduler moves it in tests).</summary>
     private sealed class SchedulerClock(IScheduler scheduler) : TimeProvider
