@@ -78,6 +78,7 @@ internal static class LogEvents
     public const int KafkaClosed = 2210;
     public const int KafkaClientError = 2211;
     public const int KafkaClientLog = 2212;
+    public const int KafkaOffsetReset = 2213;
     public const int KafkaDeliveryFailed = 2220;
     public const int KafkaProduceFailed = 2221;
     public const int KafkaFlushIncomplete = 2222;

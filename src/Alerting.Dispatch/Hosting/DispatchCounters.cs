@@ -32,6 +32,9 @@ public sealed class DispatchCounters
     private long _retried;
 
     /// <summary>Alert and work-order records taken for processing (not counting redeliveries).</summary>
+    /// <summary>Offset resets of the dispatcher's consumer (records passed over unread, e.g. deleted by retention first).</summary>
+    public Alerting.Kafka.Messages.OffsetResetCounter OffsetResets { get; } = new();
+
     public long Received => Volatile.Read(ref _received);
 
     /// <summary>Records that were not valid JSON of their topic's shape (skipped).</summary>

@@ -85,7 +85,8 @@ public sealed class ShardedDispatcher
         var extractor = new KafkaShardMessageExtractor(partitions);
         var region = await DeviceShardRegion.StartAsync(system, sharding, extractor, output.Ref, entity, counters, logger).ConfigureAwait(false);
         var allocation = new KafkaShardAllocation(system, sharding.TypeName, logger);
-        var consumer = ConsumerSettings<string, string>.Create(system, Deserializers.Utf8, Deserializers.Utf8).WithProperties(consumerConfig).WithLogger(logger);
+        var consumer = ConsumerSettings<string, string>.Create(system, Deserializers.Utf8, Deserializers.Utf8).WithProperties(consumerConfig).WithLogger(logger)
+            .WithOffsetResetHandler(counters.OffsetResets.Count);
         var delivery = DispatchDelivery.Start(system, region, allocation, dispatch, sharding, consumer, producer, CommitterSettings.Create(system), counters, logger);
         return new ShardedDispatcher(region, output, delivery, counters, partitions);
     }

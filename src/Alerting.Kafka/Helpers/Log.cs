@@ -51,6 +51,9 @@ internal static partial class KafkaLog
     [LoggerMessage(EventId = LogEvents.KafkaFlushIncomplete, Level = LogLevel.Warning, Message = "producer {Client}: {Outstanding} deliveries still outstanding after flush-timeout {Timeout}")]
     public static partial void FlushIncomplete(ILogger logger, string client, int outstanding, TimeSpan timeout);
 
+    [LoggerMessage(EventId = LogEvents.KafkaOffsetReset, Level = LogLevel.Error, Message = "consumer {Client}: {Topic}/{Partition} was moved from offset {From} to {To} by the broker's answer, {Skipped} records passed over unread (deleted by retention before they were read?): {Line}")]
+    public static partial void OffsetReset(ILogger logger, string client, string topic, int partition, long from, long to, long skipped, string line);
+
     [LoggerMessage(EventId = LogEvents.KafkaClientLog, Level = LogLevel.Warning, Message = "Kafka client {Client} ({Facility}): {Message}")]
     public static partial void ClientLog(ILogger logger, string client, string facility, string message);
 

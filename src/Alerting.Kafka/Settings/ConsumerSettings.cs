@@ -74,6 +74,9 @@ public sealed record ConsumerSettings<TKey, TValue>
     /// <summary>Where the stages log failures, rebalances and slow commits (nothing by default).</summary>
     public ILogger Logger { get; private init; } = NullLogger.Instance;
 
+    /// <summary>Told of each offset reset of the consumer (records passed over, e.g. deleted by retention before they were read); none by default.</summary>
+    public Action<Messages.OffsetReset>? OffsetResetHandler { get; private init; }
+
     /// <summary>The client properties (<c>kafka-clients</c> plus <c>With*</c> overrides), passed to Confluent.Kafka as they are.</summary>
     public IImmutableDictionary<string, string> Properties { get; private init; } = ImmutableDictionary<string, string>.Empty;
 
@@ -179,6 +182,9 @@ public sealed record ConsumerSettings<TKey, TValue>
 
     /// <summary>A copy that logs to <paramref name="logger"/>.</summary>
     public ConsumerSettings<TKey, TValue> WithLogger(ILogger logger) => this with { Logger = logger ?? NullLogger.Instance };
+
+    /// <summary>A copy that tells <paramref name="handler"/> of each offset reset (on the consumer's thread: keep it short); null: none.</summary>
+    public ConsumerSettings<TKey, TValue> WithOffsetResetHandler(Action<Messages.OffsetReset>? handler) => this with { OffsetResetHandler = handler };
 
     /// <summary>
     /// The settings without secrets: properties whose key names a password, secret or key material are shown as

@@ -307,10 +307,20 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
             })
             .SetLogHandler((_, message) =>
             {
-                if (message.Level <= SyslogLevel.Warning)
+                if (message.Level > SyslogLevel.Warning)
                 {
-                    KafkaLog.ClientLog(_settings.Logger, _client, message.Facility, message.Message);
+                    return;
                 }
+
+                if (OffsetReset.TryParse(message.Facility, message.Message, out var reset))
+                {
+                    // records the stream never saw (retention deleted them first), or records it will see again
+                    KafkaLog.OffsetReset(_settings.Logger, _client, reset!.Topic, reset.Partition, reset.From, reset.To, reset.Skipped, message.Message);
+                    _settings.OffsetResetHandler?.Invoke(reset);
+                    return;
+                }
+
+                KafkaLog.ClientLog(_settings.Logger, _client, message.Facility, message.Message);
             })
             .SetPartitionsAssignedHandler((_, partitions) => Guarded(() => OnAssigned(partitions), partitions.Select(p => new TopicPartitionOffset(p, Offset.Unset)).ToList()))
             .SetPartitionsRevokedHandler((_, partitions) => Guarded(() => OnRevoked(partitions, lost: false)))

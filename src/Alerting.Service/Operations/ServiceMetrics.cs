@@ -35,6 +35,8 @@ public sealed class ServiceMetrics
     private readonly Counter _dispatchDeadLetters;
     private readonly Counter _late;
     private readonly Counter _logEndProbeFailures;
+    private readonly Counter _offsetResets;
+    private readonly Counter _offsetResetSkipped;
     private readonly Counter _alerts;
     private readonly Counter _dispatches;
     private readonly Counter _dispatchDropped;
@@ -75,6 +77,8 @@ public sealed class ServiceMetrics
         _deadLetters = f.CreateCounter("alerting_dead_letters_total", "Records the alert application sent to the dead-letter topic, per reason (alerting-reason header).", "reason");
         _dispatchDeadLetters = f.CreateCounter("alerting_dispatch_dead_letters_total", "Alert and work-order records the dispatcher sent to the dead-letter topic.");
         _late = f.CreateCounter("alerting_late_events_total", "Events refused as too late (sent to the late topic).");
+        _offsetResets = f.CreateCounter("alerting_kafka_offset_resets_total", "Times a consumer's position was moved by the broker's answer (its offset no longer in the log, e.g. deleted by retention before it was read), per consumer (alert, dispatch): alert on any.", "consumer");
+        _offsetResetSkipped = f.CreateCounter("alerting_kafka_records_skipped_total", "Records those offset resets passed over unread: lost to the service.", "consumer");
         _logEndProbeFailures = f.CreateCounter("alerting_log_end_probe_failures_total", "Questions for source partitions' log ends (confirming that an idle partition is caught up before its watermark moves on) that failed or timed out; meanwhile idle partitions hold their watermark.");
         _alerts = f.CreateCounter("alerting_alerts_total", "Alerts produced by the alert application, per rule and kind (generate, revoke).", "rule", "kind");
         _dispatches = f.CreateCounter("alerting_dispatches_total", "What the device entities of this node did with alerts: held, dispatched, revoked, cancelled.", "outcome");
@@ -136,6 +140,8 @@ public sealed class ServiceMetrics
 
         _late.IncTo(_counters.Late);
         _logEndProbeFailures.IncTo(_counters.LogEndProbeFailures);
+        _offsetResets.WithLabels("alert").IncTo(_counters.OffsetResets.Resets);
+        _offsetResetSkipped.WithLabels("alert").IncTo(_counters.OffsetResets.Skipped);
         _bootstraps.IncTo(_counters.Bootstraps);
         _bootstrapEvents.IncTo(_counters.BootstrapEvents);
         _bootstrapRetentionGaps.IncTo(_counters.BootstrapRetentionGaps);
@@ -180,6 +186,8 @@ public sealed class ServiceMetrics
             _journalWrites.IncTo(d.JournalWrites);
             _journalWriteSeconds.IncTo(d.JournalWriteTime.TotalSeconds);
             _journalEvents.IncTo(d.JournalEvents);
+            _offsetResets.WithLabels("dispatch").IncTo(d.OffsetResets.Resets);
+            _offsetResetSkipped.WithLabels("dispatch").IncTo(d.OffsetResets.Skipped);
         }
 
         if (_parts.Rules is { } rules)

@@ -169,7 +169,8 @@ public sealed partial class AlertGraph
         var kafka = _settings.Kafka;
         var consumerSettings = ConsumerSettings<byte[]?, byte[]>.Create(_system, Deserializers.ByteArray, Deserializers.ByteArray)
             .WithProperties(kafka.ConsumerConfig(_settings.AlertGroupId, "alert"))
-            .WithLogger(_loggerFactory.CreateLogger("Alerting.Kafka.AlertConsumer"));
+            .WithLogger(_loggerFactory.CreateLogger("Alerting.Kafka.AlertConsumer"))
+            .WithOffsetResetHandler(_counters.OffsetResets.Count);
         var producerSettings = ProducerSettings<byte[]?, byte[]>.Create(_system, Serializers.ByteArray, Serializers.ByteArray)
             .WithProperties(kafka.ProducerConfig("alert"))
             .WithParallelism(_settings.AlertBatchSize)

@@ -71,6 +71,9 @@ public sealed class PipelineCounters
     /// <summary>Counts a log-end question that failed or timed out.</summary>
     public void CountLogEndProbeFailure() => Interlocked.Increment(ref _logEndProbeFailures);
 
+    /// <summary>Offset resets of the alert consumer (records passed over unread, e.g. deleted by retention first).</summary>
+    public Alerting.Kafka.Messages.OffsetResetCounter OffsetResets { get; } = new();
+
     public void AddEventsIn(long n) => Interlocked.Add(ref _eventsIn, n);
     public void AddAlertsOut(long n) => Interlocked.Add(ref _alertsOut, n);
     public void AddRevokesOut(long n) => Interlocked.Add(ref _revokesOut, n);
