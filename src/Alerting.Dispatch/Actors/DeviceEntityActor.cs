@@ -42,6 +42,10 @@ namespace Alerting.Dispatch.Actors;
 public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
 {
     private const string DelayTimer = "delay";
+    private const string DeleteRetryTimer = "delete-retry";
+
+    // a failed deletion of events is tried again this many times, 1 s, 2 s, 4 s apart
+    private const int DeleteRetries = 3;
 
     private readonly string _deviceId;
     private readonly IActorRef _output;
@@ -53,6 +57,7 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
     private int _sinceSnapshot;
     private long _deleteInFlight;
     private long _deleteWanted;
+    private int _deleteFailures;
     private IActorRef? _replyTo;
 
     /// <summary>Use <see cref="Props(string, IActorRef, DeviceEntitySettings, ILogger?, DispatchCounters?)"/>.</summary>
@@ -113,6 +118,7 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
         Command<DeleteMessagesSuccess>(s =>
         {
             _deleteInFlight = 0;
+            _deleteFailures = 0;
             if (_deleteWanted <= s.ToSequenceNr)
             {
                 _deleteWanted = 0;
@@ -121,11 +127,21 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
         });
         Command<DeleteMessagesFailure>(f =>
         {
-            // Not retried at once: the next snapshot's deletion covers these events too.
+            // Tried again after a pause (the journal's store may be busy for a moment), a few times; then left to the
+            // next snapshot's deletion, which covers these events too. A newer snapshot's wish is never dropped.
             EntityLog.DeleteEventsFailed(_logger, f.Cause, PersistenceId, f.ToSequenceNr);
             _deleteInFlight = 0;
-            _deleteWanted = 0;
+            if (_deleteWanted > f.ToSequenceNr || ++_deleteFailures <= DeleteRetries)
+            {
+                Timers.StartSingleTimer(DeleteRetryTimer, RetryDelete.Instance, TimeSpan.FromSeconds(1 << Math.Min(_deleteFailures, DeleteRetries)));
+            }
+            else
+            {
+                _deleteWanted = 0;
+                _deleteFailures = 0;
+            }
         });
+        Command<RetryDelete>(_ => StartDelete());
         Command<DeleteSnapshotsSuccess>(_ => { });
         Command<DeleteSnapshotsFailure>(f => EntityLog.DeleteSnapshotsFailed(_logger, f.Cause, PersistenceId));
     }
@@ -267,5 +283,15 @@ public sealed class DeviceEntityActor : ReceivePersistentActor, IWithTimers
                 _output.Tell(message, Self);
             }
         }
+    }
+}
+
+/// <summary>The entity's own reminder to try a failed deletion of events again.</summary>
+internal sealed class RetryDelete
+{
+    public static readonly RetryDelete Instance = new();
+
+    private RetryDelete()
+    {
     }
 }
