@@ -66,7 +66,11 @@ public static class AlertIds
     }
 
     /// <summary>The same id from the event ids as a span: hashed straight from the strings, nothing allocated but the id.</summary>
-    public static string Compute(string ruleId, int ruleVersion, string deviceId, ReadOnlySpan<string> eventIds)
+    public static string Compute(string ruleId, int ruleVersion, string deviceId, ReadOnlySpan<string> eventIds) =>
+        Format(ComputeValue(ruleId, ruleVersion, deviceId, eventIds));
+
+    /// <summary>The 16 bytes the id spells, as one number (the first byte highest): <see cref="Format"/> gives the id's text.</summary>
+    internal static UInt128 ComputeValue(string ruleId, int ruleVersion, string deviceId, ReadOnlySpan<string> eventIds)
     {
         ArgumentNullException.ThrowIfNull(ruleId);
         ArgumentNullException.ThrowIfNull(deviceId);
@@ -93,7 +97,36 @@ public static class AlertIds
             System.Buffers.ArrayPool<byte>.Shared.Return(rented);
         }
 
-        return Convert.ToHexStringLower(digest[..16]);
+        return BinaryPrimitives.ReadUInt128BigEndian(digest);
+    }
+
+    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
+
+    /// <summary>The text of an id: its 16 bytes, first byte first, as 32 lowercase hex characters.</summary>
+    internal static string Format(UInt128 value)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt128BigEndian(bytes, value);
+        return Convert.ToHexStringLower(bytes);
+    }
+
+    /// <summary>The 16 bytes of an id's text when it is exactly what <see cref="Format"/> writes (32 lowercase hex characters).</summary>
+    internal static bool TryParse(string text, out UInt128 value)
+    {
+        value = UInt128.Zero;
+        if (text.Length != 32 || text.AsSpan().ContainsAnyExcept(LowerHex))
+        {
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        if (Convert.FromHexString(text, bytes, out _, out var written) != System.Buffers.OperationStatus.Done || written != 16)
+        {
+            return false;
+        }
+
+        value = BinaryPrimitives.ReadUInt128BigEndian(bytes);
+        return true;
     }
 
     /// <summary>

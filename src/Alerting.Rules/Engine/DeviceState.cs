@@ -10,12 +10,39 @@ internal struct Candidate
     public int Mask;
 }
 
-/// <summary>An alert raised for a device that a later event may revoke.</summary>
+/// <summary>
+/// An alert raised for a device that a later event may revoke. Its id is kept as the 16 bytes the hex text of
+/// <see cref="AlertIds"/> spells (two big-endian halves), not as that text: an open alert lives as long as the
+/// open-alert time to live, and the 32-character string would cost more than the rest of it. An id that is not
+/// such text (never made by this engine, but a snapshot could hold one) is kept as given.
+/// </summary>
 internal struct OpenAlert
 {
-    public string AlertId;
+    public ulong IdHigh;
+    public ulong IdLow;
     public long FaultTime;
     public long AlertTime;
+
+    // the id's text when it is not 32 lowercase hex digits; null otherwise
+    private string? _text;
+
+    public OpenAlert(UInt128 id, long faultTime, long alertTime)
+    {
+        IdHigh = (ulong)(id >> 64);
+        IdLow = (ulong)id;
+        FaultTime = faultTime;
+        AlertTime = alertTime;
+        _text = null;
+    }
+
+    /// <summary>An open alert whose id is given as text (a restored snapshot's).</summary>
+    public static OpenAlert FromText(string alertId, long faultTime, long alertTime) =>
+        AlertIds.TryParse(alertId, out var id)
+            ? new OpenAlert(id, faultTime, alertTime)
+            : new OpenAlert(UInt128.Zero, faultTime, alertTime) { _text = alertId };
+
+    /// <summary>The alert's id, as raised.</summary>
+    public readonly string AlertId => _text ?? AlertIds.Format(new UInt128(IdHigh, IdLow));
 }
 
 /// <summary>
@@ -183,7 +210,9 @@ internal struct RuleSlot
         VoidBefore = long.MinValue;
     }
 
-    public void AddOpen(string alertId, long faultTime, long alertTime)
+    public void AddOpen(string alertId, long faultTime, long alertTime) => AddOpen(OpenAlert.FromText(alertId, faultTime, alertTime));
+
+    public void AddOpen(in OpenAlert alert)
     {
         var n = OpenCount;
         var larger = new OpenAlert[n + 1];
@@ -192,7 +221,7 @@ internal struct RuleSlot
             Array.Copy(Open!, larger, n);
         }
 
-        larger[n] = new OpenAlert { AlertId = alertId, FaultTime = faultTime, AlertTime = alertTime };
+        larger[n] = alert;
         Open = larger;
     }
 
@@ -310,21 +339,39 @@ internal sealed class DeviceState
     }
 
     /// <summary>
-    /// Appends an empty slot for <paramref name="rule"/>; returns its position. When the array is full it grows to
-    /// room for <paramref name="more"/> slots (at least one), so an event that starts several rule states grows it once.
+    /// Appends an empty slot for <paramref name="rule"/>; returns its position. When the array is full it moves to
+    /// the next size of the pool (half as large again), not to room for every rule the event could still start:
+    /// most of them start nothing, and the room would stay unused for as long as the device holds state.
     /// </summary>
-    public int Create(StatePool pool, int rule, int more = 1)
+    public int Create(StatePool pool, int rule)
     {
         if (SlotCount == Slots.Length)
         {
-            var larger = pool.RentSlots(SlotCount + Math.Max(1, more));
-            Array.Copy(Slots, larger, SlotCount);
-            pool.Return(Slots, SlotCount);
-            Slots = larger;
+            Resize(pool, SlotCount + 1);
         }
 
         Slots[SlotCount] = RuleSlot.For(rule);
         return SlotCount++;
+    }
+
+    /// <summary>
+    /// Moves the slots to a smaller array once they fill at most half of theirs (after a settle dropped states), so
+    /// a device that held many rule states for a while does not keep their room.
+    /// </summary>
+    public void ShrinkIfSparse(StatePool pool)
+    {
+        if (Slots.Length > StatePool.SmallestSlots && SlotCount <= Slots.Length / 2)
+        {
+            Resize(pool, SlotCount + 1);
+        }
+    }
+
+    private void Resize(StatePool pool, int atLeast)
+    {
+        var other = pool.RentSlots(atLeast);
+        Array.Copy(Slots, other, SlotCount);
+        pool.Return(Slots, SlotCount);
+        Slots = other;
     }
 }
 
@@ -342,6 +389,9 @@ internal sealed class StatePool
     private const int MaxDevices = 1024;
     private readonly Stack<Candidate[]>[] _candidates = NewStacks<Candidate>();
     private readonly Stack<DeviceState> _devices = new();
+
+    /// <summary>The length of the smallest slot array.</summary>
+    public const int SmallestSlots = 4;
 
     // slot arrays grow gently (a device holds a handful of rule states): 4, 6, 9, 13, 19, ...
     private readonly int[] _slotSizes = SlotSizes();
@@ -420,7 +470,7 @@ internal sealed class StatePool
     private static int[] SlotSizes()
     {
         var sizes = new int[Classes];
-        sizes[0] = 4;
+        sizes[0] = SmallestSlots;
         for (var i = 1; i < Classes; i++)
         {
             sizes[i] = sizes[i - 1] + (sizes[i - 1] / 2);

@@ -38,9 +38,6 @@ public sealed partial class RuleEngine
     // every rule outside Process, so an offered rule finds its state without scanning the device's slots
     private int[] _slotOf = [];
 
-    // rules still to be offered the current event, itself included: the most slots it can still start
-    private int _offeredLeft = 1;
-
     public RuleEngine(RuleSet rules, RuleEngineOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
@@ -222,7 +219,6 @@ public sealed partial class RuleEngine
             {
                 for (var i = 0; i < offered.Length; i++)
                 {
-                    _offeredLeft = offered.Length - i;
                     Evaluate(offered[i], ref dev, e, output);
                 }
             }
@@ -387,6 +383,11 @@ public sealed partial class RuleEngine
         {
             Array.Clear(slots, kept, dev.SlotCount - kept);
             dev.SlotCount = kept;
+            if (kept > 0)
+            {
+                dev.ShrinkIfSparse(_pool);
+                slots = dev.Slots;
+            }
         }
 
         if (kept == 0)
@@ -576,7 +577,7 @@ public sealed partial class RuleEngine
                 dev ??= GetOrCreate(e);
                 if (si < 0)
                 {
-                    si = dev.Create(_pool, ruleIndex, _offeredLeft);
+                    si = dev.Create(_pool, ruleIndex);
                     _slotOf[ruleIndex] = si;
                 }
             }
@@ -598,7 +599,7 @@ public sealed partial class RuleEngine
         dev ??= GetOrCreate(e);
         if (si < 0)
         {
-            si = dev.Create(_pool, ruleIndex, _offeredLeft);
+            si = dev.Create(_pool, ruleIndex);
             _slotOf[ruleIndex] = si;
         }
 
@@ -625,7 +626,7 @@ public sealed partial class RuleEngine
             dev ??= GetOrCreate(e);
             if (si < 0)
             {
-                si = dev.Create(_pool, ruleIndex, _offeredLeft);
+                si = dev.Create(_pool, ruleIndex);
                 _slotOf[ruleIndex] = si;
             }
 
@@ -653,14 +654,14 @@ public sealed partial class RuleEngine
     // Raises a Generate; a revocable rule's alert is kept open in the device's slot `si`.
     private void Raise(CompiledRule rule, DeviceState? dev, int si, string deviceId, string[] ids, long faultTime, long alertTime, ICollection<AlertEvent> output)
     {
-        var alertId = AlertIds.Compute(rule.Id, rule.Version, deviceId, ids.AsSpan());
+        var id = AlertIds.ComputeValue(rule.Id, rule.Version, deviceId, ids.AsSpan());
         output.Add(new AlertEvent(
-            AlertKind.Generate, alertId, rule.Id, rule.Version, rule.AlertType, rule.Priority, rule.Delay, rule.Info,
+            AlertKind.Generate, AlertIds.Format(id), rule.Id, rule.Version, rule.AlertType, rule.Priority, rule.Delay, rule.Info,
             deviceId, alertTime, faultTime, ids));
         if (rule.Revocable)
         {
             ref var s = ref dev!.Slots[si];
-            s.AddOpen(alertId, faultTime, alertTime);
+            s.AddOpen(new OpenAlert(id, faultTime, alertTime));
             dev.OpenDue = Math.Min(dev.OpenDue, Sat(alertTime, _openTtl));
             dev.ReviseKinds |= _index.RevokeKinds[s.Rule]; // an absence alert raised before this event's revision
         }
