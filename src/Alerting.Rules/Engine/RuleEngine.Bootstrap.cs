@@ -58,6 +58,13 @@ public sealed partial class RuleEngine
             _pool.Return(dev);
         }
 
+        return WriteExport(ruleId, version, holding, h => (h.Device.DeviceId, h.Device.Topic, h.Device.Partition), (w, h) => WriteRuleState(w, ref h.Device.Slots[h.Slot]));
+    }
+
+    // The envelope of an exported rule state: format, rule id and version, then per device its id, source partition
+    // and state (written by writeState).
+    private static byte[] WriteExport<T>(string ruleId, int version, List<T> holding, Func<T, (string DeviceId, string Topic, int Partition)> device, Action<BinaryWriter, T> writeState)
+    {
         using var stream = new MemoryStream();
         using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
@@ -65,12 +72,13 @@ public sealed partial class RuleEngine
             w.Write(ruleId);
             w.Write(version);
             w.Write(holding.Count);
-            foreach (var (dev, slot) in holding)
+            foreach (var h in holding)
             {
-                w.Write(dev.DeviceId);
-                w.Write(dev.Topic);
-                w.Write(dev.Partition);
-                WriteRuleState(w, ref dev.Slots[slot]);
+                var (deviceId, topic, partition) = device(h);
+                w.Write(deviceId);
+                w.Write(topic);
+                w.Write(partition);
+                writeState(w, h);
             }
         }
 

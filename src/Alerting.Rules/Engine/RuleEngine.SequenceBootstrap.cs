@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Alerting.Rules;
 
 /// <summary>
@@ -28,23 +26,7 @@ public sealed partial class RuleEngine
             }
         }
 
-        using var stream = new MemoryStream();
-        using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
-        {
-            w.Write(RuleStateFormat);
-            w.Write(ruleId);
-            w.Write(version);
-            w.Write(holding.Count);
-            foreach (var (dev, st) in holding)
-            {
-                w.Write(dev.DeviceId);
-                w.Write(dev.Topic);
-                w.Write(dev.Partition);
-                WriteSequenceState(w, st);
-            }
-        }
-
-        return stream.ToArray();
+        return WriteExport(ruleId, version, holding, h => (h.Device.DeviceId, h.Device.Topic, h.Device.Partition), (w, h) => WriteSequenceState(w, h.State));
     }
 
     // Reads the devices' states (all of them, so a bad blob changes nothing), then takes them in.
