@@ -84,10 +84,9 @@ public sealed class KafkaLagReader : IDisposable
             new ListConsumerGroupOffsetsOptions { RequestTimeout = timeout });
         var latestTask = ListOffsetsAsync(admin, partitions, OffsetSpec.Latest(), timeout);
         var earliestTask = ListOffsetsAsync(admin, partitions, OffsetSpec.Earliest(), timeout);
-        var committed = (await committedTask.WaitAsync(cancellationToken)).Single().Partitions
-            .ToDictionary(p => p.TopicPartition, p => p.Offset);
-        var latest = await latestTask.WaitAsync(cancellationToken);
-        var earliest = await earliestTask.WaitAsync(cancellationToken);
+        await Task.WhenAll(committedTask, latestTask, earliestTask).WaitAsync(cancellationToken); // every failure observed
+        var committed = committedTask.Result.Single().Partitions.ToDictionary(p => p.TopicPartition, p => p.Offset);
+        var (latest, earliest) = (latestTask.Result, earliestTask.Result);
 
         var result = new List<PartitionLag>(partitions.Count);
         foreach (var tp in partitions)
