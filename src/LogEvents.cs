@@ -79,6 +79,7 @@ internal static class LogEvents
     public const int KafkaClientError = 2211;
     public const int KafkaClientLog = 2212;
     public const int KafkaOffsetReset = 2213;
+    public const int KafkaCommitRefusedDuringRebalance = 2214;
     public const int KafkaDeliveryFailed = 2220;
     public const int KafkaProduceFailed = 2221;
     public const int KafkaFlushIncomplete = 2222;

@@ -24,6 +24,9 @@ internal static partial class KafkaLog
     [LoggerMessage(EventId = LogEvents.KafkaCommitFailed, Level = LogLevel.Warning, Message = "consumer {Client}: commit of {Offsets} failed")]
     public static partial void CommitFailed(ILogger logger, string client, string offsets, Exception exception);
 
+    [LoggerMessage(EventId = LogEvents.KafkaCommitRefusedDuringRebalance, Level = LogLevel.Information, Message = "consumer {Client}: commit of {Offsets} refused while the group rebalances ({Reason}); tried again in {RetryIn}, skipping partitions no longer assigned")]
+    public static partial void CommitRefusedDuringRebalance(ILogger logger, string client, string offsets, string reason, TimeSpan retryIn);
+
     [LoggerMessage(EventId = LogEvents.KafkaCommitSlow, Level = LogLevel.Warning, Message = "consumer {Client}: commit of {Offsets} took {Elapsed}")]
     public static partial void CommitSlow(ILogger logger, string client, string offsets, TimeSpan elapsed);
 

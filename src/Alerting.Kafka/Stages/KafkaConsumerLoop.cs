@@ -64,6 +64,9 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
     /// </summary>
     private const int PendingBuffers = 16;
 
+    /// <summary>How long a commit the group coordinator refused during a rebalance waits before it is tried again.</summary>
+    private static readonly TimeSpan CommitRetryInterval = TimeSpan.FromMilliseconds(200);
+
     private readonly ConsumerSettings<TKey, TValue> _settings;
     private readonly ISubscription _subscription;
     private readonly Func<IImmutableSet<TopicPartition>, Task<IImmutableSet<TopicPartitionOffset>>>? _getOffsetsOnAssign;
@@ -76,6 +79,9 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];
     private readonly List<(IReadOnlyList<TopicPartitionOffset> Offsets, TaskCompletionSource Done)> _commits = [];
+    private readonly List<(IReadOnlyList<TopicPartitionOffset> Offsets, TaskCompletionSource Done)> _commitsAfterRebalance = [];
+    private DateTime _commitRetryAt;
+    private DateTime? _commitRefusedSince;
     private IConsumerLoopOwner? _owner;
     private IConsumer<TKey, TValue>? _consumer;
     private Thread? _thread;
@@ -374,13 +380,22 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
 
     private void RunCommits()
     {
-        if (_commits.Count == 0)
+        // While a refused commit waits, newer ones wait with it: committed alone first, they would be overwritten by
+        // the older offsets when the refused one is tried again.
+        var waiting = _commitsAfterRebalance.Count > 0 ? _commitsAfterRebalance : _commits;
+        if (waiting != _commits)
+        {
+            waiting.AddRange(_commits);
+            _commits.Clear();
+        }
+
+        if (waiting.Count == 0 || (waiting == _commitsAfterRebalance && DateTime.UtcNow < _commitRetryAt))
         {
             return;
         }
 
-        var batch = _commits.ToList();
-        _commits.Clear();
+        var batch = waiting.ToList();
+        waiting.Clear();
         var latest = new Dictionary<TopicPartition, Offset>();
         var skipped = new List<TopicPartitionOffset>();
         foreach (var (offsets, _) in batch)
@@ -411,8 +426,19 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
             {
                 _consumer!.Commit(offsets);
             }
+            catch (KafkaException e) when (RefusedForRebalance(e.Error.Code) && DateTime.UtcNow - (_commitRefusedSince ??= DateTime.UtcNow) < _settings.CommitTimeout)
+            {
+                // The group is rebalancing (or this member's generation is gone): the coordinator takes commits again
+                // once it has rejoined. Tried again then; a partition it no longer holds is skipped (its new owner
+                // reads from the last committed offset), so the stream goes on instead of failing and rejoining.
+                KafkaLog.CommitRefusedDuringRebalance(_settings.Logger, _client, string.Join(", ", offsets), e.Error.Reason, CommitRetryInterval);
+                _commitsAfterRebalance.AddRange(batch);
+                _commitRetryAt = DateTime.UtcNow + CommitRetryInterval;
+                return;
+            }
             catch (KafkaException e)
             {
+                _commitRefusedSince = null;
                 KafkaLog.CommitFailed(_settings.Logger, _client, string.Join(", ", offsets), e);
                 foreach (var (_, done) in batch)
                 {
@@ -428,6 +454,7 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
             }
         }
 
+        _commitRefusedSince = null;
         foreach (var (_, done) in batch)
         {
             done.TrySetResult();
@@ -734,14 +761,19 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
             command();
         }
 
-        foreach (var (_, done) in _commits)
+        foreach (var (_, done) in _commits.Concat(_commitsAfterRebalance))
         {
             done.TrySetException(ClosedException());
         }
 
         _commits.Clear();
+        _commitsAfterRebalance.Clear();
         _partitions.Clear();
     }
+
+    /// <summary>Commit errors of a group in a rebalance, or of a member that must rejoin it: gone once it has.</summary>
+    private static bool RefusedForRebalance(ErrorCode code) =>
+        code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration or ErrorCode.UnknownMemberId;
 
     private InvalidOperationException ClosedException() =>
         new($"The Kafka consumer {_client} is closed: the offsets were not committed.");

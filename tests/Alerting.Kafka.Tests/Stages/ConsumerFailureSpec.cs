@@ -1,6 +1,7 @@
 using Akka.Streams.Dsl;
 using Akka.Streams.TestKit;
 using Alerting.Kafka.Dsl;
+using Alerting.Kafka.Embedded;
 using Alerting.Kafka.Messages;
 using Alerting.Kafka.Settings;
 using Alerting.TestKit;
@@ -9,7 +10,10 @@ using Xunit.Abstractions;
 
 namespace Alerting.Kafka.Tests.Stages;
 
-/// <summary>Failures of the consumer side surface as stream failures, never as silently skipped records or commits.</summary>
+/// <summary>
+/// Failures of the consumer side surface as stream failures, never as silently skipped records or commits; a commit the
+/// group refuses only because it rebalances is made once it has, without failing the stream.
+/// </summary>
 public sealed class ConsumerFailureSpec(EmbeddedKafkaFixture kafka, ITestOutputHelper output)
     : KafkaStageSpec(kafka, output), IClassFixture<EmbeddedKafkaFixture>
 {
@@ -62,5 +66,34 @@ public sealed class ConsumerFailureSpec(EmbeddedKafkaFixture kafka, ITestOutputH
         }, Materializer, RebalanceTimeout);
 
         Assert.True(CommittedOffsets(group, topic, 1)[0] < 0);
+    }
+
+    [Fact]
+    public async Task Committer_must_commit_once_the_group_has_rebalanced_when_the_coordinator_refused_it_during_the_rebalance()
+    {
+        var topic = Kafka.CreateTopic("commit-rebalancing", 1);
+        var group = EmbeddedKafkaFixture.NewGroupId("commit-rebalancing");
+        await ProduceToEveryPartition(topic, 1, perPartition: 2);
+
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (control, probe) = KafkaConsumer.CommittableSource(ConsumerSettings(group), Subscriptions.Topics(topic))
+                .ToMaterialized(this.SinkProbe<CommittableMessage<string, string>>(), Keep.Both)
+                .Run(Materializer);
+            probe.Request(1);
+            var first = await probe.ExpectNextAsync(RebalanceTimeout);
+
+            // The coordinator answers the next commit as it does while the group rebalances.
+            Kafka.Cluster.PushRequestErrors(KafkaApiKey.OffsetCommit, ErrorCode.RebalanceInProgress);
+            await first.CommitableOffset.Commit().WaitAsync(RebalanceTimeout);
+            Assert.Equal(1, CommittedOffsets(group, topic, 1)[0]);
+
+            // The source was not failed by the refusal: it goes on with the next record.
+            probe.Request(1);
+            var second = await probe.ExpectNextAsync(RebalanceTimeout);
+            Assert.Equal("0-1", second.Record.Message.Value);
+            await control.Shutdown().WaitAsync(RebalanceTimeout);
+            await probe.ExpectCompleteAsync();
+        }, Materializer, RebalanceTimeout);
     }
 }
