@@ -77,7 +77,7 @@ case "$verb" in
     exec dotnet run --no-build -c "$CONFIG" --project src/Alerting.Service -- demo "$@"
     ;;
   test)
-    ensure_packages chromium  # the web view's browser specs drive Debian's chromium (never a downloaded browser)
+    ensure_packages chromium iproute2  # iproute2: ss, read by the embedded broker spec; the web view's browser specs drive Debian's chromium (never a downloaded browser)
     build
     trap stop_postgres EXIT
     start_postgres

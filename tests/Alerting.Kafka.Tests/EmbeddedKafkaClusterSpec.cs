@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net.Sockets;
 using Alerting.Kafka.Embedded;
 using Alerting.TestKit;
@@ -14,6 +16,16 @@ public sealed class EmbeddedKafkaClusterSpec
             .SetLogHandler((_, _) => { })
             .Build();
         return admin.GetMetadata(topic, TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>The accept queue limit of the socket listening on <paramref name="port"/>, as <c>ss</c> (iproute2) shows it.</summary>
+    private static async Task<int> ListenBacklogOf(int port)
+    {
+        using var ss = Process.Start(new ProcessStartInfo("ss", ["-Hltn", $"sport = :{port}"]) { RedirectStandardOutput = true })!;
+        var output = await ss.StandardOutput.ReadToEndAsync();
+        await ss.WaitForExitAsync();
+        var columns = output.Split(['\n'], StringSplitOptions.RemoveEmptyEntries).Single().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return int.Parse(columns[2], CultureInfo.InvariantCulture); // State Recv-Q Send-Q: a listener's Send-Q is its backlog
     }
 
     private static IProducer<string, string> ProducerWithoutRetries(EmbeddedKafkaCluster cluster) =>
@@ -38,6 +50,21 @@ public sealed class EmbeddedKafkaClusterSpec
         Assert.False(topic.Error.IsError);
         Assert.Equal(5, topic.Partitions.Count);
         Assert.All(topic.Partitions, p => Assert.Equal(3, p.Replicas.Length));
+    }
+
+    [Fact]
+    public async Task An_embedded_cluster_must_queue_a_burst_of_new_connections_on_every_broker_also_after_a_broker_restart()
+    {
+        await using var cluster = EmbeddedKafkaCluster.Start(brokers: 3);
+        var expected = Math.Min(1024, int.Parse(File.ReadAllText("/proc/sys/net/core/somaxconn").Trim(), CultureInfo.InvariantCulture));
+        var ports = cluster.BootstrapServers.Split(',').Select(s => int.Parse(s[(s.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture)).ToList();
+
+        Assert.All(await Task.WhenAll(ports.Select(ListenBacklogOf)), backlog => Assert.Equal(expected, backlog));
+
+        // A broker taken down and up listens on a new socket of the same port.
+        cluster.SetBrokerDown(2);
+        cluster.SetBrokerUp(2);
+        Assert.All(await Task.WhenAll(ports.Select(ListenBacklogOf)), backlog => Assert.Equal(expected, backlog));
     }
 
     [Fact]

@@ -11,6 +11,8 @@ namespace Alerting.Kafka.Embedded;
 /// injected request errors, added round-trip time, moved partition leaders and coordinators).
 /// </summary>
 /// <remarks>
+/// The brokers' listeners get an accept queue of <see cref="ListenBacklog.Backlog"/> connections on Linux instead of the
+/// mock's 5 (see <see cref="ListenBacklog"/>), so a burst of new clients is not held up by dropped SYNs.
 /// Brokers are numbered 1..<c>brokers</c>. The mock offers no admin API: create topics with
 /// <see cref="CreateTopic"/> (producing to an unknown topic would auto-create it with 4 partitions).
 /// Injected request errors are cluster-wide per API key and shared by every client of this cluster.
@@ -66,6 +68,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable, IDisposable
             ?? throw new KafkaException(new Error(ErrorCode.Local_Fail, "mock cluster has no bootstrap servers"));
         var cluster = new EmbeddedKafkaCluster(handle, brokers, bootstraps);
         cluster.SetGroupInitialRebalanceDelay(groupInitialRebalanceDelay);
+        ListenBacklog.Widen(ListenBacklog.Ports(bootstraps));
         return cluster;
     }
 
@@ -97,8 +100,12 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable, IDisposable
         Check(LibRdKafka.rd_kafka_mock_broker_set_down(_handle, brokerId), $"set broker {brokerId} down");
 
     /// <summary>Brings a broker taken down by <see cref="SetBrokerDown"/> back up.</summary>
-    public void SetBrokerUp(int brokerId) =>
+    public void SetBrokerUp(int brokerId)
+    {
         Check(LibRdKafka.rd_kafka_mock_broker_set_up(_handle, brokerId), $"set broker {brokerId} up");
+        // The broker listens on a new socket (same port), again with the mock's backlog of 5.
+        ListenBacklog.Widen(ListenBacklog.Ports(BootstrapServers));
+    }
 
     /// <summary>Delays every response of a broker by <paramref name="roundTripTime"/> (zero removes the delay).</summary>
     public void SetBrokerRoundTripTime(int brokerId, TimeSpan roundTripTime)
