@@ -20,6 +20,7 @@ namespace Alerting.Dispatch.Tests.Sharding;
 /// partitions its consumer reads.
 /// </summary>
 [Trait("Category", "MultiNode")]
+[Collection(MultiNodeCollection.Name)]
 public sealed class DispatchMultiNodeSpec(EmbeddedKafkaFixture kafka, PostgresFixture postgres, ITestOutputHelper output)
     : IClassFixture<EmbeddedKafkaFixture>, IClassFixture<PostgresFixture>
 {
@@ -197,4 +198,16 @@ public sealed class DispatchMultiNodeSpec(EmbeddedKafkaFixture kafka, PostgresFi
     private static string Describe(List<DispatcherNode> nodes) => string.Join(" | ", nodes.Select(n =>
         (n.System.WhenTerminated.IsCompleted ? "(down) " : "") + $"[{string.Join(',', n.Dispatcher.AssignedAlertsPartitions)}] "
         + string.Join(" ", n.Dispatcher.Counters.Snapshot().Where(kv => kv.Value != 0).Select(kv => $"{kv.Key}={kv.Value}"))));
+}
+
+/// <summary>
+/// The multi-node specs run alone, after the other classes of this assembly: four ActorSystems with a cluster,
+/// sharding and a journal each, beside the entity specs that recover a hundred entities at once, loaded two cores so
+/// much on a clean clone that the entity spec's first database connection waited 86 s and its one-minute bound
+/// was overrun.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MultiNodeCollection
+{
+    public const string Name = "multi-node";
 }
