@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text;
 using Akka.Actor;
 using Akka.Streams;
@@ -10,7 +11,7 @@ using Confluent.Kafka;
 
 namespace Alerting.IntegrationTests;
 
-/// <summary>The bootstrap history read's per-record stage: end offsets, refused records, completion.</summary>
+/// <summary>The bootstrap history read's per-record stage, over chunks of one partition's records: end offsets, refused records, completion.</summary>
 public sealed class HistoryDecodeStageSpec : IAsyncLifetime
 {
     private const string Topic = "events";
@@ -39,38 +40,37 @@ public sealed class HistoryDecodeStageSpec : IAsyncLifetime
     public Task DisposeAsync() => _system.Terminate();
 
     [Fact]
-    public async Task HistoryDecode_must_emit_the_decoded_events_before_each_end_offset_skip_refused_records_and_complete_at_the_last_end()
+    public async Task HistoryDecode_must_emit_the_decoded_events_of_each_chunk_before_each_end_offset_skip_refused_records_and_complete_at_the_last_end()
     {
-        var records = new[]
+        var chunks = new[]
         {
-            Valid(0, 0), Valid(1, 0), Refused(0, 1), Valid(1, 1),
-            Valid(1, 2), // past partition 1's end: the live stream's
-            Valid(0, 2), // partition 0's last record: every partition is read
-            Valid(0, 3), // never taken
+            Chunk(Valid(0, 0)),
+            Chunk(Valid(1, 0)),
+            Chunk(Refused(0, 1)), // nothing to emit: the stage pulls again
+            Chunk(Valid(1, 1), Valid(1, 2)), // offset 2 is past partition 1's end: the live stream's
+            Chunk(Valid(0, 2), Valid(0, 3)), // partition 0's last record, then one past its end: every partition is read
+            Chunk(Valid(0, 4)), // never taken
         };
         var ends = new Dictionary<TopicPartition, long> { [Tp(0)] = 3, [Tp(1)] = 2 };
 
-        // the source never completes: only the stage can end the read
-        var events = await Source.From(records).Concat(Source.Never<ConsumeResult<byte[]?, byte[]>>())
-            .Via(new HistoryDecodeStage(ends, new Dictionary<string, EventDecoder> { [Topic] = _decoder }))
-            .RunWith(Sink.Seq<DeviceEvent>(), _system.Materializer())
-            .WaitAsync(TimeSpan.FromSeconds(30));
+        var emitted = await Decode(chunks, ends);
 
-        Assert.Equal([(0, 0L), (1, 0L), (1, 1L), (0, 2L)], events.Select(e => (e.Partition, e.Offset)));
+        Assert.Equal(
+            [[(0, 0L)], [(1, 0L)], [(1, 1L)], [(0, 2L)]],
+            emitted.Select(events => events.Select(e => (e.Partition, e.Offset)).ToArray()));
     }
 
     [Fact]
     public async Task HistoryDecode_must_complete_when_the_last_record_before_the_end_is_refused()
     {
-        var records = new[] { Valid(0, 5), Refused(0, 6), Valid(0, 7) };
         var ends = new Dictionary<TopicPartition, long> { [Tp(0)] = 7 };
 
-        var events = await Source.From(records).Concat(Source.Never<ConsumeResult<byte[]?, byte[]>>())
-            .Via(new HistoryDecodeStage(ends, new Dictionary<string, EventDecoder> { [Topic] = _decoder }))
-            .RunWith(Sink.Seq<DeviceEvent>(), _system.Materializer())
-            .WaitAsync(TimeSpan.FromSeconds(30));
+        // alone in its chunk, and with a record past the end after it
+        var alone = await Decode([Chunk(Valid(0, 5)), Chunk(Refused(0, 6))], ends);
+        var followed = await Decode([Chunk(Valid(0, 5), Refused(0, 6), Valid(0, 7))], ends);
 
-        Assert.Equal([5L], events.Select(e => e.Offset));
+        Assert.Equal([5L], alone.SelectMany(events => events).Select(e => e.Offset));
+        Assert.Equal([5L], followed.SelectMany(events => events).Select(e => e.Offset));
     }
 
     [Fact]
@@ -78,12 +78,21 @@ public sealed class HistoryDecodeStageSpec : IAsyncLifetime
     {
         var ends = new Dictionary<TopicPartition, long> { [Tp(0)] = 7 };
 
-        var read = Source.Single(Valid(3, 0))
+        var read = Source.Single(Chunk(Valid(3, 0)))
             .Via(new HistoryDecodeStage(ends, new Dictionary<string, EventDecoder> { [Topic] = _decoder }))
-            .RunWith(Sink.Seq<DeviceEvent>(), _system.Materializer());
+            .RunWith(Sink.Seq<IReadOnlyList<DeviceEvent>>(), _system.Materializer());
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => read.WaitAsync(TimeSpan.FromSeconds(30)));
     }
+
+    /// <summary>What the stage emits for <paramref name="chunks"/> from a source that never completes: only the stage can end the read.</summary>
+    private Task<IImmutableList<IReadOnlyList<DeviceEvent>>> Decode(IReadOnlyList<ConsumeResult<byte[]?, byte[]>>[] chunks, Dictionary<TopicPartition, long> ends) =>
+        Source.From(chunks).Concat(Source.Never<IReadOnlyList<ConsumeResult<byte[]?, byte[]>>>())
+            .Via(new HistoryDecodeStage(ends, new Dictionary<string, EventDecoder> { [Topic] = _decoder }))
+            .RunWith(Sink.Seq<IReadOnlyList<DeviceEvent>>(), _system.Materializer())
+            .WaitAsync(TimeSpan.FromSeconds(30));
+
+    private static IReadOnlyList<ConsumeResult<byte[]?, byte[]>> Chunk(params ConsumeResult<byte[]?, byte[]>[] records) => records;
 
     private static TopicPartition Tp(int partition) => new(Topic, partition);
 

@@ -32,7 +32,7 @@ public static class KafkaConsumer
     public static Source<(TopicPartition, Source<ConsumeResult<TKey, TValue>, NotUsed>), IControl> PlainPartitionedSource<TKey, TValue>(
         ConsumerSettings<TKey, TValue> settings, IAutoSubscription subscription) =>
         Source.FromGraph(new PartitionedSourceStage<TKey, TValue, ConsumeResult<TKey, TValue>>(
-            settings, subscription, _ => record => record));
+            settings, subscription, Records<TKey, TValue>()));
 
     /// <summary>
     /// One sub-source of records per assigned partition, each starting at the offset <paramref name="getOffsetsOnAssign"/>
@@ -49,7 +49,7 @@ public static class KafkaConsumer
     {
         ArgumentNullException.ThrowIfNull(getOffsetsOnAssign);
         return Source.FromGraph(new PartitionedSourceStage<TKey, TValue, ConsumeResult<TKey, TValue>>(
-            settings, subscription, _ => record => record, getOffsetsOnAssign, onRevoke));
+            settings, subscription, Records<TKey, TValue>(), getOffsetsOnAssign, onRevoke));
     }
 
     /// <summary>
@@ -79,8 +79,19 @@ public static class KafkaConsumer
     public static Source<ConsumeResult<TKey, TValue>, IControl> PlainSource<TKey, TValue>(
         ConsumerSettings<TKey, TValue> settings, ISubscription subscription) =>
         Source.FromGraph(new PartitionedSourceStage<TKey, TValue, ConsumeResult<TKey, TValue>>(
-                settings, subscription, _ => record => record))
+                settings, subscription, Records<TKey, TValue>()))
             .Via(Merged<ConsumeResult<TKey, TValue>>());
+
+    /// <summary>
+    /// As <see cref="PlainSource{TKey,TValue}"/>, in chunks: each element is every record of one partition that was
+    /// fetched and not yet emitted, in offset order (at most about <c>buffer-size</c>). For readers of a backlog, such as
+    /// a history: records cross the merge of the partitions' sub-sources a chunk at a time, not one by one.
+    /// </summary>
+    public static Source<IReadOnlyList<ConsumeResult<TKey, TValue>>, IControl> PlainChunkSource<TKey, TValue>(
+        ConsumerSettings<TKey, TValue> settings, ISubscription subscription) =>
+        Source.FromGraph(new PartitionedSourceStage<TKey, TValue, IReadOnlyList<ConsumeResult<TKey, TValue>>>(
+                settings, subscription, RecordTakers.Chunks<TKey, TValue>()))
+            .Via(Merged<IReadOnlyList<ConsumeResult<TKey, TValue>>>());
 
     /// <summary>Committable messages of every assigned partition (or of the partitions assigned by hand), merged.</summary>
     public static Source<CommittableMessage<TKey, TValue>, IControl> CommittableSource<TKey, TValue>(
@@ -94,16 +105,19 @@ public static class KafkaConsumer
             .MergeMany<(TopicPartition, Source<TMessage, NotUsed>), (TopicPartition, Source<TMessage, NotUsed>), TMessage, NotUsed>(
                 MergeBreadth, pair => pair.Item2);
 
-    private static Func<KafkaConsumerLoop<TKey, TValue>, Func<ConsumeResult<TKey, TValue>, CommittableMessage<TKey, TValue>>> Committable<TKey, TValue>(
+    private static Func<KafkaConsumerLoop<TKey, TValue>, RecordTaker<TKey, TValue, ConsumeResult<TKey, TValue>>> Records<TKey, TValue>() =>
+        RecordTakers.OneByOne<TKey, TValue, ConsumeResult<TKey, TValue>>(_ => record => record);
+
+    private static Func<KafkaConsumerLoop<TKey, TValue>, RecordTaker<TKey, TValue, CommittableMessage<TKey, TValue>>> Committable<TKey, TValue>(
         ConsumerSettings<TKey, TValue> settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return loop =>
+        return RecordTakers.OneByOne<TKey, TValue, CommittableMessage<TKey, TValue>>(loop =>
         {
             var group = loop.GroupId;
             return record => new CommittableMessage<TKey, TValue>(
                 record,
                 new CommittableOffset(loop, new PartitionOffset(new GroupTopicPartition(group, record.Topic, record.Partition.Value), record.Offset)));
-        };
+        });
     }
 }

@@ -74,7 +74,9 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
     private readonly IPartitionReadListener? _readListener;
     private readonly string _client;
     private readonly ConcurrentQueue<Action> _commands = new();
-    private readonly ManualResetEventSlim _wakeup = new(false);
+    // No spinning before the wait blocks: a node runs a loop per consumer (and a bootstrap one per partition), and on a
+    // few cores their spin-waits took the CPU from the streams they wait for.
+    private readonly ManualResetEventSlim _wakeup = new(false, spinCount: 0);
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];

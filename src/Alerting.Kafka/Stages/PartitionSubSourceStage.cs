@@ -6,8 +6,44 @@ using Confluent.Kafka;
 namespace Alerting.Kafka.Stages;
 
 /// <summary>
+/// Takes what a partition's sub-source emits next from the records it has buffered (at least one, in offset order):
+/// the element, and the offset of the last record it took.
+/// </summary>
+internal delegate (TMessage Message, long LastOffset) RecordTaker<TKey, TValue, TMessage>(Queue<ConsumeResult<TKey, TValue>> buffered);
+
+/// <summary>The two ways a partition's sub-source emits: a message per record, or every buffered record as one chunk.</summary>
+internal static class RecordTakers
+{
+    /// <summary>One record at a time, converted by the message factory of the source's poll loop.</summary>
+    public static Func<KafkaConsumerLoop<TKey, TValue>, RecordTaker<TKey, TValue, TMessage>> OneByOne<TKey, TValue, TMessage>(
+        Func<KafkaConsumerLoop<TKey, TValue>, Func<ConsumeResult<TKey, TValue>, TMessage>> factory) =>
+        loop =>
+        {
+            var toMessage = factory(loop);
+            return buffered =>
+            {
+                var record = buffered.Dequeue();
+                return (toMessage(record), record.Offset.Value);
+            };
+        };
+
+    /// <summary>Every buffered record at once, as one chunk: a merge downstream hands over one element per chunk.</summary>
+    public static Func<KafkaConsumerLoop<TKey, TValue>, RecordTaker<TKey, TValue, IReadOnlyList<ConsumeResult<TKey, TValue>>>> Chunks<TKey, TValue>() =>
+        _ => buffered =>
+        {
+            var chunk = new ConsumeResult<TKey, TValue>[buffered.Count];
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                chunk[i] = buffered.Dequeue();
+            }
+
+            return (chunk, chunk[^1].Offset.Value);
+        };
+}
+
+/// <summary>
 /// The source of one assigned partition, emitted by <see cref="PartitionedSourceStage{TKey,TValue,TMessage}"/>.
-/// Emits the partition's records in offset order, converted by the source's message factory. When downstream pulls
+/// Emits the partition's records in offset order, taken by the source's <see cref="RecordTaker{TKey,TValue,TMessage}"/>. When downstream pulls
 /// and nothing is buffered it asks the poll loop for records (the partition is resumed only while asked for, and
 /// paused otherwise); the loop answers with what it fetched, which is buffered here. Completes, dropping what is
 /// buffered, when the partition is revoked or the source stops emitting (the records are read again by whoever
@@ -19,18 +55,18 @@ internal sealed class PartitionSubSourceStage<TKey, TValue, TMessage> : GraphSta
     private readonly KafkaConsumerLoop<TKey, TValue> _loop;
     private readonly TopicPartition _partition;
     private readonly long _epoch;
-    private readonly Func<ConsumeResult<TKey, TValue>, TMessage> _toMessage;
+    private readonly RecordTaker<TKey, TValue, TMessage> _take;
 
     public PartitionSubSourceStage(
         KafkaConsumerLoop<TKey, TValue> loop,
         TopicPartition partition,
         long epoch,
-        Func<ConsumeResult<TKey, TValue>, TMessage> toMessage)
+        RecordTaker<TKey, TValue, TMessage> take)
     {
         _loop = loop;
         _partition = partition;
         _epoch = epoch;
-        _toMessage = toMessage;
+        _take = take;
         Shape = new SourceShape<TMessage>(Out);
     }
 
@@ -71,7 +107,7 @@ internal sealed class PartitionSubSourceStage<TKey, TValue, TMessage> : GraphSta
         {
             if (_buffer.Count > 0)
             {
-                Emit(_buffer.Dequeue());
+                Emit();
             }
 
             RequestIfEmpty();
@@ -119,20 +155,21 @@ internal sealed class PartitionSubSourceStage<TKey, TValue, TMessage> : GraphSta
 
             if (IsAvailable(_stage.Out) && _buffer.Count > 0)
             {
-                Emit(_buffer.Dequeue());
+                Emit();
             }
 
             RequestIfEmpty();
         }
 
-        private void Emit(ConsumeResult<TKey, TValue> record)
+        private void Emit()
         {
+            var (message, lastOffset) = _stage._take(_buffer);
             if (!_ended)
             {
-                _stage._loop.ReadListener?.Emitting(_stage._partition, record.Offset.Value); // before the push; a revoked sub-source's records count for nobody
+                _stage._loop.ReadListener?.Emitting(_stage._partition, lastOffset); // before the push; a revoked sub-source's records count for nobody
             }
 
-            Push(_stage.Out, _stage._toMessage(record));
+            Push(_stage.Out, message);
         }
 
         private void RequestIfEmpty()

@@ -24,7 +24,7 @@ internal sealed class PartitionedSourceStage<TKey, TValue, TMessage>
 {
     private readonly ConsumerSettings<TKey, TValue> _settings;
     private readonly ISubscription _subscription;
-    private readonly Func<KafkaConsumerLoop<TKey, TValue>, Func<ConsumeResult<TKey, TValue>, TMessage>> _messageFactory;
+    private readonly Func<KafkaConsumerLoop<TKey, TValue>, RecordTaker<TKey, TValue, TMessage>> _takerFactory;
     private readonly Func<IImmutableSet<TopicPartition>, Task<IImmutableSet<TopicPartitionOffset>>>? _getOffsetsOnAssign;
     private readonly Action<IImmutableSet<TopicPartition>>? _onRevoke;
     private readonly IPartitionReadListener? _readListener;
@@ -32,7 +32,7 @@ internal sealed class PartitionedSourceStage<TKey, TValue, TMessage>
     public PartitionedSourceStage(
         ConsumerSettings<TKey, TValue> settings,
         ISubscription subscription,
-        Func<KafkaConsumerLoop<TKey, TValue>, Func<ConsumeResult<TKey, TValue>, TMessage>> messageFactory,
+        Func<KafkaConsumerLoop<TKey, TValue>, RecordTaker<TKey, TValue, TMessage>> takerFactory,
         Func<IImmutableSet<TopicPartition>, Task<IImmutableSet<TopicPartitionOffset>>>? getOffsetsOnAssign = null,
         Action<IImmutableSet<TopicPartition>>? onRevoke = null,
         IPartitionReadListener? readListener = null)
@@ -41,7 +41,7 @@ internal sealed class PartitionedSourceStage<TKey, TValue, TMessage>
         ArgumentNullException.ThrowIfNull(subscription);
         _settings = settings;
         _subscription = subscription;
-        _messageFactory = messageFactory;
+        _takerFactory = takerFactory;
         _getOffsetsOnAssign = getOffsetsOnAssign;
         _onRevoke = onRevoke;
         _readListener = readListener;
@@ -67,7 +67,7 @@ internal sealed class PartitionedSourceStage<TKey, TValue, TMessage>
     {
         private readonly PartitionedSourceStage<TKey, TValue, TMessage> _stage;
         private readonly KafkaConsumerLoop<TKey, TValue> _loop;
-        private readonly Func<ConsumeResult<TKey, TValue>, TMessage> _toMessage;
+        private readonly RecordTaker<TKey, TValue, TMessage> _take;
         private readonly LinkedList<(TopicPartition Partition, long Epoch)> _toEmit = new();
         private Action<IReadOnlyList<(TopicPartition, long)>>? _onAssigned;
         private Action<IReadOnlyList<TopicPartition>>? _onRevoked;
@@ -79,7 +79,7 @@ internal sealed class PartitionedSourceStage<TKey, TValue, TMessage>
         {
             _stage = stage;
             _loop = loop;
-            _toMessage = stage._messageFactory(loop);
+            _take = stage._takerFactory(loop);
             SetHandler(stage.Out, this);
         }
 
@@ -171,7 +171,7 @@ internal sealed class PartitionedSourceStage<TKey, TValue, TMessage>
 
             var (partition, epoch) = _toEmit.First.Value;
             _toEmit.RemoveFirst();
-            var source = Source.FromGraph(new PartitionSubSourceStage<TKey, TValue, TMessage>(_loop, partition, epoch, _toMessage));
+            var source = Source.FromGraph(new PartitionSubSourceStage<TKey, TValue, TMessage>(_loop, partition, epoch, _take));
             Push(_stage.Out, (partition, source));
         }
 

@@ -6,49 +6,49 @@ using Confluent.Kafka;
 namespace Alerting.Service.Pipeline;
 
 /// <summary>
-/// The per-record work of a bootstrap's history read, in one stage: takes the records of the partitions assigned by
-/// hand (each partition's in offset order), drops those at or past their partition's end offset (where the live stream
-/// stood), decodes the others with the decoder of their topic and emits the decoded events; a record the decoder
-/// refuses (it went to the dead-letter topic when the live stream read it) is skipped. Pulls whenever it has nothing
-/// to emit. Completes once every partition has delivered the record before its end offset (after emitting that
-/// record's event, if any), or when upstream completes; fails when upstream fails or a record comes from a partition
-/// without an end offset. One stage instead of a chain of selects and filters: each record crosses one stage boundary.
+/// The per-record work of a bootstrap's history read, in one stage: takes chunks of records of the partitions assigned
+/// by hand (each chunk of one partition, in offset order), drops the records at or past their partition's end offset
+/// (where the live stream stood), decodes the others with the decoder of their topic and emits each chunk's decoded
+/// events as one list; a record the decoder refuses (it went to the dead-letter topic when the live stream read it) is
+/// skipped, and a chunk with no event is not emitted. Pulls whenever it has nothing to emit. Completes once every
+/// partition has delivered the record before its end offset (after emitting that record's chunk), or when upstream
+/// completes; fails when upstream fails or a record comes from a partition without an end offset. Records and events
+/// cross stage boundaries a chunk at a time: one by one, the hand-overs cost more than decoding and matching.
 /// </summary>
-public sealed class HistoryDecodeStage : GraphStage<FlowShape<ConsumeResult<byte[]?, byte[]>, DeviceEvent>>
+public sealed class HistoryDecodeStage : GraphStage<FlowShape<IReadOnlyList<ConsumeResult<byte[]?, byte[]>>, IReadOnlyList<DeviceEvent>>>
 {
     private readonly IReadOnlyDictionary<TopicPartition, long> _ends;
     private readonly IReadOnlyDictionary<string, EventDecoder> _decoders;
 
-    /// <param name="ends">Each partition's end offset (exclusive): the partitions read, none of them already at its end.</param>
-    /// <param name="decoders">The decoder of each topic read.</param>
+    /// <summary>Reads each partition of <paramref name="ends"/> up to its end offset, decoding with the decoder of its topic.</summary>
     public HistoryDecodeStage(IReadOnlyDictionary<TopicPartition, long> ends, IReadOnlyDictionary<string, EventDecoder> decoders)
     {
         ArgumentNullException.ThrowIfNull(ends);
         ArgumentNullException.ThrowIfNull(decoders);
         _ends = ends;
         _decoders = decoders;
-        Shape = new FlowShape<ConsumeResult<byte[]?, byte[]>, DeviceEvent>(In, Out);
+        Shape = new FlowShape<IReadOnlyList<ConsumeResult<byte[]?, byte[]>>, IReadOnlyList<DeviceEvent>>(In, Out);
     }
 
-    public Inlet<ConsumeResult<byte[]?, byte[]>> In { get; } = new("HistoryDecode.in");
+    /// <summary>Chunks of records, each of one partition.</summary>
+    public Inlet<IReadOnlyList<ConsumeResult<byte[]?, byte[]>>> In { get; } = new("HistoryDecode.in");
 
-    public Outlet<DeviceEvent> Out { get; } = new("HistoryDecode.out");
+    /// <summary>The decoded events of a chunk.</summary>
+    public Outlet<IReadOnlyList<DeviceEvent>> Out { get; } = new("HistoryDecode.out");
 
-    public override FlowShape<ConsumeResult<byte[]?, byte[]>, DeviceEvent> Shape { get; }
+    /// <inheritdoc />
+    public override FlowShape<IReadOnlyList<ConsumeResult<byte[]?, byte[]>>, IReadOnlyList<DeviceEvent>> Shape { get; }
 
+    /// <inheritdoc />
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
 
+    /// <inheritdoc />
     public override string ToString() => "HistoryDecode";
 
     private sealed class Logic : InAndOutGraphStageLogic
     {
         private readonly HistoryDecodeStage _stage;
         private readonly HashSet<TopicPartition> _open;
-
-        // the previous record's partition and its decoder: records come in runs of one partition
-        private TopicPartition? _lastPartition;
-        private long _lastEnd;
-        private EventDecoder? _lastDecoder;
 
         public Logic(HistoryDecodeStage stage)
             : base(stage.Shape)
@@ -69,39 +69,47 @@ public sealed class HistoryDecodeStage : GraphStage<FlowShape<ConsumeResult<byte
 
         public override void OnPush()
         {
-            var record = Grab(_stage.In);
-            var partition = record.TopicPartition;
-            if (!partition.Equals(_lastPartition))
+            var records = Grab(_stage.In);
+            var events = new List<DeviceEvent>(records.Count);
+            var last = false;
+            if (records.Count > 0)
             {
-                if (!_stage._ends.TryGetValue(partition, out _lastEnd))
+                var partition = records[0].TopicPartition;
+                if (!_stage._ends.TryGetValue(partition, out var end))
                 {
                     throw new InvalidOperationException($"a history record of {partition}, which has no end offset");
                 }
 
-                _lastPartition = partition;
-                _lastDecoder = _stage._decoders[partition.Topic];
+                var decoder = _stage._decoders[partition.Topic];
+                foreach (var record in records)
+                {
+                    var offset = record.Offset.Value;
+                    if (offset >= end)
+                    {
+                        break; // past where the live stream stood: read by the live stream
+                    }
+
+                    if (decoder.Decode(record.Message.Value ?? [], new RecordOrigin(partition.Topic, partition.Partition.Value, offset)).Event is { } e)
+                    {
+                        events.Add(e);
+                    }
+                }
+
+                last = records[^1].Offset.Value >= end - 1 && _open.Remove(partition) && _open.Count == 0;
             }
 
-            var offset = record.Offset.Value;
-            var last = offset >= _lastEnd - 1 && _open.Remove(partition) && _open.Count == 0;
-            var e = offset < _lastEnd
-                ? _lastDecoder!.Decode(record.Message.Value ?? [], new RecordOrigin(partition.Topic, partition.Partition.Value, offset)).Event
-                : null;
-            if (e is not null)
+            if (events.Count > 0)
             {
-                Push(_stage.Out, e);
-                if (last)
-                {
-                    CompleteStage(); // every partition is read up to where the live stream stood
-                }
+                Push(_stage.Out, events);
             }
-            else if (last)
-            {
-                CompleteStage();
-            }
-            else
+            else if (!last)
             {
                 Pull(_stage.In);
+            }
+
+            if (last)
+            {
+                CompleteStage(); // every partition is read up to where the live stream stood
             }
         }
 

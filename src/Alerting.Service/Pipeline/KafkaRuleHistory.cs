@@ -77,8 +77,10 @@ public sealed partial class KafkaRuleHistory : IRuleHistory
         var ends = endOffsets.ToDictionary(kv => new TopicPartition(kv.Key.Topic, kv.Key.Partition), kv => kv.Value);
         var groupId = $"{_settings.AlertGroupId}-bootstrap-{Guid.NewGuid():N}"; // never joins nor commits: offsets are assigned by hand
         var config = _settings.Kafka.ConsumerConfig(groupId, "bootstrap");
+        // chunks cross the stages' boundaries; the events are handed out one by one only at the end, in the reader's stage
         return Source.FromTask(Task.Run(() => StartOffsets(config, ends, fromTime)))
-            .ConcatMany(starts => starts.Count == 0 ? Source.Empty<DeviceEvent>() : ReadFrom(config, starts, ends));
+            .ConcatMany(starts => starts.Count == 0 ? Source.Empty<IReadOnlyList<DeviceEvent>>() : ReadFrom(config, starts, ends))
+            .SelectMany(events => events);
     }
 
     private List<TopicPartitionOffset> StartOffsets(ConsumerConfig config, Dictionary<TopicPartition, long> ends, long fromTime)
@@ -134,7 +136,7 @@ public sealed partial class KafkaRuleHistory : IRuleHistory
         return (offsetForTime, offsetForTime == logStart && logStart > 0 ? HistoryStart.PastRetention : HistoryStart.AtTime);
     }
 
-    private Source<DeviceEvent, NotUsed> ReadFrom(ConsumerConfig config, List<TopicPartitionOffset> starts, Dictionary<TopicPartition, long> ends)
+    private Source<IReadOnlyList<DeviceEvent>, NotUsed> ReadFrom(ConsumerConfig config, List<TopicPartitionOffset> starts, Dictionary<TopicPartition, long> ends)
     {
         // the history needs a record's topic, partition, offset and value: no headers nor timestamps are marshalled
         var consumerSettings = ConsumerSettings<byte[]?, byte[]>.Create(_system, Deserializers.ByteArray, Deserializers.ByteArray)
@@ -144,7 +146,7 @@ public sealed partial class KafkaRuleHistory : IRuleHistory
         var decoders = starts.Select(s => s.Topic).Distinct(StringComparer.Ordinal)
             .ToDictionary(t => t, t => new EventDecoder(_sources[t], _time, _schema), StringComparer.Ordinal);
         var reading = starts.ToDictionary(s => s.TopicPartition, s => ends[s.TopicPartition]);
-        return KafkaConsumer.PlainSource(consumerSettings, Subscriptions.AssignmentWithOffset([.. starts]))
+        return KafkaConsumer.PlainChunkSource(consumerSettings, Subscriptions.AssignmentWithOffset([.. starts]))
             .Via(new HistoryDecodeStage(reading, decoders))
             .MapMaterializedValue(_ => NotUsed.Instance);
     }

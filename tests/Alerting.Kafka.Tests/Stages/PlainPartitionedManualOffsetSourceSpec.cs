@@ -123,4 +123,40 @@ public sealed class PlainPartitionedManualOffsetSourceSpec(EmbeddedKafkaFixture 
             await probe.ExpectCompleteAsync();
         }, Materializer, RebalanceTimeout);
     }
+
+    [Fact]
+    public async Task PlainChunkSource_must_emit_each_partition_in_chunks_of_its_own_records_in_offset_order()
+    {
+        var topic = Kafka.CreateTopic("plain-chunks", 2);
+        await ProduceToEveryPartition(topic, 2, perPartition: 50);
+
+        await this.AssertAllStagesStoppedAsync(async () =>
+        {
+            var (control, probe) = KafkaConsumer
+                .PlainChunkSource(
+                    ConsumerSettings(EmbeddedKafkaFixture.NewGroupId("plain-chunks")).WithBufferSize(16),
+                    Subscriptions.AssignmentWithOffset(new TopicPartitionOffset(topic, 0, 0), new TopicPartitionOffset(topic, 1, 10)))
+                .ToMaterialized(this.SinkProbe<IReadOnlyList<ConsumeResult<string, string>>>(), Keep.Both)
+                .Run(Materializer);
+
+            var chunks = new List<IReadOnlyList<ConsumeResult<string, string>>>();
+            while (chunks.Sum(c => c.Count) < 90)
+            {
+                probe.Request(1);
+                chunks.Add(await probe.ExpectNextAsync(RebalanceTimeout));
+            }
+
+            Assert.All(chunks, chunk => Assert.NotEmpty(chunk));
+            Assert.All(chunks, chunk => Assert.Single(chunk.Select(r => r.Partition.Value).Distinct()));
+            Assert.True(chunks.Count < 90, $"{chunks.Count} chunks for 90 records: not chunked");
+            foreach (var partition in new[] { 0, 1 })
+            {
+                var values = chunks.SelectMany(c => c).Where(r => r.Partition.Value == partition).Select(r => r.Message.Value);
+                Assert.Equal(Enumerable.Range(partition == 0 ? 0 : 10, partition == 0 ? 50 : 40).Select(i => $"{partition}-{i}"), values);
+            }
+
+            await control.Shutdown().WaitAsync(RebalanceTimeout);
+            await probe.ExpectCompleteAsync();
+        }, Materializer, RebalanceTimeout);
+    }
 }
