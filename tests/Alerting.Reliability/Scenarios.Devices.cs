@@ -17,7 +17,7 @@ public sealed partial class Scenarios
     public async Task<Result> ManyDevicesAsync(CancellationToken ct)
     {
         var perWave = options.Quick ? 20_000 : 100_000;
-        const int Rate = 5000;
+        const int Rate = 10_000;
         var result = new Result(9, $"many distinct device ids (scaled: {2 * perWave:N0}, not a million)");
         await using var rig = await RigAsync("09-many-devices", ct);
         var node = rig.StartNode(0);
