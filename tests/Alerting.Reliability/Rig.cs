@@ -135,9 +135,8 @@ public sealed class Rig : IAsyncDisposable
 
         if (_nodes[i] is not null)
         {
-            // A restarted node comes back on a new remoting port, as a replaced pod comes back on a new address: Akka's
-            // classic remoting keeps the dead incarnation's association to the old address and drops what the cluster
-            // sends the new one there, so a restart on the same port could not join.
+            // A restarted node comes back on a new remoting port, as a replaced pod comes back on a new address (on the
+            // same port it rejoins too, the old incarnation removed when the new one joins, but its cycles took longer).
             _remoting[i] = FreePort();
         }
 
