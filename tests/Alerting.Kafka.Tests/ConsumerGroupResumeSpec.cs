@@ -20,7 +20,7 @@ public sealed class ConsumerGroupResumeSpec(EmbeddedKafkaFixture kafka) : IClass
         using (var consumer = kafka.CreateConsumer(group))
         {
             consumer.Subscribe(topic);
-            first = await Task.Run(() => KafkaTestClients.ReadUntil(consumer, 40, Timeout, ct), ct);
+            first = await KafkaTestClients.ReadUntilAsync(consumer, 40, Timeout, ct);
             committed.AddRange(first
                 .GroupBy(r => r.TopicPartition)
                 .Select(p => new TopicPartitionOffset(p.Key, p.Max(r => r.Offset.Value) + 1)));
@@ -33,7 +33,7 @@ public sealed class ConsumerGroupResumeSpec(EmbeddedKafkaFixture kafka) : IClass
         using (var consumer = kafka.CreateConsumer(group))
         {
             consumer.Subscribe(topic);
-            second = await Task.Run(() => KafkaTestClients.ReadUntil(consumer, produced.Count - first.Count, Timeout, ct), ct);
+            second = await KafkaTestClients.ReadUntilAsync(consumer, produced.Count - first.Count, Timeout, ct);
             // Nothing beyond the rest arrives: no record is delivered twice.
             var extra = consumer.Consume(TimeSpan.FromMilliseconds(500));
             Assert.Null(extra);

@@ -34,7 +34,7 @@ public sealed class FaultToleranceSpec
         });
         consumer.Assign(Enumerable.Range(0, 3).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
 
-        var read = await Task.Run(() =>
+        var read = await KafkaTestClients.OnOwnThread(() =>
         {
             var before = KafkaTestClients.ReadUntil(consumer, total / 3, Timeout, ct);
             cluster.SetBrokerDown(1);

@@ -68,8 +68,8 @@ public sealed class KafkaLagReader : IDisposable
         }
 
         var admin = Admin(kafka);
-        // the metadata call blocks its thread for up to the timeout
-        var metadata = await Task.Run(() => admin.GetMetadata(timeout), cancellationToken);
+        // the metadata call blocks its thread for up to the timeout: a thread of its own, not one of the pool's
+        var metadata = await Task.Factory.StartNew(() => admin.GetMetadata(timeout), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         List<TopicPartition> partitions = [.. metadata.Topics
             .Where(t => topics.Contains(t.Topic, StringComparer.Ordinal) && !t.Error.IsError)
             .SelectMany(t => t.Partitions.Select(p => new TopicPartition(t.Topic, new Partition(p.PartitionId))))

@@ -77,8 +77,10 @@ public sealed partial class KafkaRuleHistory : IRuleHistory
         var ends = endOffsets.ToDictionary(kv => new TopicPartition(kv.Key.Topic, kv.Key.Partition), kv => kv.Value);
         var groupId = $"{_settings.AlertGroupId}-bootstrap-{Guid.NewGuid():N}"; // never joins nor commits: offsets are assigned by hand
         var config = _settings.Kafka.ConsumerConfig(groupId, "bootstrap");
+        // the offsets queries block for up to their timeout: on a thread of their own, never on the pool the streams run on
+        var starting = Task.Factory.StartNew(() => StartOffsets(config, ends, fromTime), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         // chunks cross the stages' boundaries; the events are handed out one by one only at the end, in the reader's stage
-        return Source.FromTask(Task.Run(() => StartOffsets(config, ends, fromTime)))
+        return Source.FromTask(starting)
             .ConcatMany(starts => starts.Count == 0 ? Source.Empty<IReadOnlyList<DeviceEvent>>() : ReadFrom(config, starts, ends))
             .SelectMany(events => events);
     }

@@ -160,7 +160,7 @@ public sealed class DispatchMultiNodeSpec(EmbeddedKafkaFixture kafka, PostgresFi
     /// <summary>Reads the dispatch topic until every expected id is there (then one more second for late repeats).</summary>
     private async Task<(Dictionary<string, (DispatchKind, string)> Distinct, int Raw)> ReadDispatchesAsync(
         string topic, Dictionary<string, (DispatchKind, string)> expected, TimeSpan timeout) =>
-        await Task.Run(() =>
+        await KafkaTestClients.OnOwnThread(() =>
         {
             using var consumer = kafka.CreateConsumer(EmbeddedKafkaFixture.NewGroupId("dispatch-reader"));
             consumer.Assign(Enumerable.Range(0, 4).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
@@ -193,7 +193,7 @@ public sealed class DispatchMultiNodeSpec(EmbeddedKafkaFixture kafka, PostgresFi
             }
             consumer.Close();
             return (distinct, raw);
-        });
+        }, CancellationToken.None);
 
     private static string Describe(List<DispatcherNode> nodes) => string.Join(" | ", nodes.Select(n =>
         (n.System.WhenTerminated.IsCompleted ? "(down) " : "") + $"[{string.Join(',', n.Dispatcher.AssignedAlertsPartitions)}] "

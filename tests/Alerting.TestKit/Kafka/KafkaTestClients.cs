@@ -121,7 +121,7 @@ public static class KafkaTestClients
         int count,
         TimeSpan timeout,
         CancellationToken cancellationToken) =>
-        Task.Run<IReadOnlyList<ConsumeResult<string, string>>>(() =>
+        OnOwnThread<IReadOnlyList<ConsumeResult<string, string>>>(() =>
         {
             var partitions = PartitionCount(bootstrapServers, topic);
             using var consumer = CreateConsumer(bootstrapServers, UniqueName("reader"));
@@ -131,6 +131,23 @@ public static class KafkaTestClients
             consumer.Close();
             return read;
         }, cancellationToken);
+
+    /// <summary>
+    /// Runs blocking client work (a consume loop, a metadata call) on a thread of its own, never on a thread-pool thread:
+    /// a spec that waits there for records while the service under test, in the same process, runs on the thread pool
+    /// would take a pool thread for as long as it waits, and on a busy machine the pool adds threads only every few
+    /// seconds. Several such waits at once starved the process's streams and actors for tens of seconds.
+    /// </summary>
+    public static Task<T> OnOwnThread<T>(Func<T> work, CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(work, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    /// <summary><see cref="ReadUntil"/> on a thread of its own (see <see cref="OnOwnThread{T}"/>).</summary>
+    public static Task<List<ConsumeResult<string, string>>> ReadUntilAsync(
+        IConsumer<string, string> consumer,
+        int count,
+        TimeSpan timeout,
+        CancellationToken cancellationToken) =>
+        OnOwnThread(() => ReadUntil(consumer, count, timeout, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Consumes from <paramref name="consumer"/> until <paramref name="count"/> records arrived, polling in short
