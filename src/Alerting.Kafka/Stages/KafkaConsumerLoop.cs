@@ -81,7 +81,7 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];
     private readonly List<(IReadOnlyList<TopicPartitionOffset> Offsets, TaskCompletionSource Done)> _commits = [];
-    private readonly List<(IReadOnlyList<TopicPartitionOffset> Offsets, TaskCompletionSource Done)> _commitsAfterRebalance = [];
+    // commits wait until then after the coordinator refused one during a rebalance (those refused wait among them)
     private DateTime _commitRetryAt;
     private DateTime? _commitRefusedSince;
     private IConsumerLoopOwner? _owner;
@@ -384,20 +384,13 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
     {
         // While a refused commit waits, newer ones wait with it: committed alone first, they would be overwritten by
         // the older offsets when the refused one is tried again.
-        var waiting = _commitsAfterRebalance.Count > 0 ? _commitsAfterRebalance : _commits;
-        if (waiting != _commits)
-        {
-            waiting.AddRange(_commits);
-            _commits.Clear();
-        }
-
-        if (waiting.Count == 0 || (waiting == _commitsAfterRebalance && DateTime.UtcNow < _commitRetryAt))
+        if (_commits.Count == 0 || DateTime.UtcNow < _commitRetryAt)
         {
             return;
         }
 
-        var batch = waiting.ToList();
-        waiting.Clear();
+        var batch = _commits.ToList();
+        _commits.Clear();
         var latest = new Dictionary<TopicPartition, Offset>();
         var skipped = new List<TopicPartitionOffset>();
         foreach (var (offsets, _) in batch)
@@ -434,7 +427,7 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
                 // once it has rejoined. Tried again then; a partition it no longer holds is skipped (its new owner
                 // reads from the last committed offset), so the stream goes on instead of failing and rejoining.
                 KafkaLog.CommitRefusedDuringRebalance(_settings.Logger, _client, string.Join(", ", offsets), e.Error.Reason, CommitRetryInterval);
-                _commitsAfterRebalance.AddRange(batch);
+                _commits.AddRange(batch);
                 _commitRetryAt = DateTime.UtcNow + CommitRetryInterval;
                 return;
             }
@@ -763,13 +756,12 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
             command();
         }
 
-        foreach (var (_, done) in _commits.Concat(_commitsAfterRebalance))
+        foreach (var (_, done) in _commits)
         {
             done.TrySetException(ClosedException());
         }
 
         _commits.Clear();
-        _commitsAfterRebalance.Clear();
         _partitions.Clear();
     }
 
