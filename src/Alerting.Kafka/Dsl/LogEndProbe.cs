@@ -65,24 +65,20 @@ public sealed class KafkaLogEndProbe : ILogEndProbe, IDisposable
 
         try
         {
-            var specs = partitions.Select(tp => new TopicPartitionOffsetSpec { TopicPartition = tp, OffsetSpec = OffsetSpec.Latest() }).ToList();
             var options = new ListOffsetsOptions { RequestTimeout = _timeout, IsolationLevel = _isolation };
-            ListOffsetsResult result;
             try
             {
                 // the admin client's own timeout ends the request; the wait is a backstop should it not
-                result = await Task.Run(() => _admin.Value.ListOffsetsAsync(specs, options), cancellationToken)
+                return await Task.Run(() => ListedOffsets.ListAsync(_admin.Value, partitions, OffsetSpec.Latest(), options), cancellationToken)
                     .WaitAsync(_timeout + TimeSpan.FromSeconds(1), cancellationToken);
             }
             catch (ListOffsetsException e)
             {
                 // some partitions answered, some not: the answered ones count
-                var answered = Answered(e.Result.ResultInfos);
+                var answered = ListedOffsets.Answered(e.Result.ResultInfos);
                 Failed(e, partitions.Count - answered.Count);
                 return answered;
             }
-
-            return Answered(result.ResultInfos);
         }
         catch (TimeoutException e)
         {
@@ -112,20 +108,5 @@ public sealed class KafkaLogEndProbe : ILogEndProbe, IDisposable
         Interlocked.Increment(ref _failures);
         KafkaLog.LogEndProbeFailed(_logger, _client, partitions, e);
         _onFailed?.Invoke();
-    }
-
-    private static Dictionary<TopicPartition, long> Answered(List<ListOffsetsResultInfo> infos)
-    {
-        var ends = new Dictionary<TopicPartition, long>(infos.Count);
-        foreach (var info in infos)
-        {
-            var answer = info.TopicPartitionOffsetError;
-            if (!answer.Error.IsError && answer.Offset.Value >= 0)
-            {
-                ends[answer.TopicPartition] = answer.Offset.Value;
-            }
-        }
-
-        return ends;
     }
 }

@@ -82,8 +82,9 @@ public sealed class KafkaLagReader : IDisposable
         var committedTask = admin.ListConsumerGroupOffsetsAsync(
             [new ConsumerGroupTopicPartitions(group, partitions)],
             new ListConsumerGroupOffsetsOptions { RequestTimeout = timeout });
-        var latestTask = ListOffsetsAsync(admin, partitions, OffsetSpec.Latest(), timeout);
-        var earliestTask = ListOffsetsAsync(admin, partitions, OffsetSpec.Earliest(), timeout);
+        var options = new ListOffsetsOptions { RequestTimeout = timeout };
+        var latestTask = ListedOffsets.ListAsync(admin, partitions, OffsetSpec.Latest(), options);
+        var earliestTask = ListedOffsets.ListAsync(admin, partitions, OffsetSpec.Earliest(), options);
         await Task.WhenAll(committedTask, latestTask, earliestTask).WaitAsync(cancellationToken); // every failure observed
         var committed = committedTask.Result.Single().Partitions.ToDictionary(p => p.TopicPartition, p => p.Offset);
         var (latest, earliest) = (latestTask.Result, earliestTask.Result);
@@ -91,9 +92,13 @@ public sealed class KafkaLagReader : IDisposable
         var result = new List<PartitionLag>(partitions.Count);
         foreach (var tp in partitions)
         {
-            var high = latest[tp];
+            if (!latest.TryGetValue(tp, out var high))
+            {
+                continue; // the leader gave no offset (ListOffsets fails outright on an error): no row rather than a made-up one
+            }
+
             long? at = committed.TryGetValue(tp, out var offset) && offset.Value >= 0 ? offset.Value : null;
-            var lag = Math.Max(0, high - (at ?? earliest[tp]));
+            var lag = Math.Max(0, high - (at ?? earliest.GetValueOrDefault(tp)));
             result.Add(new PartitionLag(group, tp.Topic, tp.Partition.Value, at, high, lag));
         }
 
@@ -135,13 +140,5 @@ public sealed class KafkaLagReader : IDisposable
         {
             replaced?.Dispose(); // a read still using it fails and is retried at the next scrape
         }
-    }
-
-    private static async Task<Dictionary<TopicPartition, long>> ListOffsetsAsync(IAdminClient admin, List<TopicPartition> partitions, OffsetSpec spec, TimeSpan timeout)
-    {
-        var answer = await admin.ListOffsetsAsync(
-            partitions.Select(tp => new TopicPartitionOffsetSpec { TopicPartition = tp, OffsetSpec = spec }),
-            new ListOffsetsOptions { RequestTimeout = timeout });
-        return answer.ResultInfos.ToDictionary(r => r.TopicPartitionOffsetError.TopicPartition, r => r.TopicPartitionOffsetError.Offset.Value);
     }
 }
