@@ -188,9 +188,11 @@ public sealed class PartitionWatermarkStage : GraphStage<FanOutShape<DeviceEvent
         {
             _armed = false;
             _tracker.Refresh();
+            // the next tick is due whatever the answer: armed before the question goes out, so that whoever sees the
+            // question (a spec's clock advanced as soon as it does) finds the next tick already scheduled
+            Arm();
             Probe();
             Advanced();
-            Arm();
             Drain();
         }
 
