@@ -86,23 +86,23 @@ public sealed class HistoryDecodeStageSpec : IAsyncLifetime
     }
 
     /// <summary>What the stage emits for <paramref name="chunks"/> from a source that never completes: only the stage can end the read.</summary>
-    private Task<IImmutableList<IReadOnlyList<DeviceEvent>>> Decode(IReadOnlyList<ConsumeResult<byte[]?, byte[]>>[] chunks, Dictionary<TopicPartition, long> ends) =>
-        Source.From(chunks).Concat(Source.Never<IReadOnlyList<ConsumeResult<byte[]?, byte[]>>>())
+    private Task<IImmutableList<IReadOnlyList<DeviceEvent>>> Decode(IReadOnlyList<ConsumeResult<Ignore, byte[]>>[] chunks, Dictionary<TopicPartition, long> ends) =>
+        Source.From(chunks).Concat(Source.Never<IReadOnlyList<ConsumeResult<Ignore, byte[]>>>())
             .Via(new HistoryDecodeStage(ends, new Dictionary<string, EventDecoder> { [Topic] = _decoder }))
             .RunWith(Sink.Seq<IReadOnlyList<DeviceEvent>>(), _system.Materializer())
             .WaitAsync(TimeSpan.FromSeconds(30));
 
-    private static IReadOnlyList<ConsumeResult<byte[]?, byte[]>> Chunk(params ConsumeResult<byte[]?, byte[]>[] records) => records;
+    private static IReadOnlyList<ConsumeResult<Ignore, byte[]>> Chunk(params ConsumeResult<Ignore, byte[]>[] records) => records;
 
     private static TopicPartition Tp(int partition) => new(Topic, partition);
 
-    private ConsumeResult<byte[]?, byte[]> Valid(int partition, long offset) => Record(partition, offset, _generator.Next().Value);
+    private ConsumeResult<Ignore, byte[]> Valid(int partition, long offset) => Record(partition, offset, _generator.Next().Value);
 
-    private static ConsumeResult<byte[]?, byte[]> Refused(int partition, long offset) => Record(partition, offset, Encoding.UTF8.GetBytes("{not json"));
+    private static ConsumeResult<Ignore, byte[]> Refused(int partition, long offset) => Record(partition, offset, Encoding.UTF8.GetBytes("{not json"));
 
-    private static ConsumeResult<byte[]?, byte[]> Record(int partition, long offset, byte[] value) => new()
+    private static ConsumeResult<Ignore, byte[]> Record(int partition, long offset, byte[] value) => new()
     {
         TopicPartitionOffset = new TopicPartitionOffset(Tp(partition), offset),
-        Message = new Message<byte[]?, byte[]> { Value = value },
+        Message = new Message<Ignore, byte[]> { Value = value },
     };
 }

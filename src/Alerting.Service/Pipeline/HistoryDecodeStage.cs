@@ -15,7 +15,7 @@ namespace Alerting.Service.Pipeline;
 /// completes; fails when upstream fails or a record comes from a partition without an end offset. Records and events
 /// cross stage boundaries a chunk at a time: one by one, the hand-overs cost more than decoding and matching.
 /// </summary>
-public sealed class HistoryDecodeStage : GraphStage<FlowShape<IReadOnlyList<ConsumeResult<byte[]?, byte[]>>, IReadOnlyList<DeviceEvent>>>
+public sealed class HistoryDecodeStage : GraphStage<FlowShape<IReadOnlyList<ConsumeResult<Ignore, byte[]>>, IReadOnlyList<DeviceEvent>>>
 {
     private readonly IReadOnlyDictionary<TopicPartition, long> _ends;
     private readonly IReadOnlyDictionary<string, EventDecoder> _decoders;
@@ -27,17 +27,17 @@ public sealed class HistoryDecodeStage : GraphStage<FlowShape<IReadOnlyList<Cons
         ArgumentNullException.ThrowIfNull(decoders);
         _ends = ends;
         _decoders = decoders;
-        Shape = new FlowShape<IReadOnlyList<ConsumeResult<byte[]?, byte[]>>, IReadOnlyList<DeviceEvent>>(In, Out);
+        Shape = new FlowShape<IReadOnlyList<ConsumeResult<Ignore, byte[]>>, IReadOnlyList<DeviceEvent>>(In, Out);
     }
 
     /// <summary>Chunks of records, each of one partition.</summary>
-    public Inlet<IReadOnlyList<ConsumeResult<byte[]?, byte[]>>> In { get; } = new("HistoryDecode.in");
+    public Inlet<IReadOnlyList<ConsumeResult<Ignore, byte[]>>> In { get; } = new("HistoryDecode.in");
 
     /// <summary>The decoded events of a chunk.</summary>
     public Outlet<IReadOnlyList<DeviceEvent>> Out { get; } = new("HistoryDecode.out");
 
     /// <inheritdoc />
-    public override FlowShape<IReadOnlyList<ConsumeResult<byte[]?, byte[]>>, IReadOnlyList<DeviceEvent>> Shape { get; }
+    public override FlowShape<IReadOnlyList<ConsumeResult<Ignore, byte[]>>, IReadOnlyList<DeviceEvent>> Shape { get; }
 
     /// <inheritdoc />
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);

@@ -140,10 +140,13 @@ public sealed partial class KafkaRuleHistory : IRuleHistory
 
     private Source<IReadOnlyList<DeviceEvent>, NotUsed> ReadFrom(ConsumerConfig config, List<TopicPartitionOffset> starts, Dictionary<TopicPartition, long> ends)
     {
-        // the history needs a record's topic, partition, offset and value: no headers nor timestamps are marshalled
-        var consumerSettings = ConsumerSettings<byte[]?, byte[]>.Create(_system, Deserializers.ByteArray, Deserializers.ByteArray)
+        // the history needs a record's topic, partition, offset and value: no key is copied, no headers nor timestamps are
+        // marshalled. It commits nothing, so its consumer closes as soon as the stream stops (stop-timeout 0): a consumer
+        // kept for the default stop-timeout would hold its threads, its connection and the whole history stream that long
+        var consumerSettings = ConsumerSettings<Ignore, byte[]>.Create(_system, Deserializers.Ignore, Deserializers.ByteArray)
             .WithProperties(new ConsumerConfig(config) { ConsumeResultFields = "topic" })
             .WithBufferSize(HistoryBufferSize)
+            .WithStopTimeout(TimeSpan.Zero)
             .WithLogger(_loggerFactory.CreateLogger("Alerting.Kafka.BootstrapConsumer"));
         var decoders = starts.Select(s => s.Topic).Distinct(StringComparer.Ordinal)
             .ToDictionary(t => t, t => new EventDecoder(_sources[t], _time, _schema), StringComparer.Ordinal);
