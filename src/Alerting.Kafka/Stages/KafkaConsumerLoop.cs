@@ -523,9 +523,20 @@ internal sealed class KafkaConsumerLoop<TKey, TValue> : IInternalCommitter
         _rebalanced = false;
         var record = Consume(timeout);
         var count = 0;
+        // consecutive records mostly share a partition: its state is looked up once per run of them, not per record (a
+        // record's TopicPartition is a new object, hashed through its topic); a rebalance inside Consume may replace it
+        PartitionState? last = null;
+        string? lastTopic = null;
+        var lastPartition = -1;
         while (record is not null)
         {
-            if (_partitions.TryGetValue(record.TopicPartition, out var state))
+            if (last is null || _rebalanced || record.Partition.Value != lastPartition || !string.Equals(record.Topic, lastTopic, StringComparison.Ordinal))
+            {
+                last = _partitions.GetValueOrDefault(record.TopicPartition);
+                (lastTopic, lastPartition) = (record.Topic, record.Partition.Value);
+            }
+
+            if (last is { } state)
             {
                 if (!record.IsPartitionEOF)
                 {
