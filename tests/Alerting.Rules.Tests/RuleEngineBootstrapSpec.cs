@@ -73,7 +73,10 @@ public sealed class RuleEngineBootstrapSpec
     /// events: the engine takes the full set, each rule catches up over what the engine buffered at the swap and over the
     /// held elements, and its state is imported. Alerts in emission order.
     /// </summary>
-    private static List<AlertEvent> RunWithHeldBootstrap(LiveRuleSets live, IReadOnlyList<DeviceEvent> events, long boundMs, IReadOnlyList<(CompiledRule Rule, long LookBackMs, bool Emit)> bootstrap, int handOverAfter)
+    /// With <paramref name="take"/> the live engine takes each state from its bootstrap (<see cref="RuleBootstrap.HandOverTo"/>)
+    /// instead of importing its export; <paramref name="snapshots"/>, when given, receives the engine's checkpoint of
+    /// every partition right after the hand-over.
+    private static List<AlertEvent> RunWithHeldBootstrap(LiveRuleSets live, IReadOnlyList<DeviceEvent> events, long boundMs, IReadOnlyList<(CompiledRule Rule, long LookBackMs, bool Emit)> bootstrap, int handOverAfter, bool take = false, List<byte[]>? snapshots = null)
     {
         var engine = new RuleEngine(live.Base);
         var output = new List<AlertEvent>();
@@ -136,12 +139,26 @@ public sealed class RuleEngineBootstrapSpec
             foreach (var history in running)
             {
                 var caughtUp = new List<AlertEvent>();
-                var state = history.CatchUp(bufferedAtSwap, held!, caughtUp);
+                if (take)
+                {
+                    history.BeginCatchUp(bufferedAtSwap, caughtUp);
+                    foreach (var element in held!)
+                    {
+                        history.CatchUp(element, caughtUp);
+                    }
+
+                    history.HandOverTo(engine);
+                }
+                else
+                {
+                    engine.ImportRuleState(history.CatchUp(bufferedAtSwap, held!, caughtUp));
+                }
+
                 output.AddRange(history.Alerts);
                 output.AddRange(caughtUp);
-                engine.ImportRuleState(state);
             }
 
+            snapshots?.AddRange(engine.SnapshotPartitions(events.Select(e => new SourcePartition(e.Topic, e.Partition)).Distinct()).OrderBy(kv => kv.Key.Partition).Select(kv => kv.Value));
             held = null;
         }
     }
@@ -269,6 +286,63 @@ public sealed class RuleEngineBootstrapSpec
         Assert.Equal(["pair d1"], alerts.Where(a => a.Bootstrap).Select(a => $"{a.RuleId} {a.DeviceId}"));
         // d5's pair straddles the swap: c2 was waiting in the live engine at the swap, so the held rule is given it
         Assert.Contains(alerts, a => a is { RuleId: "pair", DeviceId: "d5", Kind: AlertKind.Generate, Bootstrap: false });
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(4)]
+    [InlineData(100)]
+    public void A_live_engine_taking_a_bootstrapped_rule_s_state_must_hold_what_importing_its_export_gives(int handOverAfter)
+    {
+        var pair = Rule("pair", Pair);
+        var silent = Rule("silent", Silent);
+        var other = Rule("other", Other);
+        var events = History();
+        LiveRuleSets Live()
+        {
+            var live = new LiveRuleSets(Set(0, other));
+            live.Add(new LiveRuleSet(1, T0 + 100_000, Set(1, other, pair, silent)));
+            return live;
+        }
+
+        var imported = new List<byte[]>();
+        var taken = new List<byte[]>();
+        var viaExport = RunWithHeldBootstrap(Live(), events, 5_000, [(pair, 60_000, true), (silent, 60_000, true)], handOverAfter, take: false, imported);
+        var viaTake = RunWithHeldBootstrap(Live(), events, 5_000, [(pair, 60_000, true), (silent, 60_000, true)], handOverAfter, take: true, taken);
+
+        // the same checkpoint right after the hand-over (partial matches, open alerts, absence timers, other rules'
+        // states beside them), and the same alerts, with the same ids, in the same order
+        Assert.NotEmpty(imported);
+        Assert.Equal(imported, taken);
+        Assert.Equal(viaExport.Select(Describe), viaTake.Select(Describe));
+    }
+
+    [Fact]
+    public void Taking_a_rule_s_state_must_refuse_a_rule_not_in_both_sets_and_a_device_already_holding_the_rule()
+    {
+        var pair = Rule("pair", Pair);
+        RuleEngine Source()
+        {
+            var source = new RuleEngine(Set(1, pair));
+            Run(source, [Ev("Fault", 0, 101, device: "d1", id: "p1")], flush: false);
+            return source;
+        }
+
+        Assert.Throws<ArgumentException>(() => new RuleEngine(Set(1, Rule("pair", Pair, version: 2))).TakeRuleState(Source(), "pair", 1));
+        Assert.Throws<ArgumentException>(() => new RuleEngine(Set(1, pair)).TakeRuleState(Source(), "pair", 2));
+        var source = Source();
+        Assert.Throws<ArgumentException>(() => source.TakeRuleState(source, "pair", 1));
+        var holder = Source();
+        Assert.Throws<InvalidOperationException>(() => holder.TakeRuleState(Source(), "pair", 1));
+
+        // taken, not copied: the source holds none of it afterwards
+        var target = new RuleEngine(Set(1, pair));
+        var from = Source();
+        Assert.Equal(new RuleStateImport(1, 1), target.TakeRuleState(from, "pair", 1));
+        Assert.Equal(new RuleStateImport(0, 0), new RuleEngine(Set(1, pair)).TakeRuleState(from, "pair", 1));
+        var alert = Assert.Single(Run(target, [Ev("Fault", 1, 102, device: "d1", id: "p2")]));
+        Assert.Equal(["p1", "p2"], alert.EventIds);
     }
 
     [Fact]

@@ -180,6 +180,22 @@ public sealed class RuleBootstrap
     /// <summary>The rule's per-device state, caught up, as <see cref="RuleEngine.ExportRuleState"/> writes it, for the live engine.</summary>
     public byte[] HandOver() => _engine.ExportRuleState(Rule.Id, Rule.Version);
 
+    /// <summary>
+    /// Gives the rule's per-device state, caught up, to the live engine <paramref name="live"/> (see
+    /// <see cref="RuleEngine.TakeRuleState"/>): what <c>live.ImportRuleState(HandOver())</c> does, without writing and
+    /// reading the state. This bootstrap holds none of it afterwards.
+    /// </summary>
+    public RuleStateImport HandOverTo(RuleEngine live)
+    {
+        ArgumentNullException.ThrowIfNull(live);
+        if (!_historyEnded)
+        {
+            throw new InvalidOperationException("the hand-over comes after the catch-up (BeginCatchUp)");
+        }
+
+        return live.TakeRuleState(_engine, Rule.Id, Rule.Version);
+    }
+
     /// <summary>Alerts the catch-up raised over the live elements (Generates and Revokes).</summary>
     public int LiveAlerts { get; private set; }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Alerting.Rules.Language;
 
 namespace Alerting.Rules;
 
@@ -166,6 +167,137 @@ public sealed partial class RuleEngine
         {
             throw new InvalidDataException("exported rule state is cut short", ex);
         }
+    }
+
+    /// <summary>
+    /// Takes every device's state of the rule <paramref name="ruleId"/> (version <paramref name="version"/>) from
+    /// <paramref name="source"/>, as <c>ImportRuleState(source.ExportRuleState(ruleId, version))</c> would, without
+    /// writing and reading it: the states are moved, not copied, and the source's states of the rule are left empty.
+    /// For the hand-over of a bootstrapped rule, whose engine is dropped afterwards. A sequence rule's state is handed
+    /// over through its export.
+    /// </summary>
+    /// <exception cref="ArgumentException">The rule (id and version) is not in one of the two engines' sets.</exception>
+    /// <exception cref="InvalidOperationException">A device here already holds a state of the rule: nothing is taken from that device on.</exception>
+    public RuleStateImport TakeRuleState(RuleEngine source, string ruleId, int version)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(ruleId);
+        if (ReferenceEquals(source, this))
+        {
+            throw new ArgumentException("an engine cannot take a rule's state from itself", nameof(source));
+        }
+
+        var from = source.RuleIndexOf(ruleId, version);
+        var index = RuleIndexOf(ruleId, version);
+        if (source.IsSequenceRule(from) || IsSequenceRule(index))
+        {
+            return ImportRuleState(source.ExportRuleState(ruleId, version));
+        }
+
+        var absent = _rules[index].Operator == PatternOperator.Absent;
+        var taken = 0;
+        var fresh = 0;
+        List<DeviceState>? emptied = null;
+        foreach (var src in source._devices.Values)
+        {
+            if (src.Epoch != source._epoch && !source.CatchUp(src))
+            {
+                (emptied ??= []).Add(src); // as the export: it held only states of rules that are gone
+                continue;
+            }
+
+            var slot = -1;
+            for (var i = 0; i < src.SlotCount; i++)
+            {
+                if (src.Slots[i].Rule == from && !src.Slots[i].IsEmpty)
+                {
+                    slot = i;
+                    break;
+                }
+            }
+
+            if (slot < 0)
+            {
+                continue;
+            }
+
+            ref var s = ref src.Slots[slot];
+            if (_devices.TryGetValue(src.DeviceId, out var dev))
+            {
+                if (dev.Epoch != _epoch)
+                {
+                    CatchUp(dev); // may leave it without slots: it stays in the table and gets one below
+                }
+
+                for (var i = 0; i < dev.SlotCount; i++)
+                {
+                    if (dev.Slots[i].Rule == index && !dev.Slots[i].IsEmpty)
+                    {
+                        throw new InvalidOperationException($"device '{src.DeviceId}' already holds a state of rule '{ruleId}' v{version}");
+                    }
+                }
+
+                if (Take(ref s, dev, index, absent))
+                {
+                    taken++;
+                }
+
+                Resettle(dev);
+                continue;
+            }
+
+            dev = _pool.RentDevice(src.DeviceId, src.Topic, src.Partition);
+            dev.Epoch = _epoch;
+            if (!Take(ref s, dev, index, absent))
+            {
+                _pool.Return(dev);
+                continue;
+            }
+
+            _devices[src.DeviceId] = dev;
+            Settle(dev);
+            taken++;
+            fresh++;
+        }
+
+        foreach (var dev in emptied ?? [])
+        {
+            source._devices.Remove(dev.DeviceId);
+            source._pool.Return(dev);
+        }
+
+        return new RuleStateImport(taken, fresh);
+    }
+
+    // One rule state moved from another engine's slot into a new slot of `dev`, as WriteRuleState then ReadRuleState
+    // would carry it (a pattern rule keeps its void time, an absence rule its timer, and a timer only while pending);
+    // the source slot is left empty (its buffers are not given back to the source's pool: they now live here). False,
+    // without a slot, when it holds nothing.
+    private bool Take(ref RuleSlot s, DeviceState dev, int ruleIndex, bool absent)
+    {
+        var trigger = s.Pending ? s.TriggerId : null;
+        if (s.Count == 0 && trigger is null && s.OpenCount == 0)
+        {
+            return false;
+        }
+
+        var si = dev.Create(_pool, ruleIndex);
+        ref var d = ref dev.Slots[si];
+        for (var k = 0; k < s.Count; k++)
+        {
+            var c = s.Candidates![k];
+            d.Add(_pool, c.Time, c.Id, c.Mask);
+        }
+
+        d.Mark = absent ? s.TriggerTime : s.VoidBefore;
+        if (trigger is not null)
+        {
+            d.TriggerId = trigger;
+        }
+
+        d.Open = s.OpenCount == 0 ? null : s.Open;
+        s = RuleSlot.For(s.Rule);
+        return true;
     }
 
     private int RuleIndexOf(string ruleId, int version)

@@ -21,7 +21,8 @@ namespace Alerting.Benchmarks.Macro;
 /// events until the hold has <c>--swap-held</c> elements (events and watermark steps; default the stage's
 /// <see cref="BootstrapSettings.DefaultMaxHeldElements"/>), catches the rule up over the events buffered at the swap and
 /// the hold in slices of 2,048 elements (the stage's turns, between live elements), and hands over: the full set, the
-/// rule's state imported. Reports the swap's pause, the longest turn, the whole catch-up and the hand-over (wall ms).
+/// rule's state moved into the live engine. Reports the swap's pause, the longest turn, the whole catch-up and the
+/// hand-over (wall ms), and beside them what exporting the same state as bytes takes.
 /// </para>
 /// Options: <c>--swap-devices N</c> (default 100,000), <c>--swap-events N</c> (default 1,000,000), <c>--swap-held N</c>.
 /// </summary>
@@ -109,7 +110,7 @@ public sealed class RuleSwapBenchmark : IMacroBenchmark
         pauses.Sort();
         var median = pauses[pauses.Count / 2];
         context.Log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"rule-swap: {activeDevices} active devices, {rules.Rules.Count} rules, swaps {string.Join(", ", pauses.Select(p => p.ToString("F2", CultureInfo.InvariantCulture)))} ms ({kept / Swaps} rules kept, {dropped / Swaps} dropped per swap); 1,000 events matched in {baselineMs:F2} ms before, {afterMs:F2} ms right after (their devices carried over); a bootstrap: swap without the rule {handOver.SwapMs:F2} ms, catch-up over {handOver.Held} held elements {handOver.CatchUpMs:F2} ms (longest turn {handOver.TurnMs:F2} ms), hand-over {handOver.HandOverMs:F2} ms ({handOver.Devices} devices, of which the export {handOver.ExportMs:F2} ms)"));
+            $"rule-swap: {activeDevices} active devices, {rules.Rules.Count} rules, swaps {string.Join(", ", pauses.Select(p => p.ToString("F2", CultureInfo.InvariantCulture)))} ms ({kept / Swaps} rules kept, {dropped / Swaps} dropped per swap); 1,000 events matched in {baselineMs:F2} ms before, {afterMs:F2} ms right after (their devices carried over); a bootstrap: swap without the rule {handOver.SwapMs:F2} ms, catch-up over {handOver.Held} held elements {handOver.CatchUpMs:F2} ms (longest turn {handOver.TurnMs:F2} ms), hand-over {handOver.HandOverMs:F2} ms ({handOver.Devices} devices; exporting their state as bytes alone {handOver.ExportMs:F2} ms)"));
         return Task.FromResult<IReadOnlyDictionary<string, double>>(new Dictionary<string, double>
         {
             ["rule_swap_pause_ms"] = Math.Round(pauses[^1], 3),
@@ -191,11 +192,16 @@ public sealed class RuleSwapBenchmark : IMacroBenchmark
         }
 
         var catchUpMs = total.Elapsed.TotalMilliseconds;
+        // the export of the same state, on its own: what the hand-over wrote and read before it moved the state directly
+        sw.Restart();
+        _ = bootstrap.HandOver();
+        var exportMs = sw.Elapsed.TotalMilliseconds;
+
+        // the hand-over as the match stage runs it: the live engine takes the full set and the rule's state
+        GC.Collect();
         sw.Restart();
         engine.SwapRules(full, long.MinValue, output);
-        var exported = bootstrap.HandOver();
-        var exportMs = sw.Elapsed.TotalMilliseconds;
-        var imported = engine.ImportRuleState(exported);
+        var imported = bootstrap.HandOverTo(engine);
         var handOverMs = sw.Elapsed.TotalMilliseconds;
         output.Clear();
         return (swapMs, turnMs, catchUpMs, exportMs, handOverMs, held.Count, imported.Devices);

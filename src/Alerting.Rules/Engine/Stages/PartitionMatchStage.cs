@@ -455,7 +455,7 @@ public sealed class PartitionMatchStage : GraphStageWithMaterializedValue<FanOut
             _engine.SwapRules(running.Full, long.MinValue, _alerts); // at the watermark: nothing is released
             foreach (var (declared, matcher) in running.Rules)
             {
-                var imported = _engine.ImportRuleState(matcher.HandOver());
+                var imported = matcher.HandOverTo(_engine);
                 _stage._bootstrap!.OnDone?.Invoke(new RuleBootstrapReport(
                     running.SetVersion, declared.RuleId, declared.RuleVersion, matcher.From, matcher.Until,
                     matcher.EventsRead, matcher.EventsInWindow, matcher.Alerts.Count, imported.Devices, elapsed)
