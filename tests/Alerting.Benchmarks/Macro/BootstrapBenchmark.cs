@@ -35,9 +35,10 @@ public sealed class BootstrapBenchmark : IMacroBenchmark
     /// <summary>
     /// Passes run after the cold one before the measured ones. The tiered JIT starts counting a method's calls only once
     /// compiling has paused, so the optimised code of what the cold pass ran is compiled during the passes after it; after
-    /// three, the measured passes compile next to nothing (the log line gives the JIT's time in the median pass).
+    /// five, the measured passes compile next to nothing (the log line gives the JIT's time in the median pass). After
+    /// three, some runs still compiled for hundreds of milliseconds in the measured passes.
     /// </summary>
-    private const int WarmupPasses = 3;
+    private const int WarmupPasses = 5;
 
     /// <inheritdoc />
     public string Name => "bootstrap";
