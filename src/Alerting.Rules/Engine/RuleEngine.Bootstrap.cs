@@ -33,6 +33,14 @@ public sealed partial class RuleEngine
             return ExportSequenceRuleState(ruleId, version);
         }
 
+        var holding = Holding(index);
+        return WriteExport(ruleId, version, holding, h => (h.Device.DeviceId, h.Device.Topic, h.Device.Partition), (w, h) => WriteRuleState(w, ref h.Device.Slots[h.Slot]));
+    }
+
+    // The devices holding a state of rule `index`, with the slot it is in. Devices the swaps since they were last touched
+    // left with nothing are dropped on the way.
+    private List<(DeviceState Device, int Slot)> Holding(int index)
+    {
         var holding = new List<(DeviceState Device, int Slot)>();
         List<DeviceState>? emptied = null;
         foreach (var dev in _devices.Values)
@@ -59,7 +67,7 @@ public sealed partial class RuleEngine
             _pool.Return(dev);
         }
 
-        return WriteExport(ruleId, version, holding, h => (h.Device.DeviceId, h.Device.Topic, h.Device.Partition), (w, h) => WriteRuleState(w, ref h.Device.Slots[h.Slot]));
+        return holding;
     }
 
     // The envelope of an exported rule state: format, rule id and version, then per device its id, source partition
@@ -120,45 +128,10 @@ public sealed partial class RuleEngine
             var fresh = 0;
             for (var d = 0; d < devices; d++)
             {
-                var deviceId = reader.ReadString();
-                var topic = reader.ReadString();
-                var partition = reader.ReadInt32();
-                if (_devices.TryGetValue(deviceId, out var dev))
-                {
-                    if (dev.Epoch != _epoch)
-                    {
-                        CatchUp(dev); // may leave it without slots: it stays in the table and gets one below
-                    }
-
-                    for (var i = 0; i < dev.SlotCount; i++)
-                    {
-                        if (dev.Slots[i].Rule == index && !dev.Slots[i].IsEmpty)
-                        {
-                            throw new InvalidOperationException($"device '{deviceId}' already holds a state of rule '{ruleId}' v{version}");
-                        }
-                    }
-
-                    if (ReadRuleState(reader, dev, index))
-                    {
-                        taken++;
-                    }
-
-                    Resettle(dev);
-                    continue;
-                }
-
-                dev = _pool.RentDevice(deviceId, topic, partition);
-                dev.Epoch = _epoch;
-                if (!ReadRuleState(reader, dev, index))
-                {
-                    _pool.Return(dev);
-                    continue;
-                }
-
-                _devices[deviceId] = dev;
-                Settle(dev);
-                taken++;
-                fresh++;
+                var (deviceId, topic, partition) = (reader.ReadString(), reader.ReadString(), reader.ReadInt32());
+                var (placed, isNew) = Place(deviceId, topic, partition, index, ruleId, version, new ExportedState(reader));
+                taken += placed ? 1 : 0;
+                fresh += isNew ? 1 : 0;
             }
 
             return new RuleStateImport(taken, fresh);
@@ -197,76 +170,72 @@ public sealed partial class RuleEngine
         var absent = _rules[index].Operator == PatternOperator.Absent;
         var taken = 0;
         var fresh = 0;
-        List<DeviceState>? emptied = null;
-        foreach (var src in source._devices.Values)
+        foreach (var (src, slot) in source.Holding(from))
         {
-            if (src.Epoch != source._epoch && !source.CatchUp(src))
-            {
-                (emptied ??= []).Add(src); // as the export: it held only states of rules that are gone
-                continue;
-            }
-
-            var slot = -1;
-            for (var i = 0; i < src.SlotCount; i++)
-            {
-                if (src.Slots[i].Rule == from && !src.Slots[i].IsEmpty)
-                {
-                    slot = i;
-                    break;
-                }
-            }
-
-            if (slot < 0)
-            {
-                continue;
-            }
-
-            ref var s = ref src.Slots[slot];
-            if (_devices.TryGetValue(src.DeviceId, out var dev))
-            {
-                if (dev.Epoch != _epoch)
-                {
-                    CatchUp(dev); // may leave it without slots: it stays in the table and gets one below
-                }
-
-                for (var i = 0; i < dev.SlotCount; i++)
-                {
-                    if (dev.Slots[i].Rule == index && !dev.Slots[i].IsEmpty)
-                    {
-                        throw new InvalidOperationException($"device '{src.DeviceId}' already holds a state of rule '{ruleId}' v{version}");
-                    }
-                }
-
-                if (Take(ref s, dev, index, absent))
-                {
-                    taken++;
-                }
-
-                Resettle(dev);
-                continue;
-            }
-
-            dev = _pool.RentDevice(src.DeviceId, src.Topic, src.Partition);
-            dev.Epoch = _epoch;
-            if (!Take(ref s, dev, index, absent))
-            {
-                _pool.Return(dev);
-                continue;
-            }
-
-            _devices[src.DeviceId] = dev;
-            Settle(dev);
-            taken++;
-            fresh++;
-        }
-
-        foreach (var dev in emptied ?? [])
-        {
-            source._devices.Remove(dev.DeviceId);
-            source._pool.Return(dev);
+            var (placed, isNew) = Place(src.DeviceId, src.Topic, src.Partition, index, ruleId, version, new SlotState(src, slot, absent));
+            taken += placed ? 1 : 0;
+            fresh += isNew ? 1 : 0;
         }
 
         return new RuleStateImport(taken, fresh);
+    }
+
+    // Gives the device a state of rule `index` from `state`: beside its other states when it is here (brought to the
+    // current set first; refused when it already holds the rule), as a new device otherwise. Placed: it held something
+    // (a state holding nothing leaves no slot); new: the device was not here before.
+    private (bool Placed, bool New) Place<TState>(string deviceId, string topic, int partition, int index, string ruleId, int version, TState state)
+        where TState : struct, IRuleStateSource
+    {
+        if (_devices.TryGetValue(deviceId, out var dev))
+        {
+            if (dev.Epoch != _epoch)
+            {
+                CatchUp(dev); // may leave it without slots: it stays in the table and gets one below
+            }
+
+            for (var i = 0; i < dev.SlotCount; i++)
+            {
+                if (dev.Slots[i].Rule == index && !dev.Slots[i].IsEmpty)
+                {
+                    throw new InvalidOperationException($"device '{deviceId}' already holds a state of rule '{ruleId}' v{version}");
+                }
+            }
+
+            var placed = state.FillInto(this, dev, index);
+            Resettle(dev);
+            return (placed, false);
+        }
+
+        dev = _pool.RentDevice(deviceId, topic, partition);
+        dev.Epoch = _epoch;
+        if (!state.FillInto(this, dev, index))
+        {
+            _pool.Return(dev);
+            return (false, false);
+        }
+
+        _devices[deviceId] = dev;
+        Settle(dev);
+        return (true, true);
+    }
+
+    // Where a placed rule state comes from: FillInto gives `dev` a new slot of rule `ruleIndex` holding it, or returns
+    // false, without a slot, when it holds nothing.
+    private interface IRuleStateSource
+    {
+        bool FillInto(RuleEngine engine, DeviceState dev, int ruleIndex);
+    }
+
+    // The next device's state in an export.
+    private readonly struct ExportedState(BinaryReader reader) : IRuleStateSource
+    {
+        public bool FillInto(RuleEngine engine, DeviceState dev, int ruleIndex) => engine.ReadRuleState(reader, dev, ruleIndex);
+    }
+
+    // A state in another engine's device slot, moved.
+    private readonly struct SlotState(DeviceState device, int slot, bool absent) : IRuleStateSource
+    {
+        public bool FillInto(RuleEngine engine, DeviceState dev, int ruleIndex) => engine.Take(ref device.Slots[slot], dev, ruleIndex, absent);
     }
 
     // One rule state moved from another engine's slot into a new slot of `dev`, as WriteRuleState then ReadRuleState
